@@ -1,0 +1,1 @@
+"""Enrichment: decode media safely, find and embed faces, hash, and (later) score synthesis."""

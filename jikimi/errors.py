@@ -1,0 +1,50 @@
+"""One exception tree for the whole project, so callers can catch exactly what they mean.
+
+Every error a user can cause (bad config, a corrupt image, a refused address, a photo that is not
+usable for enrollment) derives from :class:`JikimiError` and carries a one-line message that the
+CLI prints as is. Anything else is a bug and is allowed to show its traceback.
+"""
+
+
+class JikimiError(Exception):
+    """Base class: a clear, user-facing, one-line problem."""
+
+
+class ConfigError(JikimiError):
+    """Settings or a site definition are invalid."""
+
+
+class MediaError(JikimiError):
+    """A media item could not be used (corrupt, truncated, too large, unsupported)."""
+
+
+class DecodeError(MediaError):
+    """Image or video bytes could not be decoded safely."""
+
+
+class MediaTooLarge(MediaError):
+    """The media exceeds a byte or pixel limit (decompression bombs included)."""
+
+
+class FetchRefused(JikimiError):
+    """The crawler refused a URL (private/loopback/metadata address, scheme, size)."""
+
+
+class ModelError(JikimiError):
+    """A face model is missing, fails its checksum, or cannot be loaded."""
+
+
+class EnrollmentRefused(JikimiError):
+    """An enrollment photo cannot become a template (no face, several faces, unreadable)."""
+
+
+class NotFound(JikimiError):
+    """A referenced record (person, media, alert) does not exist."""
+
+
+class StoreError(JikimiError):
+    """A storage backend failed (database, blob store, index)."""
+
+
+class DeliveryError(JikimiError):
+    """An alert could not be delivered through a notifier (SMTP, webhook, outbox)."""

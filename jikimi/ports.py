@@ -1,0 +1,164 @@
+"""Ports: the interfaces that library code depends on. Adapters are chosen by settings (wiring).
+
+Library code takes these as arguments and never imports a concrete backend. Every port has a
+contract test suite in `tests/contracts/` that each adapter (SQLite, in-memory, Elasticsearch,
+local folder, S3, …) must pass unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from jikimi.records import Alert, FetchRecord, Face, Hit, Media, Person, Sighting, Template
+
+
+# --------------------------------------------------------------------------------- storage ---
+@runtime_checkable
+class MediaStore(Protocol):
+    """Media, where it was seen, what the crawler fetched, and the faces found in it."""
+
+    def upsert_media(self, media: Media) -> bool:
+        """Insert new media (returns True) or refresh `last_seen` of known media (False)."""
+
+    def get_media(self, media_id: str) -> Media | None: ...
+
+    def add_sighting(self, sighting: Sighting) -> None:
+        """Upsert on (media_id, media_url, page_url); a repeat only moves `last_seen`."""
+
+    def sightings(self, media_id: str) -> list[Sighting]: ...
+
+    def record_fetch(self, record: FetchRecord) -> None: ...
+
+    def get_fetch(self, url: str) -> FetchRecord | None: ...
+
+    def media_to_enrich(self, limit: int | None = None) -> list[Media]:
+        """Media with status "new", oldest first."""
+
+    def save_enrichment(self, media: Media, faces: Sequence[Face]) -> None:
+        """Atomically store enrichment results: media fields (status "enriched") and its faces."""
+
+    def set_media_error(self, media_id: str, error: str) -> None:
+        """Record a per-item failure (status "error"); the batch goes on."""
+
+    def faces(self, model_id: str, *, unmatched_only: bool = False) -> Iterator[Face]: ...
+
+    def get_face(self, face_id: str) -> Face | None: ...
+
+    def mark_faces_matched(self, face_ids: Iterable[str]) -> None: ...
+
+    def list_media(self) -> list[Media]: ...
+
+
+@runtime_checkable
+class PersonStore(Protocol):
+    """Enrolled people and their encrypted templates."""
+
+    def add_person(self, person: Person, templates: Sequence[Template]) -> None: ...
+
+    def get_person(self, person_id: str) -> Person | None: ...
+
+    def list_persons(self) -> list[Person]: ...
+
+    def templates(self, model_id: str) -> list[Template]: ...
+
+    def delete_person(self, person_id: str) -> dict[str, int]:
+        """Erase the person, templates, hits and alerts; return counts of what was removed."""
+
+
+@runtime_checkable
+class HitStore(Protocol):
+    """Hits (face matched a person) and alerts (one per person and media)."""
+
+    def upsert_hit(self, hit: Hit) -> bool:
+        """Insert (True) or keep the existing hit, raising its similarity if higher (False)."""
+
+    def hits(self, person_id: str | None = None) -> list[Hit]: ...
+
+    def add_alert(self, alert: Alert) -> bool:
+        """Insert if no alert exists for (person, media); False when one already does."""
+
+    def alerts(self, person_id: str | None = None, status: str | None = None) -> list[Alert]: ...
+
+    def record_delivery(
+        self, alert_id: str, channel: str, *, ok: bool, error: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record one delivery attempt on one channel (outbox, smtp, webhook)."""
+
+    def set_alert_status(self, alert_id: str, status: str) -> None: ...
+
+
+@runtime_checkable
+class Store(MediaStore, PersonStore, HitStore, Protocol):
+    """A complete backend: the embedded SQLite store, later Elasticsearch."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Bytes under keys: raw media awaiting enrichment, kept evidence. Chosen by URI scheme."""
+
+    uri: str
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """Raise `jikimi.errors.NotFound` when the key is absent."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Idempotent: deleting a missing key is not an error."""
+
+    def keys(self, prefix: str = "") -> Iterator[str]: ...
+
+
+# ------------------------------------------------------------------------------------ faces ---
+@dataclass
+class DetectedFace:
+    bbox: tuple[float, float, float, float]  # x, y, w, h
+    landmarks: np.ndarray  # (5, 2) float32: right eye, left eye, nose, mouth right, mouth left
+    score: float
+
+
+@runtime_checkable
+class FaceEngine(Protocol):
+    """A detector + recognizer pair. `model_id` is stored with every embedding it makes."""
+
+    model_id: str
+    dims: int
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
+        """Faces in an RGB uint8 image (H, W, 3), highest score first."""
+
+    def embed(self, rgb: np.ndarray, faces: Sequence[DetectedFace]) -> np.ndarray:
+        """(len(faces), dims) float32 L2-normalised embeddings of 5-point-aligned 112×112 crops."""
+
+
+# ----------------------------------------------------------------------------------- alerts ---
+@dataclass
+class AlertMessage:
+    """What a notifier sends: bilingual text, no imagery, plus a machine-readable payload."""
+
+    alert_id: str
+    subject: str
+    text: str
+    payload: dict[str, object]
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    channel: str
+
+    def wants(self, person: Person) -> bool:
+        """Whether this channel applies to the person (e.g. has an e-mail address)."""
+
+    def send(self, person: Person, message: AlertMessage) -> None:
+        """Deliver or raise `jikimi.errors.DeliveryError`. Must be safe to repeat (idempotency
+        key = alert id), since a crash between send and record causes one re-send."""

@@ -1,0 +1,159 @@
+"""Plain records passed between stages and stored by every backend.
+
+Ids are content-derived wherever the content allows (media: SHA-256 of the bytes; faces, hits and
+alerts: hashes of what they are about), so every write is an idempotent upsert and a crashed run
+can simply be run again. Only a person's id is random: it must not reveal who they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+
+MediaKind = Literal["image", "video", "unknown"]
+MediaStatus = Literal["new", "enriched", "error"]
+AlertStatus = Literal["pending", "sent", "failed"]
+ReviewState = Literal["new", "confirmed", "rejected", "taken_down"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def derive_id(*parts: str) -> str:
+    """A stable id from its parts (hex SHA-256, truncated to 32 chars)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Media:
+    """One distinct piece of media, identified by the SHA-256 of its bytes."""
+
+    media_id: str
+    kind: MediaKind
+    content_type: str
+    size: int
+    first_seen: datetime = field(default_factory=utcnow)
+    last_seen: datetime = field(default_factory=utcnow)
+    status: MediaStatus = "new"
+    error: str | None = None
+    width: int | None = None
+    height: int | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    face_count: int = 0
+    blob_key: str | None = None  # raw bytes waiting for enrichment (or kept as evidence)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Sighting:
+    """Where a media item was seen: the media URL and the page that embedded or linked it."""
+
+    media_id: str
+    media_url: str
+    page_url: str
+    site: str
+    first_seen: datetime = field(default_factory=utcnow)
+    last_seen: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class FetchRecord:
+    """What the crawler last got for a media URL, for incremental (conditional) re-crawls."""
+
+    url: str
+    media_id: str | None
+    fetched_at: datetime = field(default_factory=utcnow)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Face:
+    """A detected face with its embedding; `model_id` says which recognizer made it."""
+
+    media_id: str
+    model_id: str
+    index: int
+    bbox: tuple[float, float, float, float]  # x, y, w, h in source pixels
+    landmarks: list[tuple[float, float]]  # 5 points: eyes, nose, mouth corners
+    det_score: float
+    embedding: np.ndarray  # float32, L2-normalised
+    frame_ts: float | None = None  # seconds into a video; None for still images
+    face_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.face_id:
+            ts = "" if self.frame_ts is None else f"{self.frame_ts:.3f}"
+            self.face_id = derive_id("face", self.media_id, self.model_id, ts, str(self.index))
+
+
+@dataclass
+class Person:
+    """An enrolled, consenting person. Name and contacts are stored encrypted."""
+
+    person_id: str
+    name: str
+    ref: str  # pseudonymous reference for exports; never the name
+    email: str | None = None
+    webhook: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class Template:
+    """One enrollment photo turned into an embedding; the photo itself is never kept."""
+
+    template_id: str
+    person_id: str
+    model_id: str
+    embedding: np.ndarray
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class Hit:
+    """A face that matched an enrolled person's template at or above the model's threshold."""
+
+    person_id: str
+    face_id: str
+    media_id: str
+    model_id: str
+    similarity: float
+    threshold: float
+    template_id: str
+    created_at: datetime = field(default_factory=utcnow)
+    review_state: ReviewState = "new"
+    hit_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.hit_id:
+            self.hit_id = derive_id("hit", self.person_id, self.face_id)
+
+
+@dataclass
+class Alert:
+    """One alert per (person, media), ever; delivery state is tracked per channel."""
+
+    person_id: str
+    media_id: str
+    similarity: float
+    model_id: str
+    media_url: str
+    page_url: str
+    created_at: datetime = field(default_factory=utcnow)
+    status: AlertStatus = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    delivered_channels: list[str] = field(default_factory=list)
+    alert_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.alert_id:
+            self.alert_id = derive_id("alert", self.person_id, self.media_id)

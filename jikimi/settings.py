@@ -1,0 +1,177 @@
+"""The one `Settings` object: nested, read from `JIKIMI_*` env vars and an optional TOML/YAML file.
+
+Precedence (highest first): explicit overrides (CLI flags) > environment (`JIKIMI_…`, nested with
+`__`, e.g. `JIKIMI_CRAWL__ALLOW_PRIVATE=1`) > config file (`--config` or `JIKIMI_CONFIG`) > defaults.
+Nothing is read at import time: call :func:`load_settings` (the CLI does) or :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+from jikimi.errors import ConfigError
+
+# Cosine-similarity thresholds per face model id. SFace: OpenCV's published operating point is
+# 0.363; jikimi is stricter because a false alert tells a victim her face is somewhere it is not.
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "yunet-2023mar+sface-2021dec": 0.40,
+    "insightface-buffalo_l": 0.40,
+}
+DEFAULT_THRESHOLD = 0.45
+
+
+class CrawlSettings(BaseModel):
+    allow_private: bool = False  # loopback/private/link-local/metadata addresses refused unless set
+    user_agent: str = "jikimi-crawler/0.1 (+https://github.com/jikimi; takedown of NCII)"
+    max_media_bytes: int = 50 * 1024 * 1024
+    max_page_bytes: int = 5 * 1024 * 1024
+    default_max_depth: int = 3
+    default_max_pages: int = 200
+    download_timeout: float = 30.0
+    media_refresh_days: float = 30.0  # a known media URL is re-checked (conditionally) after this
+
+
+class MediaSettings(BaseModel):
+    keep_media: bool = False  # raw crawled media is deleted after enrichment unless set
+    max_pixels: int = 64_000_000  # decompression-bomb guard
+    max_bytes: int = 50 * 1024 * 1024
+
+
+class FaceSettings(BaseModel):
+    engine: Literal["yunet-sface", "insightface"] = "yunet-sface"
+    insightface_root: Path | None = None  # folder holding the pack, e.g. <root>/models/buffalo_l
+    insightface_pack: str = "buffalo_l"
+    insightface_checksums: dict[str, str] = Field(default_factory=dict)  # file name -> sha256
+    providers: list[str] | None = None  # None: CUDA when available, else CPU
+    det_size: int = 640
+    min_face_px: int = 24
+    det_threshold: float = 0.6
+    thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    cache_dir: Path | None = None  # fixed model files; default <data-dir>/models
+
+    def threshold_for(self, model_id: str) -> float:
+        return self.thresholds.get(model_id, DEFAULT_THRESHOLDS.get(model_id, DEFAULT_THRESHOLD))
+
+
+class StoreSettings(BaseModel):
+    backend: Literal["sqlite"] = "sqlite"
+    sqlite_path: Path | None = None  # default <data-dir>/jikimi.sqlite3
+
+
+class BlobSettings(BaseModel):
+    uri: str | None = None  # file:///path, memory://name; default <data-dir>/blobs
+
+
+class AlertSettings(BaseModel):
+    outbox: bool = True  # write every alert to <data-dir>/outbox as JSON + text
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "jikimi@localhost"
+    smtp_timeout: float = 20.0
+    webhook_secret: SecretStr | None = None
+    webhook_timeout: float = 10.0
+    max_attempts: int = 5
+
+
+class SecuritySettings(BaseModel):
+    # Fernet key for templates and contact details; default: generated once in <data-dir>/keys.
+    template_key: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="JIKIMI_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Path("./jikimi-data")
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    faces: FaceSettings = Field(default_factory=FaceSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    blobs: BlobSettings = Field(default_factory=BlobSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+
+    # -- derived paths -------------------------------------------------------------------------
+    @property
+    def sqlite_path(self) -> Path:
+        return self.store.sqlite_path or self.data_dir / "jikimi.sqlite3"
+
+    @property
+    def blob_uri(self) -> str:
+        return self.blobs.uri or (self.data_dir / "blobs").resolve().as_uri()
+
+    @property
+    def sites_dir(self) -> Path:
+        return self.data_dir / "sites"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.faces.cache_dir or self.data_dir / "models"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _CONFIG_FILE.get("path")
+        if config_file is not None:
+            if config_file.suffix in {".yaml", ".yml"}:
+                sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+            else:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+_CONFIG_FILE: dict[str, Path | None] = {"path": None}
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from overrides, env and an optional config file; raise ConfigError if bad."""
+    path = config_file or os.environ.get("JIKIMI_CONFIG")
+    resolved = Path(path) if path else None
+    if resolved is not None and not resolved.is_file():
+        raise ConfigError(f"config file not found: {resolved}")
+    _CONFIG_FILE["path"] = resolved
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None
+    finally:
+        _CONFIG_FILE["path"] = None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment, read once on first use (for DAGs and library defaults)."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Search: stores (embedded SQLite, later Elasticsearch), blob stores, matching and exports."""
