@@ -1,0 +1,40 @@
+"""Erasure on request: a person, their templates, hits, alerts and alert copies in the outbox.
+
+Media and faces of strangers stay (they are not derived from the person); everything that links
+them to the person goes. The result lists what was removed so the operator can confirm it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jikimi.ports import Store
+from jikimi.settings import Settings
+
+
+def forget_person(store: Store, settings: Settings, person_id: str) -> dict[str, int]:
+    alert_ids = {a.alert_id for a in store.alerts(person_id=person_id)}
+    counts = store.delete_person(person_id)
+    counts["outbox_files"] = _erase_outbox(settings.outbox_dir, person_id, alert_ids)
+    return counts
+
+
+def _erase_outbox(outbox: Path, person_id: str, alert_ids: set[str]) -> int:
+    removed = 0
+    if not outbox.is_dir():
+        return 0
+    for path in outbox.iterdir():
+        if path.stem in alert_ids or _names_person(path, person_id):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _names_person(path: Path, person_id: str) -> bool:
+    if path.suffix != ".json":
+        return False
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("person_id") == person_id
+    except (OSError, ValueError, AttributeError):
+        return False

@@ -1,0 +1,87 @@
+"""The embedded flow: crawl → enrich → match → alert, one stage after the other.
+
+Each stage is a library function that takes its stores as arguments; this module only opens
+them from settings and chains the stages. Airflow tasks (issue 5) call the same stage functions.
+Every stage is idempotent, so `run` after a crash simply continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from jikimi import wiring
+from jikimi.alerts import DeliveryReport, deliver_pending
+from jikimi.ports import Store
+from jikimi.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunSummary:
+    pages: int = 0
+    media_found: int = 0
+    media_new: int = 0
+    enriched: int = 0
+    faces: int = 0
+    hits: int = 0
+    new_alerts: int = 0
+    alerts_sent: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def crawl_stage(site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None):
+    from crawlers.run import crawl
+    from crawlers.sites import find_site, site_from_url
+
+    site = site_from_url(url) if url else find_site(site_ref or "", settings)
+    return crawl(site, settings, progress=progress)
+
+
+def enrich_stage(settings: Settings, store: Store, progress: Progress | None = None):
+    from enrichment.stage import enrich_pending
+
+    return enrich_pending(
+        store, wiring.open_blobs(settings), wiring.open_face_engine(settings), settings,
+        progress=progress,
+    )
+
+
+def match_stage(settings: Settings, store: Store, progress: Progress | None = None):
+    from search.matching import match_new_faces
+
+    return match_new_faces(store, settings, progress=progress)
+
+
+def alert_stage(settings: Settings, store: Store) -> DeliveryReport:
+    return deliver_pending(store, wiring.open_notifiers(settings), settings)
+
+
+def run_once(
+    settings: Settings, *, site_ref: str | None = None, url: str | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Crawl one site, then enrich, match and alert everything pending."""
+    started = time.monotonic()
+    summary = RunSummary()
+    crawl_report = crawl_stage(site_ref, url, settings, progress)
+    summary.pages, summary.media_found = crawl_report.pages, crawl_report.media_found
+    summary.media_new = crawl_report.media_new
+    summary.errors += crawl_report.errors
+    store = wiring.open_store(settings)
+    try:
+        enrich = enrich_stage(settings, store, progress)
+        summary.enriched, summary.faces = enrich.enriched, enrich.faces
+        summary.errors += enrich.errors
+        match = match_stage(settings, store, progress)
+        summary.hits, summary.new_alerts = match.hits, match.new_alerts
+        delivery = alert_stage(settings, store)
+        summary.alerts_sent = delivery.sent
+        summary.errors += delivery.errors
+    finally:
+        store.close()
+    summary.seconds = round(time.monotonic() - started, 2)
+    return summary

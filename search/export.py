@@ -1,0 +1,89 @@
+"""Takedown exports: URL batches grouped by host, with the evidence a host or platform needs.
+
+One row per (media URL, page URL) where a matched face was seen. Rows carry the media's SHA-256
+and PDQ so receivers can find copies, and a pseudonymous person reference — never a name, e-mail
+or internal person id. Hits an operator rejected are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from jikimi.errors import ConfigError
+from jikimi.ports import Store
+from jikimi.records import utcnow
+
+FIELDS = [
+    "host", "media_url", "page_url", "sha256", "pdq", "first_seen", "last_seen",
+    "similarity", "model", "person_ref", "review_state",
+]
+
+
+@dataclass
+class ExportRow:
+    host: str
+    media_url: str
+    page_url: str
+    sha256: str
+    pdq: str
+    first_seen: str
+    last_seen: str
+    similarity: float
+    model: str
+    person_ref: str
+    review_state: str
+
+
+def export_rows(store: Store) -> list[ExportRow]:
+    """All exportable rows, sorted by host, then media URL."""
+    best: dict[tuple[str, str], tuple[float, str, str]] = {}  # (media, person) → score, model, state
+    for hit in store.hits():
+        if hit.review_state == "rejected":
+            continue
+        key = (hit.media_id, hit.person_id)
+        if key not in best or hit.similarity > best[key][0]:
+            best[key] = (hit.similarity, hit.model_id, hit.review_state)
+    refs = {p.person_id: p.ref for p in store.list_persons()}
+    rows = []
+    for (media_id, person_id), (score, model, state) in best.items():
+        media = store.get_media(media_id)
+        for sighting in store.sightings(media_id):
+            rows.append(ExportRow(
+                host=urlsplit(sighting.media_url).hostname or "",
+                media_url=sighting.media_url, page_url=sighting.page_url, sha256=media_id,
+                pdq=(media.pdq or "") if media else "",
+                first_seen=sighting.first_seen.isoformat(),
+                last_seen=sighting.last_seen.isoformat(), similarity=round(score, 4),
+                model=model, person_ref=refs.get(person_id, ""), review_state=state,
+            ))
+    rows.sort(key=lambda r: (r.host, r.media_url, r.page_url, r.person_ref))
+    return rows
+
+
+def write_export(store: Store, fmt: Literal["csv", "json"] | str, out: Path) -> int:
+    """Write the batch to `out`; return the number of rows."""
+    rows = export_rows(store)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(asdict(r) for r in rows)
+    elif fmt == "json":
+        hosts: dict[str, list[dict[str, object]]] = {}
+        for row in rows:
+            hosts.setdefault(row.host, []).append(asdict(row))
+        doc = {
+            "generated_at": utcnow().isoformat(),
+            "count": len(rows),
+            "hosts": [{"host": h, "count": len(items), "items": items} for h, items in hosts.items()],
+        }
+        out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    else:
+        raise ConfigError(f"unknown export format {fmt!r}: use csv or json")
+    return len(rows)
