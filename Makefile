@@ -1,0 +1,31 @@
+# jikimi — `make demo` and `make test` each create or update .venv themselves.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.jikimi-installed
+
+.PHONY: demo test lint insightface clean-venv
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/jikimi demo
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check jikimi crawlers enrichment search tests benchmarks
+	$(VENV)/bin/mypy jikimi crawlers enrichment search
+
+# Optional: InsightFace (non-commercial weights) without a second OpenCV wheel.
+insightface: $(STAMP)
+	bash scripts/install-insightface.sh $(PY)
+
+clean-venv:
+	rm -rf $(VENV)
