@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from jikimi.records import Alert, FetchRecord, Face, Hit, Media, Person, Sighting, Template
+from jikimi.records import Alert, Face, FetchRecord, Hit, Media, Person, Sighting, Template
 
 
 # --------------------------------------------------------------------------------- storage ---
@@ -92,10 +92,19 @@ class HitStore(Protocol):
 
     def set_alert_status(self, alert_id: str, status: str) -> None: ...
 
+    def set_review_state(
+        self, hit_id: str, state: str, reviewer: str | None = None, note: str | None = None
+    ) -> None:
+        """Record a human review of a hit (new, confirmed, rejected, taken_down) and when."""
+
 
 @runtime_checkable
 class Store(MediaStore, PersonStore, HitStore, Protocol):
     """A complete backend: the embedded SQLite store, later Elasticsearch."""
+
+    def stats(self) -> dict[str, int]:
+        """Counts: media, media_error, sightings, faces, persons, templates, hits, alerts,
+        alerts_pending."""
 
     def close(self) -> None: ...
 

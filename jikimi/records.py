@@ -131,6 +131,9 @@ class Hit:
     created_at: datetime = field(default_factory=utcnow)
     review_state: ReviewState = "new"
     hit_id: str = ""
+    reviewer: str | None = None
+    review_note: str | None = None
+    reviewed_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.hit_id:

@@ -1,0 +1,97 @@
+"""The SQLite schema as an ordered list of migrations, tracked with `PRAGMA user_version`.
+
+Later issues add columns by appending a migration, never by editing one that has shipped: a
+database created by any earlier jikimi is brought up to date on open, and one created by a newer
+jikimi is refused rather than silently misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from jikimi.errors import StoreError
+
+# Each migration is a tuple of single statements (not a script: `executescript` would commit the
+# surrounding transaction, and two processes opening a fresh file must not both migrate it).
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE media (
+            media_id TEXT PRIMARY KEY, kind TEXT NOT NULL, content_type TEXT NOT NULL,
+            size INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            status TEXT NOT NULL, error TEXT, width INTEGER, height INTEGER, pdq TEXT,
+            pdq_quality INTEGER, face_count INTEGER NOT NULL DEFAULT 0, blob_key TEXT,
+            info TEXT NOT NULL DEFAULT '{}')""",
+        "CREATE INDEX media_status ON media (status, first_seen)",
+        """CREATE TABLE sightings (
+            media_id TEXT NOT NULL, media_url TEXT NOT NULL, page_url TEXT NOT NULL,
+            site TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            PRIMARY KEY (media_id, media_url, page_url))""",
+        """CREATE TABLE fetches (
+            url TEXT PRIMARY KEY, media_id TEXT, fetched_at TEXT NOT NULL, etag TEXT,
+            last_modified TEXT, error TEXT)""",
+        """CREATE TABLE faces (
+            face_id TEXT PRIMARY KEY, media_id TEXT NOT NULL, model_id TEXT NOT NULL,
+            idx INTEGER NOT NULL, bbox TEXT NOT NULL, landmarks TEXT NOT NULL,
+            det_score REAL NOT NULL, embedding BLOB NOT NULL, frame_ts REAL,
+            matched INTEGER NOT NULL DEFAULT 0)""",
+        "CREATE INDEX faces_model ON faces (model_id, matched, face_id)",
+        "CREATE INDEX faces_media ON faces (media_id)",
+        """CREATE TABLE persons (
+            person_id TEXT PRIMARY KEY, name BLOB NOT NULL, ref TEXT NOT NULL, email BLOB,
+            webhook BLOB, created_at TEXT NOT NULL)""",
+        """CREATE TABLE templates (
+            template_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, model_id TEXT NOT NULL,
+            embedding BLOB NOT NULL, created_at TEXT NOT NULL)""",
+        "CREATE INDEX templates_person ON templates (person_id)",
+        "CREATE INDEX templates_model ON templates (model_id)",
+        """CREATE TABLE hits (
+            hit_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, face_id TEXT NOT NULL,
+            media_id TEXT NOT NULL, model_id TEXT NOT NULL, similarity REAL NOT NULL,
+            threshold REAL NOT NULL, template_id TEXT NOT NULL, created_at TEXT NOT NULL,
+            review_state TEXT NOT NULL DEFAULT 'new', reviewer TEXT, review_note TEXT,
+            reviewed_at TEXT)""",
+        "CREATE INDEX hits_person ON hits (person_id)",
+        """CREATE TABLE alerts (
+            alert_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, media_id TEXT NOT NULL,
+            similarity REAL NOT NULL, model_id TEXT NOT NULL, media_url TEXT NOT NULL,
+            page_url TEXT NOT NULL, created_at TEXT NOT NULL, status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+            UNIQUE (person_id, media_id))""",
+        """CREATE TABLE deliveries (
+            delivery_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL,
+            channel TEXT NOT NULL, ok INTEGER NOT NULL, error TEXT, at TEXT NOT NULL)""",
+        "CREATE INDEX deliveries_alert ON deliveries (alert_id)",
+    ),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the migrations this database lacks, each in its own write transaction.
+
+    `conn` must be in autocommit mode (isolation_level=None). The version is re-read after taking
+    the write lock, so concurrent openers of a fresh file apply each migration exactly once.
+    """
+    for target in range(1, SCHEMA_VERSION + 1):
+        if schema_version(conn) >= target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) < target:
+                for statement in MIGRATIONS[target - 1]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    found = schema_version(conn)
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"database schema v{found} is newer than this jikimi understands (v{SCHEMA_VERSION})"
+        )
