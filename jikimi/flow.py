@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from jikimi import wiring
 from jikimi.alerts import DeliveryReport, deliver_pending
+from jikimi.netguard import check_url
 from jikimi.ports import Store
 from jikimi.settings import Settings
 
@@ -38,6 +39,8 @@ def crawl_stage(site_ref: str | None, url: str | None, settings: Settings, progr
     from crawlers.sites import find_site, site_from_url
 
     site = site_from_url(url) if url else find_site(site_ref or "", settings)
+    for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
+        check_url(start, allow_private=settings.crawl.allow_private)
     return crawl(site, settings, progress=progress)
 
 

@@ -1,0 +1,140 @@
+"""The whole embedded flow through the CLI, on the demo's fixture site served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from jikimi.cli import main
+from jikimi.demo.site import PAGES_WITH_PERSON, build_site, photo_bytes, serve
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    build_site(root)
+    server = serve(root)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def photos(tmp_path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("person_a_1.jpg", "person_b_1.jpg"):
+        (folder / name).write_bytes(photo_bytes(name))
+    return folder
+
+
+def jikimi(capsys, data: Path, *args: str) -> tuple[int, str, str]:
+    rc = main(["--data-dir", str(data), *args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def alerted_pages(capsys, data: Path) -> list[str]:
+    rc, out, _ = jikimi(capsys, data, "alerts", "--json")
+    assert rc == 0
+    return sorted(a["page_url"].split("/", 3)[3] for a in json.loads(out))
+
+
+def test_enroll_run_alerts_hits_export_forget(capsys, tmp_path, site, photos):
+    data = tmp_path / "data"
+    rc, out, _ = jikimi(capsys, data, "enroll", "--name", "Demo Person",
+                        str(photos / "person_a_1.jpg"))
+    assert rc == 0
+    person_id = json.loads(out)["person_id"]
+
+    rc, out, _ = jikimi(capsys, data, "run", "--url", f"{site.base_url}/index.html",
+                        "--allow-private")
+    assert rc == 0, out
+    summary = json.loads(out)
+    assert summary["pages"] >= 6 and summary["faces"] >= 7
+
+    rc, out, _ = jikimi(capsys, data, "alerts", "--json")
+    alerts = json.loads(out)
+    assert len(alerts) == 2
+    for alert in alerts:
+        assert alert["person_id"] == person_id and alert["model"]
+        assert alert["similarity"] >= 0.4 and alert["created_at"]
+        assert alert["media_url"].startswith(site.base_url)
+        assert alert["status"] == "sent" and alert["delivered_channels"] == ["outbox"]
+    assert alerted_pages(capsys, data) == sorted(PAGES_WITH_PERSON)
+    assert len(list((data / "outbox").glob("*.json"))) == 2
+
+    rc, out, _ = jikimi(capsys, data, "hits", "--json")
+    hits = json.loads(out)
+    assert len(hits) == 2 and {h["person_id"] for h in hits} == {person_id}
+
+    rc, _, _ = jikimi(capsys, data, "export", "--format", "json", "--out", str(tmp_path / "b.json"))
+    doc = json.loads((tmp_path / "b.json").read_text())
+    assert doc["count"] == 2 and [h["host"] for h in doc["hosts"]] == ["127.0.0.1"]
+    assert "Demo Person" not in (tmp_path / "b.json").read_text()
+
+    # A second run fetches no known media again and creates no new alert.
+    rc, out, _ = jikimi(capsys, data, "run", "--url", f"{site.base_url}/index.html",
+                        "--allow-private")
+    assert json.loads(out)["media_new"] == 0 and json.loads(out)["new_alerts"] == 0
+    assert len(alerted_pages(capsys, data)) == 2
+
+    rc, out, _ = jikimi(capsys, data, "forget", person_id)
+    erased = json.loads(out)
+    assert erased["persons"] == 1 and erased["alerts"] == 2 and erased["outbox_files"] == 2
+    assert alerted_pages(capsys, data) == []
+    rc, out, _ = jikimi(capsys, data, "persons", "--json")
+    assert json.loads(out) == []
+
+
+def test_retroactive_matching_alerts_a_newly_enrolled_person(capsys, tmp_path, site, photos):
+    data = tmp_path / "data"
+    rc, out, _ = jikimi(capsys, data, "run", "--url", f"{site.base_url}/index.html",
+                        "--allow-private")
+    assert rc == 0 and json.loads(out)["new_alerts"] == 0
+    rc, out, _ = jikimi(capsys, data, "enroll", "--name", "Late Enroller",
+                        str(photos / "person_a_1.jpg"))
+    result = json.loads(out)
+    assert result["retroactive_hits"] == 2 and result["alerts"] == 2
+    assert result["alerts_sent"] == 2
+    assert alerted_pages(capsys, data) == sorted(PAGES_WITH_PERSON)
+
+
+def test_crawl_refuses_loopback_without_the_flag(capsys, tmp_path, site):
+    rc, out, err = jikimi(capsys, tmp_path, "crawl", "--url", f"{site.base_url}/index.html")
+    assert rc == 2 and out == ""
+    assert "refused" in err and "127.0.0.1" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_enrollment_refuses_unusable_photos_and_keeps_nothing(capsys, tmp_path, site):
+    data = tmp_path / "data"
+    blank = tmp_path / "blank.jpg"
+    blank.write_bytes(_jpeg(Image.new("RGB", (400, 400), (128, 140, 150))))
+    two = tmp_path / "two.jpg"
+    a = Image.open(io.BytesIO(photo_bytes("person_b_1.jpg"))).convert("RGB").resize((300, 400))
+    b = Image.open(io.BytesIO(photo_bytes("impostor_1.jpg"))).convert("RGB").resize((300, 400))
+    canvas = Image.new("RGB", (640, 420), (255, 255, 255))
+    canvas.paste(a, (10, 10))
+    canvas.paste(b, (330, 10))
+    two.write_bytes(_jpeg(canvas))
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(photo_bytes("person_b_1.jpg")[:300])
+
+    for photo, message in [(blank, "no face"), (two, "2 faces"), (broken, "cannot read"),
+                           (tmp_path / "missing.jpg", "cannot open")]:
+        rc, out, err = jikimi(capsys, data, "enroll", "--name", "X", str(photo))
+        assert rc == 2 and message in err and "Traceback" not in err, err
+    rc, out, _ = jikimi(capsys, data, "persons", "--json")
+    assert json.loads(out) == []
+    stored = [p for p in data.rglob("*") if p.is_file() and p.suffix in {".jpg", ".png"}]
+    assert stored == []
