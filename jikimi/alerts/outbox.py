@@ -1,0 +1,70 @@
+"""Outbox notifier: every alert as one JSON file, for operators and for setups without e-mail.
+
+The outbox is the channel that always works (no network), so an NGO operator can review every
+alert even when SMTP or a webhook is down. A file is written to a temporary name and moved into
+place with `os.replace`, so a reader never sees half a file and a crash leaves no partial alert;
+the file name is the alert id, so writing the same alert again replaces it with identical content
+(idempotent). Files are owner-only (0600) in an owner-only folder: they hold contact-free but
+still sensitive URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from jikimi.errors import DeliveryError
+from jikimi.ports import AlertMessage
+from jikimi.records import Person
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+class OutboxNotifier:
+    """Writes `<directory>/<alert_id>.json` holding payload, subject, text and person id."""
+
+    channel = "outbox"
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def wants(self, person: Person) -> bool:
+        return True
+
+    def path_for(self, alert_id: str) -> Path:
+        if not _SAFE_ID.fullmatch(alert_id):
+            raise DeliveryError(f"outbox: alert id {alert_id[:40]!r} is not a safe file name")
+        return self.directory / f"{alert_id}.json"
+
+    def send(self, person: Person, message: AlertMessage) -> None:
+        target = self.path_for(message.alert_id)
+        document = {
+            "alert_id": message.alert_id,
+            "person_id": person.person_id,
+            "subject": message.subject,
+            "text": message.text,
+            "payload": message.payload,
+        }
+        try:
+            data = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_atomically(target, data)
+        except (OSError, TypeError, ValueError) as exc:
+            raise DeliveryError(f"outbox: cannot write {target.name}: {exc}") from None
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp creates the file with mode 0600
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o600)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
