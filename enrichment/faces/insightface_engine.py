@@ -1,0 +1,115 @@
+"""Production face engine: an InsightFace model pack (e.g. `buffalo_l`: SCRFD-10G + ArcFace R50).
+
+InsightFace packs are more accurate than YuNet + SFace but non-commercial and not on a package
+registry, so an operator supplies the folder. Two guarantees matter here: jikimi never lets
+InsightFace download anything (its loader silently fetches a pack when the folder is missing, which
+would put unreviewed weights under a victim's data), and every file the operator pinned in
+`faces.insightface_checksums` is verified before it is loaded. InsightFace is an optional extra
+(see scripts/install-insightface.sh), so it is imported only when this engine is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from enrichment.faces.align import align_face, require_rgb8
+from enrichment.faces.model_fix import file_sha256
+from enrichment.faces.sessions import resolve_providers, session_options
+from enrichment.faces.sface import l2_normalise
+from jikimi.errors import ModelError
+from jikimi.ports import DetectedFace
+from jikimi.settings import Settings
+
+
+def locate_pack(root: Path, pack: str) -> Path:
+    """The folder holding the pack's .onnx files: <root>/models/<pack>, or root itself."""
+    for candidate in (root / "models" / pack, root / pack, root):
+        if candidate.is_dir() and any(candidate.glob("*.onnx")):
+            return candidate.resolve()
+    raise ModelError(
+        f"InsightFace pack {pack!r} not found under {root} (expected {root / 'models' / pack}"
+        "/*.onnx); jikimi never downloads models: copy the pack there"
+    )
+
+
+def verify_checksums(folder: Path, checksums: dict[str, str]) -> None:
+    """Every pinned file must exist in `folder` and match its SHA-256."""
+    for name, expected in sorted(checksums.items()):
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"pinned model file missing: {path}")
+        actual = file_sha256(path)
+        if actual.lower() != expected.strip().lower():
+            raise ModelError(f"checksum mismatch for {path}: sha256 {actual}, expected {expected}")
+
+
+def import_insightface_app() -> Any:
+    try:
+        return importlib.import_module("insightface.app")
+    except ImportError as exc:
+        raise ModelError(
+            f"the insightface engine needs the optional insightface package ({exc}); "
+            "install it with scripts/install-insightface.sh"
+        ) from None
+
+
+class InsightFaceEngine:
+    """jikimi.ports.FaceEngine over an InsightFace pack's detector and recognizer."""
+
+    def __init__(self, settings: Settings) -> None:
+        faces = settings.faces
+        if faces.insightface_root is None:
+            raise ModelError("faces.insightface_root is not set (folder holding the model pack)")
+        pack = faces.insightface_pack
+        folder = locate_pack(Path(faces.insightface_root).expanduser(), pack)
+        verify_checksums(folder, faces.insightface_checksums)
+        providers = list(resolve_providers(faces.providers))
+        app_module = import_insightface_app()
+        try:
+            # An existing absolute folder as `name` is used as is: nothing can be downloaded.
+            app = app_module.FaceAnalysis(
+                name=str(folder), root=str(folder.parent),
+                allowed_modules=["detection", "recognition"],
+                providers=providers, sess_options=session_options(),
+            )
+            ctx_id = 0 if "CUDAExecutionProvider" in providers else -1
+            app.prepare(ctx_id=ctx_id, det_thresh=faces.det_threshold,
+                        det_size=(faces.det_size, faces.det_size))
+        except (AssertionError, RuntimeError, ValueError, OSError) as exc:
+            reason = str(exc) or "no detection model"
+            raise ModelError(f"cannot load InsightFace pack {folder}: {reason}") from None
+        if "recognition" not in app.models:
+            raise ModelError(f"InsightFace pack {folder} has no recognition model")
+        self.detector = app.models["detection"]
+        self.recognizer = app.models["recognition"]
+        self.model_id = f"insightface-{pack}"
+        self.dims = int(self.recognizer.output_shape[-1])
+        self.min_face_px = faces.min_face_px
+        self.det_threshold = faces.det_threshold
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
+        bgr = np.ascontiguousarray(require_rgb8(rgb)[:, :, ::-1])
+        boxes, points = self.detector.detect(bgr, max_num=0, metric="default")
+        faces = []
+        for i in range(boxes.shape[0]):
+            x1, y1, x2, y2, score = (float(v) for v in boxes[i, :5])
+            w, h = x2 - x1, y2 - y1
+            if score < self.det_threshold or min(w, h) < self.min_face_px or points is None:
+                continue
+            marks = np.asarray(points[i], dtype=np.float32).reshape(5, 2)
+            faces.append(DetectedFace(bbox=(x1, y1, w, h), landmarks=marks, score=score))
+        return sorted(faces, key=lambda face: face.score, reverse=True)
+
+    def embed(self, rgb: np.ndarray, faces: Sequence[DetectedFace]) -> np.ndarray:
+        if not faces:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        bgr = np.ascontiguousarray(require_rgb8(rgb)[:, :, ::-1])
+        crops = [align_face(bgr, face.landmarks) for face in faces]
+        features = np.asarray(self.recognizer.get_feat(crops), dtype=np.float32)
+        return l2_normalise(features.reshape(len(faces), -1))
+
