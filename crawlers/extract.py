@@ -1,0 +1,218 @@
+"""Find media and followable links in HTML, whatever markup a site hides them behind.
+
+Sites that host abusive media rarely use a plain `<img src>`: images are lazy-loaded
+(`data-src`, `data-original`), responsive (`srcset`, `<picture>`), painted as CSS backgrounds,
+announced only in `og:image` meta, or linked as files. Missing one of those means missing the
+media a victim needs found, so every form is read, every `srcset` candidate kept (the largest
+is often the only one a face detector can use), URLs resolved against `<base href>`, and
+non-fetchable schemes (data:, javascript:) dropped. `<audio>` is ignored: it has no faces.
+
+Pure functions over text: no network, no Scrapy response, safe on broken or hostile HTML
+(a parse failure yields nothing rather than an exception).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from parsel import Selector, SelectorList
+
+IMAGE_EXTENSIONS = frozenset(
+    {"jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "avif", "heic", "heif", "tif"}
+) | {"tiff"}
+VIDEO_EXTENSIONS = frozenset({"mp4", "m4v", "mov", "webm", "avi", "flv", "mkv", "wmv", "3gp"})
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
+# url() targets in CSS that are never media worth fetching.
+_NOT_MEDIA_EXTENSIONS = frozenset(
+    {"css", "js", "woff", "woff2", "ttf", "otf", "eot", "svg", "svgz"}
+)
+_LAZY_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-lazy", "data-url")
+_SRCSET_ATTRIBUTES = ("srcset", "data-srcset", "data-lazy-srcset")
+_MEDIA_META = re.compile(r"^(og:image|og:video|twitter:image|twitter:player:stream)(:|$)")
+_META_SKIP_SUFFIXES = (":type", ":width", ":height", ":alt")
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.IGNORECASE)
+_NEXT_WORDS = frozenset(
+    {"next", "next page", "next »", "next ›", "›", "»", "older", "다음", "다음 페이지"}
+)
+_MEDIA_TAG = re.compile(r"<(?:img|video|source)\b[^>]*>", re.IGNORECASE)
+# A <source> read out of context: keep it when it cannot be an <audio> source.
+_LONE_TAGS = "//img | //video | //source[@srcset or @data-srcset or starts-with(@type, 'video')]"
+_FETCHABLE = ("http", "https")
+_MAX_URL_LENGTH = 4096
+
+
+@dataclass
+class PageLinks:
+    """What a page offers the crawler: media to fetch, pages to follow, and the next page."""
+
+    media: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    next_page: str | None = None
+
+
+def extract_page(html: str, page_url: str) -> PageLinks:
+    """Media URLs, followable page URLs and the pagination target of one HTML page."""
+    selector = _parse(html)
+    if selector is None:
+        return PageLinks()
+    base = _base_url(selector, page_url)
+    media = _media_urls(selector, base, html)
+    media_set = set(media)
+    next_page = _next_page(selector, base)
+    links = [u for u in _page_links(selector, base) if u not in media_set]
+    return PageLinks(media=media, links=links, next_page=next_page)
+
+
+def media_urls(html: str, page_url: str) -> list[str]:
+    """Absolute, de-duplicated media URLs in document order."""
+    return extract_page(html, page_url).media
+
+
+def page_links(html: str, page_url: str) -> list[str]:
+    """Absolute, de-duplicated URLs of pages the page links to (media files excluded)."""
+    return extract_page(html, page_url).links
+
+
+def next_page(html: str, page_url: str) -> str | None:
+    """The pagination target: `rel=next` on `<a>`/`<link>` first, then a "next" labelled link."""
+    return extract_page(html, page_url).next_page
+
+
+def is_media_url(url: str) -> bool:
+    """Whether the URL's path ends in a known image or video extension."""
+    path = urlsplit(url).path.lower()
+    return path.rsplit(".", 1)[-1] in MEDIA_EXTENSIONS if "." in path.rsplit("/", 1)[-1] else False
+
+
+def parse_srcset(value: str) -> list[str]:
+    """Every candidate URL of a `srcset` (the HTML spec's splitting, descriptors dropped)."""
+    urls: list[str] = []
+    position, length = 0, len(value)
+    while position < length:
+        while position < length and (value[position].isspace() or value[position] == ","):
+            position += 1
+        start = position
+        while position < length and not value[position].isspace():
+            position += 1
+        url = value[start:position]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:  # skip the descriptors up to the next comma outside parentheses
+            depth = 0
+            while position < length and (value[position] != "," or depth):
+                depth += {"(": 1, ")": -1}.get(value[position], 0)
+                position += 1
+        if url:
+            urls.append(url)
+    return urls
+
+
+def css_urls(css: str) -> list[str]:
+    """The targets of `url(...)` in a CSS text, fonts and stylesheets excluded."""
+    found = []
+    for match in _CSS_URL.finditer(css):
+        url = next((g for g in match.groups() if g is not None), "").strip()
+        if url and urlsplit(url).path.lower().rsplit(".", 1)[-1] not in _NOT_MEDIA_EXTENSIONS:
+            found.append(url)
+    return found
+
+
+# ----------------------------------------------------------------------------- internals ---
+def _parse(html: str) -> Selector | None:
+    try:
+        return Selector(text=html.replace("\x00", ""), type="html")
+    except Exception:  # lxml rejects some pathological input; such a page simply yields nothing
+        return None
+
+
+def _base_url(selector: Selector, page_url: str) -> str:
+    href = selector.xpath("//base/@href").get()
+    if href:
+        resolved = _absolute(page_url, href)
+        if resolved is not None:
+            return resolved
+    return page_url
+
+
+def _absolute(base: str, raw: str) -> str | None:
+    candidate = raw.strip()
+    if not candidate or len(candidate) > _MAX_URL_LENGTH:
+        return None
+    try:
+        url = urldefrag(urljoin(base, candidate)).url
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an invalid IPv6 literal
+        return None
+    if parts.scheme.lower() not in _FETCHABLE or not parts.hostname:
+        return None
+    return url
+
+
+def _resolve_all(base: str, raws: list[str]) -> list[str]:
+    resolved = (_absolute(base, raw) for raw in raws)
+    return list(dict.fromkeys(u for u in resolved if u is not None))
+
+
+def _media_urls(selector: Selector, base: str, html: str) -> list[str]:
+    raws = _element_media(selector.xpath("//img | //picture/source | //video | //video/source"))
+    tags = _MEDIA_TAG.findall(html)
+    if len(tags) > len(selector.xpath("//img | //source | //video")):
+        # The parser gave up on part of the document (e.g. nesting deeper than libxml2 allows,
+        # a way to hide media from crawlers): read every such tag on its own.
+        for tag in tags:
+            raws.extend(_element_media(Selector(text=tag, type="html").xpath(_LONE_TAGS)))
+    # lazy-loading libraries also put data-src / data-bg on <div>, <a>, <figure>
+    raws.extend(selector.xpath("//*[not(self::img or self::source)]/@data-src").getall())
+    raws.extend(selector.xpath("//*/@data-bg | //*/@data-background").getall())
+    for style in selector.xpath("//*/@style | //style/text()").getall():
+        raws.extend(css_urls(style))
+    for meta in selector.xpath("//meta[@content]"):
+        key = (meta.xpath("@property").get() or meta.xpath("@name").get() or "").strip().lower()
+        if _MEDIA_META.match(key) and not key.endswith(_META_SKIP_SUFFIXES):
+            raws.append(meta.xpath("@content").get() or "")
+    for href in selector.xpath("//a/@href | //area/@href").getall():
+        resolved = _absolute(base, href)
+        if resolved is not None and is_media_url(resolved):
+            raws.append(resolved)
+    return _resolve_all(base, raws)
+
+
+def _element_media(elements: SelectorList[Selector]) -> list[str]:
+    raws: list[str] = []
+    for element in elements:
+        for attribute in _LAZY_ATTRIBUTES:
+            raws.extend(element.xpath(f"@{attribute}").getall())
+        for attribute in _SRCSET_ATTRIBUTES:
+            for value in element.xpath(f"@{attribute}").getall():
+                raws.extend(parse_srcset(value))
+        raws.extend(element.xpath("self::video/@poster").getall())
+    return raws
+
+
+def _page_links(selector: Selector, base: str) -> list[str]:
+    raws = selector.xpath("//a/@href | //area/@href | //iframe/@src | //frame/@src").getall()
+    return [u for u in _resolve_all(base, raws) if not is_media_url(u)]
+
+
+def _next_page(selector: Selector, base: str) -> str | None:
+    rel_next = (
+        "//link[contains(concat(' ', normalize-space(translate(@rel, 'NEXT', 'next')), ' '),"
+        " ' next ')]/@href"
+        " | //a[contains(concat(' ', normalize-space(translate(@rel, 'NEXT', 'next')), ' '),"
+        " ' next ')]/@href"
+    )
+    for href in selector.xpath(rel_next).getall():
+        resolved = _absolute(base, href)
+        if resolved is not None:
+            return resolved
+    for anchor in selector.xpath("//a[@href]"):
+        label = " ".join(" ".join(anchor.xpath(".//text()").getall()).split()).lower()
+        aria = (anchor.xpath("@aria-label").get() or "").strip().lower()
+        classes = (anchor.xpath("@class").get() or "").lower().split()
+        if label in _NEXT_WORDS or aria in _NEXT_WORDS or "next" in classes:
+            resolved = _absolute(base, anchor.xpath("@href").get() or "")
+            if resolved is not None:
+                return resolved
+    return None

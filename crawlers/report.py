@@ -1,0 +1,55 @@
+"""What one crawl did, returned to the CLI, the flow and the scheduler (and sent between processes).
+
+Counts are per crawl: `media_found` distinct media URLs seen on crawled pages; `media_new` media
+stored for the first time; `media_known` media fetched whose bytes were already stored (the same
+file under another URL or an unchanged re-fetch); `media_skipped_unchanged` media URLs not
+downloaded because a recent fetch or a 304 said nothing changed; `bytes` media bytes downloaded;
+`refused` requests refused by the address guard; `robots_denied` requests robots.txt forbade.
+`errors` holds one line per failed item (capped, with a final line saying how many were left out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MAX_ERROR_LINES = 500
+
+
+@dataclass
+class CrawlReport:
+    site: str
+    pages: int = 0
+    media_found: int = 0
+    media_new: int = 0
+    media_known: int = 0
+    media_skipped_unchanged: int = 0
+    bytes: int = 0
+    refused: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    robots_denied: int = 0
+    errors_left_out: int = 0
+
+    def add_error(self, line: str) -> None:
+        if line in self.errors:
+            return
+        if len(self.errors) < MAX_ERROR_LINES:
+            self.errors.append(line)
+        else:
+            self.errors_left_out += 1
+
+    def summary(self) -> str:
+        return (
+            f"{self.site}: {self.pages} pages, {self.media_found} media found "
+            f"({self.media_new} new, {self.media_known} known, "
+            f"{self.media_skipped_unchanged} unchanged), {self.bytes} bytes, "
+            f"{self.refused} refused, {len(self.errors) + self.errors_left_out} errors"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CrawlReport:
+        return cls(**data)

@@ -1,0 +1,133 @@
+"""Run one crawl in a child process and return its report.
+
+Scrapy runs on Twisted, whose reactor cannot be restarted within one process: a second crawl in
+the same process (the CLI's `run` twice, a scheduler's loop, a test suite) would fail. So every
+crawl runs in a fresh child process (spawn, not fork: no inherited threads, locks or open
+database handles) that opens its own store and blob store from settings, crawls, and sends back
+progress lines and the report through a queue. A crash of the child becomes one clear
+:class:`JikimiError` in the parent, never a hang.
+
+:func:`crawl_here` is the in-process part, for a process that runs exactly one crawl.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_module
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from crawlers.media import MediaSink
+from crawlers.report import CrawlReport
+from crawlers.safety import refusals
+from crawlers.sites import SiteDefinition
+from jikimi import errors, wiring
+from jikimi.errors import JikimiError
+from jikimi.settings import Settings
+
+Progress = Callable[[str], None]
+PROGRESS_EVERY_PAGES = 10
+_POLL_SECONDS = 0.5
+
+
+def crawl(
+    site: SiteDefinition, settings: Settings, *, progress: Progress | None = None
+) -> CrawlReport:
+    """Crawl `site` in a child process; progress lines go to `progress` (default: stderr)."""
+    emit = progress or _to_stderr
+    context = multiprocessing.get_context("spawn")
+    messages: Any = context.Queue()
+    child = context.Process(
+        target=_child_main, args=(site, settings, messages), name=f"jikimi-crawl-{site.name}"
+    )
+    child.start()
+    try:
+        return _await_report(site, child, messages, emit)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10)
+        messages.close()
+
+
+def crawl_here(
+    site: SiteDefinition, settings: Settings, *, progress: Progress | None = None
+) -> CrawlReport:
+    """Crawl `site` in this process (once per process: Scrapy's reactor cannot restart)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.settings import scrapy_settings
+    from crawlers.spiders.generic import GenericSpider
+
+    started = time.monotonic()
+    site = site.resolve(settings.crawl)
+    report = CrawlReport(site=site.name)
+    store = wiring.open_store(settings)
+    try:
+        sink = MediaSink(store, wiring.open_blobs(settings), site.name, report,
+                         refresh_days=settings.crawl.media_refresh_days)
+        process = CrawlerProcess(scrapy_settings(site, settings))
+        crawler = process.create_crawler(GenericSpider)
+        process.crawl(crawler, site, sink, max_media_bytes=settings.crawl.max_media_bytes,
+                      progress=progress, progress_every=PROGRESS_EVERY_PAGES)
+        process.start()
+        if crawler.stats is not None:
+            report.refused, messages = refusals(crawler.stats)
+            for message in messages:
+                report.add_error(message)
+    finally:
+        store.close()
+    report.seconds = round(time.monotonic() - started, 3)
+    if progress is not None:
+        progress(report.summary())
+    return report
+
+
+def _child_main(site: SiteDefinition, settings: Settings, messages: Any) -> None:
+    try:
+        report = crawl_here(site, settings, progress=lambda line: messages.put(("progress", line)))
+        messages.put(("report", report.to_dict()))
+    except JikimiError as exc:
+        messages.put(("error", (type(exc).__name__, str(exc))))
+    except BaseException as exc:  # a bug: keep the traceback on stderr, and say so in one line
+        traceback.print_exc()
+        messages.put(("error", ("JikimiError", f"crawler crashed: {type(exc).__name__}: {exc}")))
+    finally:
+        messages.close()
+        messages.join_thread()
+
+
+def _await_report(
+    site: SiteDefinition, child: Any, messages: Any, emit: Progress
+) -> CrawlReport:
+    exited_at: float | None = None
+    while True:
+        try:
+            kind, payload = messages.get(timeout=_POLL_SECONDS)
+        except queue_module.Empty:
+            if child.is_alive():
+                continue
+            exited_at = exited_at or time.monotonic()
+            if time.monotonic() - exited_at < 2.0:  # let the last messages through the pipe
+                continue
+            raise JikimiError(
+                f"crawl of {site.name} failed: the crawler process exited with code "
+                f"{child.exitcode} without a report"
+            ) from None
+        if kind == "progress":
+            emit(str(payload))
+        elif kind == "report":
+            return CrawlReport.from_dict(payload)
+        else:
+            name, message = payload
+            error_class = getattr(errors, name, JikimiError)
+            if not (isinstance(error_class, type) and issubclass(error_class, JikimiError)):
+                error_class = JikimiError
+            raise error_class(f"crawl of {site.name} failed: {message}")
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

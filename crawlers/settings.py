@@ -1,0 +1,65 @@
+"""Scrapy settings for jikimi crawls: safe, quiet defaults plus the per-site values.
+
+The module-level names are a plain Scrapy project settings module (usable with `scrapy` tools);
+:func:`scrapy_settings` layers one site's definition and `settings.crawl` on top. Cookies are off
+(a crawler needs no session and should not carry one between sites), the telnet console is off
+(an open local port), AutoThrottle is off (the site's own delay and concurrency apply), and
+the address guard runs before every other downloader middleware.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scrapy.settings import Settings as ScrapySettings
+
+from crawlers.safety import ALLOW_PRIVATE_SETTING
+
+if TYPE_CHECKING:
+    from crawlers.sites import SiteDefinition
+    from jikimi.settings import Settings
+
+BOT_NAME = "jikimi"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+AUTOTHROTTLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+RETRY_TIMES = 1
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 0  # the spider enforces the site's own depth (media one level below a page is fine)
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# Breadth first, so a page limit keeps the pages closest to the start URLs.
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+DOWNLOADER_MIDDLEWARES = {"crawlers.safety.AddressGuardMiddleware": 10}
+
+
+def scrapy_settings(site: SiteDefinition, settings: Settings) -> ScrapySettings:
+    """This module's settings with the site's politeness and `settings.crawl`'s limits applied."""
+    crawl = settings.crawl
+    result = ScrapySettings()
+    result.setmodule("crawlers.settings", priority="project")
+    headers: dict[str, Any] = {
+        "Accept": "text/html,application/xhtml+xml,image/*,video/*;q=0.9,*/*;q=0.8",
+        "Accept-Language": "en,ko;q=0.8,*;q=0.5",
+    }
+    headers.update(site.headers)
+    result.setdict(
+        {
+            "USER_AGENT": crawl.user_agent,
+            "ROBOTSTXT_OBEY": site.robots == "obey",
+            "CONCURRENT_REQUESTS": max(4, site.concurrency * 4),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
+            "DOWNLOAD_DELAY": site.delay,
+            "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+            "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+            "DOWNLOAD_WARNSIZE": crawl.max_page_bytes,
+            "DEFAULT_REQUEST_HEADERS": headers,
+            ALLOW_PRIVATE_SETTING: crawl.allow_private,
+        },
+        priority="cmdline",
+    )
+    return result

@@ -1,0 +1,1 @@
+"""Spiders. One generic spider, driven by a site definition, covers every site."""
