@@ -85,7 +85,7 @@ class AlertSettings(BaseModel):
     smtp_timeout: float = 20.0
     webhook_secret: SecretStr | None = None
     webhook_timeout: float = 10.0
-    max_attempts: int = 5  # delivery runs with a failed channel before an alert is "failed"
+    max_attempts: int = 5  # failed channel attempts before an alert is marked "failed"
     smtp_ssl: bool = False  # implicit TLS (port 465) instead of plain/STARTTLS
     smtp_ca_file: Path | None = None  # CA bundle for a private SMTP server's certificate
     support_text: str = (

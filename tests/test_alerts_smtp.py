@@ -6,12 +6,9 @@ import datetime as dt
 import email
 import email.policy
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -28,6 +25,7 @@ from jikimi.errors import DeliveryError
 from jikimi.ports import Notifier
 from jikimi.records import Alert, Person
 from jikimi.settings import AlertSettings, Settings
+from tests.alerts_servers import SmtpCollector, free_port, running, smtp_server
 
 PERSON = Person(person_id="p-1", name="Test Person", ref="case-1", email="victim@example.org")
 ALERT = Alert(
@@ -36,43 +34,10 @@ ALERT = Alert(
 )
 
 
-class Collector:
-    """aiosmtpd handler keeping every accepted message; refuses recipients starting with 'bad'."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
-        if address.startswith("bad"):
-            return f"550 mailbox {address} unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def running(controller: Controller) -> Iterator[Controller]:
-    controller.start()
-    try:
-        yield controller
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
-def plain_server() -> Iterator[tuple[Collector, int]]:
-    handler, port = Collector(), free_port()
-    with running(Controller(handler, hostname="127.0.0.1", port=port)):
-        yield handler, port
+def plain_server() -> Iterator[tuple[SmtpCollector, int]]:
+    with smtp_server() as server:
+        yield server
 
 
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:
@@ -96,14 +61,16 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def received(handler: Collector) -> email.message.EmailMessage:
+def received(handler: SmtpCollector) -> email.message.EmailMessage:
     [envelope] = handler.envelopes
     parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert isinstance(parsed, email.message.EmailMessage)
     return parsed
 
 
-def test_sends_utf8_plain_text_with_stable_message_id(plain_server: tuple[Collector, int]) -> None:
+def test_sends_utf8_plain_text_with_stable_message_id(
+    plain_server: tuple[SmtpCollector, int],
+) -> None:
     handler, port = plain_server
     notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port,
                                           smtp_from="alerts@ngo.example", smtp_timeout=5))
@@ -128,7 +95,7 @@ def test_sends_utf8_plain_text_with_stable_message_id(plain_server: tuple[Collec
     assert body.strip() == message.text.strip()
 
 
-def test_resend_carries_the_same_message_id(plain_server: tuple[Collector, int]) -> None:
+def test_resend_carries_the_same_message_id(plain_server: tuple[SmtpCollector, int]) -> None:
     handler, port = plain_server
     notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5))
     message = render_message(ALERT, PERSON, Settings())
@@ -139,7 +106,7 @@ def test_resend_carries_the_same_message_id(plain_server: tuple[Collector, int])
 
 
 def test_refused_recipient_error_does_not_leak_the_address(
-    plain_server: tuple[Collector, int],
+    plain_server: tuple[SmtpCollector, int],
 ) -> None:
     _, port = plain_server
     notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5))
@@ -172,7 +139,7 @@ def test_starttls_and_login(tmp_path: Path) -> None:
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"s3cret-pw", handled=False)
 
-    handler, port = Collector(), free_port()
+    handler, port = SmtpCollector(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=server_tls,
                             require_starttls=True, authenticator=authenticator,
                             auth_require_tls=True)
@@ -201,7 +168,7 @@ def test_implicit_tls(tmp_path: Path) -> None:
     cert, key = self_signed(tmp_path)
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert, key)
-    handler, port = Collector(), free_port()
+    handler, port = SmtpCollector(), free_port()
     with running(Controller(handler, hostname="127.0.0.1", port=port, ssl_context=server_tls)):
         settings = AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5,
                                  smtp_ssl=True, smtp_ca_file=cert)
