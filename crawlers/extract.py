@@ -37,6 +37,8 @@ _NEXT_WORDS = frozenset(
     {"next", "next page", "next »", "next ›", "›", "»", "older", "다음", "다음 페이지"}
 )
 _MEDIA_TAG = re.compile(r"<(?:img|video|source)\b[^>]*>", re.IGNORECASE)
+# libxml2 does not know <source> is a void element, so later siblings nest inside it: use //.
+_IN_DOCUMENT = "//img | //picture//source | //video | //video//source"
 # A <source> read out of context: keep it when it cannot be an <audio> source.
 _LONE_TAGS = "//img | //video | //source[@srcset or @data-srcset or starts-with(@type, 'video')]"
 _FETCHABLE = ("http", "https")
@@ -156,7 +158,7 @@ def _resolve_all(base: str, raws: list[str]) -> list[str]:
 
 
 def _media_urls(selector: Selector, base: str, html: str) -> list[str]:
-    raws = _element_media(selector.xpath("//img | //picture/source | //video | //video/source"))
+    raws = _element_media(selector.xpath(_IN_DOCUMENT))
     tags = _MEDIA_TAG.findall(html)
     if len(tags) > len(selector.xpath("//img | //source | //video")):
         # The parser gave up on part of the document (e.g. nesting deeper than libxml2 allows,
