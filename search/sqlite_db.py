@@ -55,17 +55,25 @@ class SqliteDatabase:
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from None
         return conn
 
+    def _reopen_if_forked(self) -> None:
+        """In a forked child, drop the parent's connection and lock (another parent thread may
+        have held the lock at fork time) and open fresh ones; the parent's are never touched."""
+        if self._pid == os.getpid():
+            return
+        if self.is_memory:
+            raise StoreError("an in-memory SQLite store cannot be shared with a child process")
+        self._pid = os.getpid()
+        self._lock = threading.RLock()
+        if not self._closed:
+            self._conn = self._connect()
+
     def _connection(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError(f"SQLite database {self.path} is closed")
-        if self._pid != os.getpid():  # forked: the parent's connection must not be touched
-            if self.is_memory:
-                raise StoreError("an in-memory SQLite store cannot be shared with a child process")
-            self._pid = os.getpid()
-            self._conn = self._connect()
         return self._conn
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        self._reopen_if_forked()
         with self._lock:
             try:
                 return self._connection().execute(sql, params).fetchall()
@@ -79,6 +87,7 @@ class SqliteDatabase:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: commits when the block ends, rolls back if it raises."""
+        self._reopen_if_forked()
         with self._lock:
             conn = self._connection()
             try:
@@ -96,8 +105,11 @@ class SqliteDatabase:
                 raise
 
     def close(self) -> None:
+        if self._pid != os.getpid():
+            self._closed = True  # the parent's connection is the parent's to close
+            return
         with self._lock:
-            if not self._closed and self._pid == os.getpid():
+            if not self._closed:
                 self._conn.close()
             self._closed = True
 

@@ -9,6 +9,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,16 +157,32 @@ def test_another_process_reads_what_one_wrote(db_path: Path, key: bytes) -> None
 
 
 def _write_from_fork(store: SqliteStore) -> None:
+    inherited = store._db._conn  # a SQLite connection must never be used across fork()
     store.upsert_media(make_media(b"forked"))
+    sys.exit(0 if store._db._conn is not inherited else 3)
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork()")
 def test_a_forked_child_opens_its_own_connection(db_path: Path, key: bytes) -> None:
     store = SqliteStore(db_path, TemplateCipher(key))
     store.upsert_media(make_media(b"before fork"))
+    held, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:  # another parent thread is mid-query when the fork happens
+        with store._db._lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    held.wait(30)
     child = multiprocessing.get_context("fork").Process(target=_write_from_fork, args=(store,))
     child.start()
-    child.join(60)
+    child.join(30)
+    if child.is_alive():  # deadlocked on the inherited lock
+        child.kill()
+    release.set()
+    holder.join()
     assert child.exitcode == 0
     assert store.stats()["media"] == 2
     store.close()

@@ -107,6 +107,7 @@ class MediaStoreContract:
                                last_seen=first.last_seen + timedelta(days=1))
         store.add_sighting(repeat)
         store.add_sighting(repeat)
+        store.add_sighting(first)  # a late, older report never moves last_seen back
         store.add_sighting(make_sighting(media.media_id, 1, page_url="https://example.org/b"))
         seen = store.sightings(media.media_id)
         assert len(seen) == 2
