@@ -22,8 +22,8 @@ from PIL import Image, ImageOps
 
 from jikimi.errors import DecodeError, MediaTooLarge
 
-# Formats a crawler legitimately meets. Others (EPS, PDF-ish, PSD, exotic TIFF-likes) are refused.
-ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
+# Formats a crawler legitimately meets (JPEG covers MPO). Others (EPS, PSD, PCX, ...) are refused.
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
 
 # A normal progressive JPEG has ~10 scans; thousands make libjpeg spend minutes on a small file.
 MAX_JPEG_SCANS = 300
@@ -62,6 +62,7 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
         raise DecodeError(f"JPEG has more than {MAX_JPEG_SCANS} scans (decode-time bomb)")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "corrupt EXIF" etc.: noise on hostile input
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return _decode(data, max_pixels)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -71,7 +72,9 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
 
 
 def _decode(data: bytes, max_pixels: int) -> DecodedImage:
-    with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
+    Image.init()  # registers plugins once; `formats` may only name registered ones
+    allowed = [name for name in ALLOWED_FORMATS if name in Image.OPEN]
+    with Image.open(io.BytesIO(data), formats=allowed) as img:
         fmt = img.format or "unknown"
         width, height = img.size
         if width <= 0 or height <= 0:
