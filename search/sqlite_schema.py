@@ -34,7 +34,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
             idx INTEGER NOT NULL, bbox TEXT NOT NULL, landmarks TEXT NOT NULL,
             det_score REAL NOT NULL, embedding BLOB NOT NULL, frame_ts REAL,
             matched INTEGER NOT NULL DEFAULT 0)""",
-        "CREATE INDEX faces_model ON faces (model_id, matched, face_id)",
+        # keyset pagination of faces() needs face_id order within a model, with and without
+        # the matched filter; one index each keeps every batch a range scan
+        "CREATE INDEX faces_model ON faces (model_id, face_id)",
+        "CREATE INDEX faces_model_unmatched ON faces (model_id, matched, face_id)",
         "CREATE INDEX faces_media ON faces (media_id)",
         """CREATE TABLE persons (
             person_id TEXT PRIMARY KEY, name BLOB NOT NULL, ref TEXT NOT NULL, email BLOB,
