@@ -52,6 +52,7 @@ class PageLinks:
     media: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     next_page: str | None = None
+    next_by_rel: bool = False  # declared with rel=next (not guessed from a "next" label)
 
 
 def extract_page(html: str, page_url: str) -> PageLinks:
@@ -62,9 +63,9 @@ def extract_page(html: str, page_url: str) -> PageLinks:
     base = _base_url(selector, page_url)
     media = _media_urls(selector, base, html)
     media_set = set(media)
-    next_page = _next_page(selector, base)
+    next_page, by_rel = _next_page(selector, base)
     links = [u for u in _page_links(selector, base) if u not in media_set]
-    return PageLinks(media=media, links=links, next_page=next_page)
+    return PageLinks(media=media, links=links, next_page=next_page, next_by_rel=by_rel)
 
 
 def media_urls(html: str, page_url: str) -> list[str]:
@@ -198,7 +199,7 @@ def _page_links(selector: Selector, base: str) -> list[str]:
     return [u for u in _resolve_all(base, raws) if not is_media_url(u)]
 
 
-def _next_page(selector: Selector, base: str) -> str | None:
+def _next_page(selector: Selector, base: str) -> tuple[str | None, bool]:
     rel_next = (
         "//link[contains(concat(' ', normalize-space(translate(@rel, 'NEXT', 'next')), ' '),"
         " ' next ')]/@href"
@@ -208,7 +209,7 @@ def _next_page(selector: Selector, base: str) -> str | None:
     for href in selector.xpath(rel_next).getall():
         resolved = _absolute(base, href)
         if resolved is not None:
-            return resolved
+            return resolved, True
     for anchor in selector.xpath("//a[@href]"):
         label = " ".join(" ".join(anchor.xpath(".//text()").getall()).split()).lower()
         aria = (anchor.xpath("@aria-label").get() or "").strip().lower()
@@ -216,5 +217,5 @@ def _next_page(selector: Selector, base: str) -> str | None:
         if label in _NEXT_WORDS or aria in _NEXT_WORDS or "next" in classes:
             resolved = _absolute(base, anchor.xpath("@href").get() or "")
             if resolved is not None:
-                return resolved
-    return None
+                return resolved, False
+    return None, False

@@ -52,6 +52,13 @@ def redirect(location: str, status: int = 302) -> Route:
     return Route(b"", "text/plain", status, {"Location": location})
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) overflows under a crawler's concurrency: the kernel drops
+    # the SYN and the client retries a second later, which would make every test slow.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @dataclass
 class LoggedRequest:
     path: str
@@ -70,8 +77,7 @@ class FixtureSite:
         self.dynamic = dynamic
         self.log: list[LoggedRequest] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -102,10 +102,12 @@ def test_pagination_prefers_rel_next_then_a_next_labelled_link() -> None:
         '<a rel="nofollow next" href="/p/3">3</a>'
     )
     assert extract_page(with_rel, PAGE).next_page == "http://site.test/p/2"
+    assert extract_page(with_rel, PAGE).next_by_rel
     anchor_rel = '<a href="/x">x</a><a rel="next nofollow" href="/p/3">3</a>'
     assert extract_page(anchor_rel, PAGE).next_page == "http://site.test/p/3"
     labelled = '<a href="/p/1">1</a><a href="/p/2"> Next </a>'
     assert extract_page(labelled, PAGE).next_page == "http://site.test/p/2"
+    assert not extract_page(labelled, PAGE).next_by_rel  # guessed, not declared
     assert extract_page('<a href="/p/1">1</a>', PAGE).next_page is None
 
 

@@ -87,8 +87,10 @@ class GenericSpider(Spider):
         requests = [self._media_found(u, response.url) for u in found.media if not self._denied(u)]
         requests += [self._page_request(u, depth=depth + 1, referer=response.url)
                      for u in found.links]
-        if found.next_page:
-            requests.append(self._page_request(found.next_page, depth=depth, referer=response.url))
+        if found.next_page:  # declared pagination stays at this depth; a guessed one does not
+            next_depth = depth if found.next_by_rel else depth + 1
+            requests.append(self._page_request(found.next_page, depth=next_depth,
+                                               referer=response.url))
         return [r for r in requests if r is not None]
 
     def page_failed(self, failure: Failure) -> None:
