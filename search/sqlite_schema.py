@@ -8,6 +8,7 @@ jikimi is refused rather than silently misread.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from jikimi.errors import StoreError
 
@@ -74,27 +75,26 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection) -> None:
+def migrate(conn: sqlite3.Connection, migrations: Sequence[tuple[str, ...]] = MIGRATIONS) -> None:
     """Apply the migrations this database lacks, each in its own write transaction.
 
     `conn` must be in autocommit mode (isolation_level=None). The version is re-read after taking
     the write lock, so concurrent openers of a fresh file apply each migration exactly once.
     """
-    for target in range(1, SCHEMA_VERSION + 1):
-        if schema_version(conn) >= target:
-            continue
+    latest = len(migrations)
+    found = schema_version(conn)
+    if found > latest:
+        raise StoreError(
+            f"database schema v{found} is newer than this jikimi understands (v{latest})"
+        )
+    for target in range(found + 1, latest + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
             if schema_version(conn) < target:
-                for statement in MIGRATIONS[target - 1]:
+                for statement in migrations[target - 1]:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    found = schema_version(conn)
-    if found > SCHEMA_VERSION:
-        raise StoreError(
-            f"database schema v{found} is newer than this jikimi understands (v{SCHEMA_VERSION})"
-        )

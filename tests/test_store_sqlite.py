@@ -19,7 +19,6 @@ from cryptography.fernet import Fernet
 
 from jikimi.crypto import TemplateCipher
 from jikimi.errors import StoreError
-from search.sqlite_schema import SCHEMA_VERSION
 from search.sqlite_store import SqliteStore
 from tests.contracts.store_contract import StoreContract
 from tests.factories import MODEL_ID, make_face, make_media, make_person, make_template
@@ -96,17 +95,6 @@ def test_files_are_owner_only(db_path: Path, key: bytes) -> None:
         store.upsert_media(make_media(b"mode"))
         for path in db_path.parent.glob(db_path.name + "*"):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
-
-
-def test_schema_is_versioned_and_newer_schemas_are_refused(db_path: Path, key: bytes) -> None:
-    SqliteStore(db_path, TemplateCipher(key)).close()
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
-    with pytest.raises(StoreError, match="newer"):
-        SqliteStore(db_path, TemplateCipher(key))
 
 
 def test_a_file_that_is_not_a_database_is_a_store_error(db_path: Path, key: bytes) -> None:
