@@ -66,6 +66,9 @@ class PersonStore(Protocol):
 
     def templates(self, model_id: str) -> list[Template]: ...
 
+    def template_models(self) -> list[str]:
+        """Model ids that at least one enrolled template was made with, sorted."""
+
     def delete_person(self, person_id: str) -> dict[str, int]:
         """Erase the person, templates, hits and alerts; return counts of what was removed."""
 

@@ -110,16 +110,6 @@ def test_closed_store_refuses_use(key: bytes) -> None:
         store.stats()
 
 
-def test_template_models_lists_enrolled_models(key: bytes) -> None:
-    with SqliteStore(":memory:", TemplateCipher(key)) as store:
-        assert store.template_models() == []
-        person = make_person()
-        store.add_person(person, [make_template(person.person_id, 1, model_id="b"),
-                                  make_template(person.person_id, 2, model_id="a"),
-                                  make_template(person.person_id, 3, model_id="a")])
-        assert store.template_models() == ["a", "b"]
-
-
 _CHILD_WRITER = """
 import sys
 from jikimi.crypto import TemplateCipher

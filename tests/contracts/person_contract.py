@@ -56,6 +56,9 @@ class PersonStoreContract:
         np.testing.assert_array_equal(got.embedding, mine.embedding)
         assert [t.template_id for t in store.templates("other")] == [other.template_id]
         assert store.templates("nobody") == []
+        assert store.template_models() == sorted([MODEL_ID, "other"])
+        store.delete_person(person.person_id)
+        assert store.template_models() == []
 
     def test_template_of_another_person_is_refused(self, store: Store) -> None:
         person = make_person()
