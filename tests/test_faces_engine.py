@@ -40,8 +40,9 @@ def embeddings(engine: FaceEngine) -> dict[str, np.ndarray]:
     return result
 
 
-def test_engine_identity(engine: FaceEngine) -> None:
+def test_engine_identity(engine: FaceEngine, data_dir: Path) -> None:
     assert isinstance(engine, FaceEngine) and isinstance(engine, YuNetSFaceEngine)
+    assert len(list((data_dir / "models").glob("*.onnx"))) == 2  # fixed once into <data-dir>/models
     assert engine.model_id == MODEL_ID == "yunet-2023mar+sface-2021dec"
     assert engine.dims == 128
 
