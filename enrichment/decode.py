@@ -62,7 +62,7 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
         raise DecodeError(f"JPEG has more than {MAX_JPEG_SCANS} scans (decode-time bomb)")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "corrupt EXIF" etc.: noise on hostile input
+            warnings.simplefilter("ignore", UserWarning)  # "corrupt EXIF" etc. on hostile input
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return _decode(data, max_pixels)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
