@@ -48,6 +48,7 @@ class SqliteDatabase:
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA secure_delete = ON")  # erased rows are zeroed, not just freed
             # 16 KiB pages fit several 512-d float32 embeddings per page (4 KiB pages hold one,
             # wasting half the file); it only takes effect on a new, empty database.
             conn.execute("PRAGMA page_size = 16384")
@@ -108,6 +109,13 @@ class SqliteDatabase:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it, so no erased page survives there.
+        Best effort: with another process reading, SQLite skips what it cannot do yet."""
+        if self.is_memory:
+            return
+        self.query("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         if self._pid != os.getpid():

@@ -75,6 +75,23 @@ def test_names_contacts_and_templates_are_encrypted_in_the_file(db_path: Path,
     assert person.ref.encode() in data  # the pseudonymous ref is what exports may show
 
 
+def test_erased_person_leaves_no_bytes_in_the_files(db_path: Path, key: bytes) -> None:
+    person = make_person("Erased Person", ref="REF-ERASED-0001")
+    template = make_template(person.person_id, 3)
+    store = SqliteStore(db_path, TemplateCipher(key))
+    store.add_person(person, [template])
+    name_token = sqlite3.connect(db_path).execute("SELECT name FROM persons").fetchone()[0]
+    other = make_person("Still Enrolled")  # shares the pages the erased rows were on
+    store.add_person(other, [make_template(other.person_id, 4)])
+    assert b"REF-ERASED-0001" in raw_bytes(db_path)
+    store.delete_person(person.person_id)
+    data = raw_bytes(db_path)  # read while the store is still open: no close-time cleanup
+    assert b"REF-ERASED-0001" not in data
+    assert name_token not in data
+    assert person.person_id.encode() not in data
+    store.close()
+
+
 def test_reopen_keeps_everything_and_a_wrong_key_cannot_read(db_path: Path, key: bytes) -> None:
     person = make_person("Reopened")
     media = make_media(b"persist")
