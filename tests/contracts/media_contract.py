@@ -5,12 +5,12 @@ Mixed into `StoreContract`; a subclass supplies a `store` fixture (an empty stor
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 
-from jikimi.errors import NotFound
+from jikimi.errors import JikimiError, NotFound
 from jikimi.ports import Store
 from jikimi.records import FetchRecord, utcnow
 from tests.factories import MODEL_ID, make_face, make_media, make_sighting
@@ -40,6 +40,22 @@ class MediaStoreContract:
         assert store.get_media("0" * 64) is None
         assert store.list_media() == [media]
 
+    def test_datetimes_come_back_aware_and_the_same_instant(self, store: Store) -> None:
+        seoul = timezone(timedelta(hours=9))
+        when = datetime(2024, 3, 1, 9, 30, 15, 250000, tzinfo=seoul)
+        media = make_media(b"tz", first_seen=when, last_seen=when)
+        store.upsert_media(media)
+        got = store.get_media(media.media_id)
+        assert got is not None and got.first_seen.tzinfo is not None
+        assert got.first_seen == when
+        assert got.first_seen.utcoffset() == timedelta(0)
+
+    def test_media_info_that_is_not_json_is_refused(self, store: Store) -> None:
+        media = make_media(b"bad info", info={"handle": object()})
+        with pytest.raises(JikimiError):
+            store.upsert_media(media)
+        assert store.get_media(media.media_id) is None
+
     def test_media_to_enrich_is_new_only_oldest_first(self, store: Store) -> None:
         now = utcnow()
         old, new, failed, done = (
@@ -56,6 +72,7 @@ class MediaStoreContract:
     def test_set_media_error(self, store: Store) -> None:
         media = make_media(b"c")
         store.upsert_media(media)
+        store.set_media_error(media.media_id, "truncated")
         store.set_media_error(media.media_id, "truncated")
         got = store.get_media(media.media_id)
         assert got is not None and (got.status, got.error) == ("error", "truncated")

@@ -28,6 +28,11 @@ class StoreContract(MediaStoreContract, PersonStoreContract, HitStoreContract):
     def test_implements_the_protocol(self, store: Store) -> None:
         assert isinstance(store, Store)
 
+    def test_close_can_be_called_twice(self, store: Store) -> None:
+        store.upsert_media(make_media(b"closing"))
+        store.close()
+        store.close()
+
     def test_stats_count_every_area(self, store: Store) -> None:
         media, broken = make_media(b"s1"), make_media(b"s2")
         store.upsert_media(media)
