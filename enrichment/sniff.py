@@ -1,4 +1,5 @@
-"""Content-type sniffing from magic bytes: a server's header and a URL's extension are not trusted."""
+"""Content-type sniffing from magic bytes: neither a server's header nor a URL's extension
+is trusted."""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from enrichment.decode import decode_image
 from enrichment.hashes import pdq_hash
 from enrichment.sniff import sniff
@@ -39,7 +41,7 @@ def analyze_image(data: bytes, media: Media, engine: FaceEngine, settings: Setti
     image = decode_image(data, max_pixels=settings.media.max_pixels)
     pdq, quality = pdq_hash(image.rgb)
     detected = engine.detect(image.rgb)
-    vectors = engine.embed(image.rgb, detected) if detected else []
+    vectors = engine.embed(image.rgb, detected) if detected else np.zeros((0, engine.dims))
     faces = [
         Face(
             media_id=media.media_id,

@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find deepfakes of enrolled people on the web and get them taken down.",
     )
     parser.add_argument("--version", action="version", version=f"jikimi {__version__}")
-    parser.add_argument("--data-dir", help="state folder (default ./jikimi-data, env JIKIMI_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir", help="state folder (default ./jikimi-data, env JIKIMI_DATA_DIR)"
+    )
     parser.add_argument("--config", help="TOML or YAML settings file (env JIKIMI_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     register(sub)

@@ -8,12 +8,12 @@ from contextlib import closing
 from pathlib import Path
 
 from jikimi import wiring
-from jikimi.cli import emit, progress
+from jikimi.cli import Handler, emit, progress
 from jikimi.settings import Settings
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
         return p
@@ -125,7 +125,8 @@ def cmd_hits(args: argparse.Namespace, settings: Settings) -> int:
 
     with closing(wiring.open_store(settings)) as store:
         rows = hit_rows(store)
-    _print_rows(rows, args.json, ["created_at", "person_id", "similarity", "review_state", "media_url"])
+    columns = ["created_at", "person_id", "similarity", "review_state", "media_url"]
+    _print_rows(rows, args.json, columns)
     return 0
 
 

@@ -10,12 +10,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jikimi import wiring
 from jikimi.alerts import DeliveryReport, deliver_pending
 from jikimi.netguard import check_url
 from jikimi.ports import Store
 from jikimi.settings import Settings
+
+if TYPE_CHECKING:
+    from crawlers.run import CrawlReport
+    from enrichment.stage import EnrichReport
+    from search.matching import MatchReport
 
 Progress = Callable[[str], None]
 
@@ -34,7 +40,9 @@ class RunSummary:
     seconds: float = 0.0
 
 
-def crawl_stage(site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None):
+def crawl_stage(
+    site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None
+) -> CrawlReport:
     from crawlers.run import crawl
     from crawlers.sites import find_site, site_from_url
 
@@ -44,7 +52,9 @@ def crawl_stage(site_ref: str | None, url: str | None, settings: Settings, progr
     return crawl(site, settings, progress=progress)
 
 
-def enrich_stage(settings: Settings, store: Store, progress: Progress | None = None):
+def enrich_stage(
+    settings: Settings, store: Store, progress: Progress | None = None
+) -> EnrichReport:
     from enrichment.stage import enrich_pending
 
     return enrich_pending(
@@ -53,7 +63,9 @@ def enrich_stage(settings: Settings, store: Store, progress: Progress | None = N
     )
 
 
-def match_stage(settings: Settings, store: Store, progress: Progress | None = None):
+def match_stage(
+    settings: Settings, store: Store, progress: Progress | None = None
+) -> MatchReport:
     from search.matching import match_new_faces
 
     return match_new_faces(store, settings, progress=progress)

@@ -1,7 +1,8 @@
 """The one `Settings` object: nested, read from `JIKIMI_*` env vars and an optional TOML/YAML file.
 
 Precedence (highest first): explicit overrides (CLI flags) > environment (`JIKIMI_…`, nested with
-`__`, e.g. `JIKIMI_CRAWL__ALLOW_PRIVATE=1`) > config file (`--config` or `JIKIMI_CONFIG`) > defaults.
+`__`, e.g. `JIKIMI_CRAWL__ALLOW_PRIVATE=1`) > config file (`--config` or `JIKIMI_CONFIG`) >
+defaults.
 Nothing is read at import time: call :func:`load_settings` (the CLI does) or :func:`get_settings`.
 """
 

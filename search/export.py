@@ -41,7 +41,8 @@ class ExportRow:
 
 def export_rows(store: Store) -> list[ExportRow]:
     """All exportable rows, sorted by host, then media URL."""
-    best: dict[tuple[str, str], tuple[float, str, str]] = {}  # (media, person) → score, model, state
+    # (media, person) → best similarity, model, review state
+    best: dict[tuple[str, str], tuple[float, str, str]] = {}
     for hit in store.hits():
         if hit.review_state == "rejected":
             continue
@@ -81,7 +82,9 @@ def write_export(store: Store, fmt: Literal["csv", "json"] | str, out: Path) -> 
         doc = {
             "generated_at": utcnow().isoformat(),
             "count": len(rows),
-            "hosts": [{"host": h, "count": len(items), "items": items} for h, items in hosts.items()],
+            "hosts": [
+                {"host": h, "count": len(items), "items": items} for h, items in hosts.items()
+            ],
         }
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     else:

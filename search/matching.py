@@ -47,7 +47,9 @@ class _TemplateMatrix:
         return cls(np.stack([t.embedding for t in templates]).astype(np.float32), templates)
 
 
-def match_new_faces(store: Store, settings: Settings, progress: Progress | None = None) -> MatchReport:
+def match_new_faces(
+    store: Store, settings: Settings, progress: Progress | None = None
+) -> MatchReport:
     """Compare every not-yet-matched face with all enrolled templates of its model."""
     started = time.monotonic()
     report = MatchReport()
@@ -84,7 +86,11 @@ def match_person(store: Store, templates: list[Template], settings: Settings) ->
 
 
 def _match_batch(
-    store: Store, faces: list[Face], templates: _TemplateMatrix, threshold: float, report: MatchReport
+    store: Store,
+    faces: list[Face],
+    templates: _TemplateMatrix,
+    threshold: float,
+    report: MatchReport,
 ) -> None:
     embeddings = np.stack([f.embedding for f in faces]).astype(np.float32)
     similarity = embeddings @ templates.matrix.T  # cosine: both sides are L2-normalised

@@ -10,7 +10,13 @@ from jikimi.settings import Settings
 from search.matching import match_new_faces, match_person
 from search.sqlite_store import SqliteStore
 from tests.factories import (
-    MODEL_ID, make_face, make_media, make_person, make_sighting, make_template, unit_vector,
+    MODEL_ID,
+    make_face,
+    make_media,
+    make_person,
+    make_sighting,
+    make_template,
+    unit_vector,
 )
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from jikimi import wiring
 from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, build_site, photo_bytes
 from jikimi.demo.site import serve as serve_site
-from jikimi.flow import run_once
+from jikimi.flow import RunSummary, run_once
 from jikimi.settings import Settings
 
 
@@ -72,7 +72,7 @@ def _progress(line: str) -> None:
     print(f"  … {line}", file=sys.stderr, flush=True)
 
 
-def _report(settings: Settings, summary, person_id: str, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: float) -> bool:
     with closing(wiring.open_store(settings)) as store:
         alerts = store.alerts(person_id=person_id)
         pages = sorted({urlsplit(s.page_url).path.lstrip("/")
