@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +43,7 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (timeouts)
 
 
 def page(body: str, head: str = "") -> Route:
@@ -109,7 +111,8 @@ class FixtureSite:
             etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
             if headers.get("if-none-match") == etag:
                 return Route(b"", route.content_type, 304, {"ETag": etag})
-            return Route(route.body, route.content_type, 200, {"ETag": etag} | route.headers)
+            headers_out = {"ETag": etag} | route.headers
+            return Route(route.body, route.content_type, 200, headers_out, route.delay)
         return route
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -121,13 +124,18 @@ class FixtureSite:
                 route = site._respond(self.path, headers)
                 with site._lock:
                     site.log.append(LoggedRequest(self.path, headers, route.status))
-                self.send_response(route.status)
-                self.send_header("Content-Type", route.content_type)
-                self.send_header("Content-Length", str(len(route.body)))
-                for name, value in route.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(route.body)
+                if route.delay:
+                    time.sleep(route.delay)
+                try:
+                    self.send_response(route.status)
+                    self.send_header("Content-Type", route.content_type)
+                    self.send_header("Content-Length", str(len(route.body)))
+                    for name, value in route.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the crawler gave up (timeout, size cap): expected in these tests
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 return
