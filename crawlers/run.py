@@ -25,7 +25,7 @@ from crawlers.report import CrawlReport
 from crawlers.safety import refusals
 from crawlers.sites import SiteDefinition
 from jikimi import errors, wiring
-from jikimi.errors import JikimiError
+from jikimi.errors import ConfigError, JikimiError
 from jikimi.settings import Settings
 
 Progress = Callable[[str], None]
@@ -37,6 +37,11 @@ def crawl(
     site: SiteDefinition, settings: Settings, *, progress: Progress | None = None
 ) -> CrawlReport:
     """Crawl `site` in a child process; progress lines go to `progress` (default: stderr)."""
+    if settings.blob_uri.startswith("memory://"):
+        raise ConfigError(
+            f"blob store {settings.blob_uri} lives in one process and the crawler runs in a child "
+            "process: use a file:// blob store"
+        )
     emit = progress or _to_stderr
     context = multiprocessing.get_context("spawn")
     messages: Any = context.Queue()

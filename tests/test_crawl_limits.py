@@ -118,6 +118,9 @@ def test_a_failing_child_is_one_clear_error(tmp_path: Path) -> None:
     settings.blobs.uri = "gopher://nowhere"
     with pytest.raises(ConfigError, match=r"^crawl of x failed: unsupported blob store URI"):
         crawl(site, settings, progress=lambda _: None)
+    settings.blobs.uri = "memory://crawl"
+    with pytest.raises(ConfigError, match="child process"):
+        crawl(site, settings, progress=lambda _: None)
     settings.blobs.uri = None
     settings.store.sqlite_path = tmp_path  # a directory: the database cannot open
     with pytest.raises(JikimiError, match=r"^crawl of x failed"):
