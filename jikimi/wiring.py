@@ -8,6 +8,7 @@ Blob stores are chosen by URI scheme (like Scrapy's feed storages): `file://` â†
 from __future__ import annotations
 
 from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from jikimi.crypto import TemplateCipher
 from jikimi.errors import ConfigError
@@ -40,7 +41,7 @@ def open_blob_uri(uri: str) -> BlobStore:
     if parsed.scheme in {"", "file"}:
         from search.local_blobs import LocalBlobStore
 
-        return LocalBlobStore(parsed.path if parsed.scheme else uri)
+        return LocalBlobStore(url2pathname(parsed.path) if parsed.scheme else uri)
     if parsed.scheme == "memory":
         from search.memory_blobs import MemoryBlobStore
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from email import message_from_bytes
@@ -36,6 +37,12 @@ class KillingHandler:
         return "250 OK"
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def cli(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "jikimi.cli", "--data-dir", str(data), *args],
@@ -49,11 +56,11 @@ def test_killed_during_delivery_then_restarted(tmp_path):
     build_site(root)
     server = serve(root)
     handler = KillingHandler()
-    smtp = Controller(handler, hostname="127.0.0.1", port=0)
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
         env = dict(os.environ, JIKIMI_ALERTS__SMTP_HOST="127.0.0.1",
-                   JIKIMI_ALERTS__SMTP_PORT=str(smtp.server.sockets[0].getsockname()[1]),
+                   JIKIMI_ALERTS__SMTP_PORT=str(smtp.port),
                    JIKIMI_ALERTS__SMTP_TIMEOUT="10",
                    PYTHONPATH=str(Path(__file__).resolve().parents[1]))
         data = tmp_path / "data"
