@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -35,7 +35,13 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 DEFAULT_THRESHOLD = 0.45
 
 
-class CrawlSettings(BaseModel):
+class _Section(BaseModel):
+    """A settings section: unknown keys are errors, so a typo never silently means a default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CrawlSettings(_Section):
     allow_private: bool = False  # loopback/private/link-local/metadata addresses refused unless set
     user_agent: str = "jikimi-crawler/0.1 (+https://github.com/jikimi; takedown of NCII)"
     max_media_bytes: int = 50 * 1024 * 1024
@@ -46,13 +52,13 @@ class CrawlSettings(BaseModel):
     media_refresh_days: float = 30.0  # a known media URL is re-checked (conditionally) after this
 
 
-class MediaSettings(BaseModel):
+class MediaSettings(_Section):
     keep_media: bool = False  # raw crawled media is deleted after enrichment unless set
     max_pixels: int = 64_000_000  # decompression-bomb guard
     max_bytes: int = 50 * 1024 * 1024
 
 
-class FaceSettings(BaseModel):
+class FaceSettings(_Section):
     engine: Literal["yunet-sface", "insightface"] = "yunet-sface"
     insightface_root: Path | None = None  # folder holding the pack, e.g. <root>/models/buffalo_l
     insightface_pack: str = "buffalo_l"
@@ -68,16 +74,16 @@ class FaceSettings(BaseModel):
         return self.thresholds.get(model_id, DEFAULT_THRESHOLDS.get(model_id, DEFAULT_THRESHOLD))
 
 
-class StoreSettings(BaseModel):
+class StoreSettings(_Section):
     backend: Literal["sqlite"] = "sqlite"
     sqlite_path: Path | None = None  # default <data-dir>/jikimi.sqlite3
 
 
-class BlobSettings(BaseModel):
+class BlobSettings(_Section):
     uri: str | None = None  # file:///path, memory://name; default <data-dir>/blobs
 
 
-class AlertSettings(BaseModel):
+class AlertSettings(_Section):
     outbox: bool = True  # write every alert to <data-dir>/outbox as JSON + text
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -96,7 +102,7 @@ class AlertSettings(BaseModel):
     )
 
 
-class SecuritySettings(BaseModel):
+class SecuritySettings(_Section):
     # Fernet key for templates and contact details; default: generated once in <data-dir>/keys.
     template_key: SecretStr | None = None
 

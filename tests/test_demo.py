@@ -1,0 +1,23 @@
+"""`jikimi demo` runs the whole flow and checks its own result (exit 0 = exactly the right pages)."""
+
+from __future__ import annotations
+
+import json
+
+from jikimi.cli import main
+
+
+def test_demo_alerts_exactly_the_pages_with_the_person(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "OK: exactly the pages showing the demo person alerted" in out
+    outbox = sorted((tmp_path / "demo" / "outbox").glob("*.json"))
+    assert len(outbox) == 2
+    for path in outbox:
+        alert = json.loads(path.read_text(encoding="utf-8"))
+        assert "Demo Person" not in path.read_text(encoding="utf-8")
+        assert alert["payload"]["page_url"].endswith(("/gallery/2.html", "/gallery/4.html"))
+    # Raw media was not kept after enrichment, and no enrollment photo was written anywhere.
+    assert not any(p.is_file() for p in (tmp_path / "demo" / "blobs").rglob("*"))
+    # A second demo starts from a clean folder and gives the same answer.
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 0
