@@ -1,4 +1,4 @@
-"""`jikimi demo` runs the whole flow and checks its own result (exit 0 = exactly the right pages)."""
+"""`jikimi demo` runs the whole flow and checks its own result (exit 0: the right pages)."""
 
 from __future__ import annotations
 
