@@ -99,6 +99,11 @@ class FixtureServer:
         self.server.server_close()
 
 
+class _FixtureHTTPServer(ThreadingHTTPServer):
+    request_queue_size = 128  # the default backlog of 5 drops connections under crawl concurrency
+    daemon_threads = True
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         return
@@ -107,7 +112,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def serve(root: Path, port: int = 0) -> FixtureServer:
     """Serve `root` on 127.0.0.1 in a background thread."""
     handler = partial(_QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = _FixtureHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return FixtureServer(server, thread)
