@@ -35,7 +35,7 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 DOWNLOADER_MIDDLEWARES = {"crawlers.safety.AddressGuardMiddleware": 10}
-DNS_RESOLVER = "crawlers.resolver.GuardedResolver"  # re-checks the address used to connect
+TWISTED_DNS_RESOLVER = "crawlers.resolver.GuardedResolver"  # re-checks the address used to connect
 
 
 def scrapy_settings(site: SiteDefinition, settings: Settings) -> ScrapySettings:

@@ -8,7 +8,7 @@ from twisted.internet.error import DNSLookupError
 
 from crawlers.resolver import GuardedResolver, refuse_non_public
 from crawlers.safety import ALLOW_PRIVATE_SETTING
-from crawlers.settings import DNS_RESOLVER
+from crawlers.settings import TWISTED_DNS_RESOLVER
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1"])
@@ -22,7 +22,7 @@ def test_public_answer_passes():
 
 
 def test_crawls_use_the_guarded_resolver_with_the_site_setting():
-    assert DNS_RESOLVER == "crawlers.resolver.GuardedResolver"
+    assert TWISTED_DNS_RESOLVER == "crawlers.resolver.GuardedResolver"
     from twisted.internet import reactor
 
     strict = GuardedResolver.from_crawler(get_crawler(), reactor)

@@ -138,3 +138,18 @@ def test_enrollment_refuses_unusable_photos_and_keeps_nothing(capsys, tmp_path, 
     assert json.loads(out) == []
     stored = [p for p in data.rglob("*") if p.is_file() and p.suffix in {".jpg", ".png"}]
     assert stored == []
+
+
+def test_crawl_and_enrich_a_named_site_definition(capsys, tmp_path, site):
+    data = tmp_path / "data"
+    (data / "sites").mkdir(parents=True)
+    (data / "sites" / "fixture.yaml").write_text(
+        f"name: fixture\nstart_urls: ['{site.base_url}/index.html']\nmax_pages: 2\n"
+        "delay: 0\nschedule: '*/30 * * * *'\n", encoding="utf-8")
+    rc, out, _ = jikimi(capsys, data, "crawl", "fixture", "--allow-private")
+    report = json.loads(out)
+    assert rc == 0 and report["site"] == "fixture"
+    assert report["pages"] == 2  # the site's own page limit
+    rc, out, _ = jikimi(capsys, data, "enrich")
+    enriched = json.loads(out)
+    assert rc == 0 and enriched["enriched"] == enriched["media"] >= 2 and not enriched["errors"]
