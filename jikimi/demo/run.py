@@ -35,6 +35,8 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
     demo.crawl = demo.crawl.model_copy(update={"allow_private": True})
     demo.store = demo.store.model_copy(update={"sqlite_path": None})
     demo.blobs = demo.blobs.model_copy(update={"uri": None})
+    # Fixed model files are reused across demo runs: keep them outside the folder reset above.
+    demo.faces = demo.faces.model_copy(update={"cache_dir": settings.model_cache_dir})
     site_root = demo_dir / "site"
     build_site(site_root)
     server = serve_site(site_root)
@@ -42,7 +44,8 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
     try:
         person_id = _enroll(demo)
         _say(f"enrolled demo person {person_id} from 1 photo ({ENROLL_PHOTO}); photo not kept")
-        summary = run_once(demo, url=f"{server.base_url}/index.html", progress=_progress)
+        _write_site_definition(demo, server.base_url)
+        summary = run_once(demo, site_ref="fixture", progress=_progress)
         ok = _report(demo, summary, person_id, time.monotonic() - started)
         if serve:
             _say("serving the fixture site until Ctrl-C …")
@@ -54,6 +57,17 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
     finally:
         server.stop()
     return 0 if ok else 1
+
+
+def _write_site_definition(settings: Settings, base_url: str) -> None:
+    """The fixture site as a site definition; no politeness delay is needed for our own server."""
+    settings.sites_dir.mkdir(parents=True, exist_ok=True)
+    (settings.sites_dir / "fixture.yaml").write_text(
+        "name: fixture\n"
+        f"start_urls: ['{base_url}/index.html']\n"
+        "max_depth: 3\nmax_pages: 50\ndelay: 0\nconcurrency: 4\n",
+        encoding="utf-8",
+    )
 
 
 def _enroll(settings: Settings) -> str:
