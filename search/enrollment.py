@@ -8,10 +8,12 @@ the faces already collected are searched (retroactive matching) so old copies al
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from enrichment.decode import decode_image
 from jikimi.errors import EnrollmentRefused, JikimiError
@@ -67,6 +69,7 @@ def enroll(
         raise EnrollmentRefused("a name is required (it is stored encrypted)")
     if not photos:
         raise EnrollmentRefused("at least one photo is required")
+    _check_contacts(email, webhook)
     person_id = uuid.uuid4().hex
     templates = []
     for path in photos:
@@ -83,3 +86,13 @@ def enroll(
     store.add_person(person, templates)
     retro = match_person(store, templates, settings)
     return EnrollResult(person_id, person.ref, len(templates), engine.model_id, retro)
+
+
+def _check_contacts(email: str | None, webhook: str | None) -> None:
+    """Refuse contacts that could never receive an alert, before anything is stored."""
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise EnrollmentRefused(f"not an e-mail address: {email!r}")
+    if webhook is not None:
+        parts = urlsplit(webhook)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise EnrollmentRefused(f"webhook must be an http(s) URL, got {webhook!r}")

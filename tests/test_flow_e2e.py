@@ -12,6 +12,8 @@ from PIL import Image
 from jikimi.cli import main
 from jikimi.demo.site import PAGES_WITH_PERSON, build_site, photo_bytes, serve
 
+PHOTOS_DIR = Path(__file__).resolve().parents[1] / "jikimi" / "demo" / "photos"
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -134,6 +136,10 @@ def test_enrollment_refuses_unusable_photos_and_keeps_nothing(capsys, tmp_path, 
                            (tmp_path / "missing.jpg", "cannot open")]:
         rc, out, err = jikimi(capsys, data, "enroll", "--name", "X", str(photo))
         assert rc == 2 and message in err and "Traceback" not in err, err
+    good = str(PHOTOS_DIR / "person_b_1.jpg")
+    for flag, value in [("--email", "not-an-address"), ("--webhook", "ftp://x.example/")]:
+        rc, _, err = jikimi(capsys, data, "enroll", "--name", "X", flag, value, good)
+        assert rc == 2 and value in err
     rc, out, _ = jikimi(capsys, data, "persons", "--json")
     assert json.loads(out) == []
     stored = [p for p in data.rglob("*") if p.is_file() and p.suffix in {".jpg", ".png"}]
