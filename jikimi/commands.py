@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jikimi import wiring
 from jikimi.cli import Handler, emit, progress
+from jikimi.errors import ConfigError
 from jikimi.settings import Settings
 
 
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _require_site(args: argparse.Namespace) -> None:
     if not args.site and not args.url:
-        raise SystemExit("jikimi: error: give a SITE or --url URL")
+        raise ConfigError("give a SITE (name in <data-dir>/sites or a YAML file) or --url URL")
 
 
 def cmd_enroll(args: argparse.Namespace, settings: Settings) -> int:
