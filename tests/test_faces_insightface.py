@@ -70,6 +70,10 @@ def test_pinned_checksums(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="checksum mismatch"):
         verify_checksums(tmp_path, {"a.onnx": "0" * 64})
     with pytest.raises(ModelError, match="missing"):
+        verify_checksums(tmp_path, {"a.onnx": good, "b.onnx": good})
+    with pytest.raises(ModelError, match="unpinned model files .*a.onnx"):
+        verify_checksums(tmp_path, {})
+    with pytest.raises(ModelError, match="unpinned"):
         verify_checksums(tmp_path, {"b.onnx": good})
 
 

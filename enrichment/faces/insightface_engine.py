@@ -4,8 +4,9 @@ InsightFace packs are more accurate than YuNet + SFace but non-commercial and no
 registry, so an operator supplies the folder. Two guarantees matter here: jikimi never lets
 InsightFace download anything (its loader silently fetches a pack when the folder is missing, which
 would put unreviewed weights under a victim's data), and every file the operator pinned in
-`faces.insightface_checksums` is verified before it is loaded. InsightFace is an optional extra
-(see scripts/install-insightface.sh), so it is imported only when this engine is built.
+`faces.insightface_checksums` is verified before it is loaded, and no unpinned .onnx file in the
+pack folder is accepted. InsightFace is an optional extra (see scripts/install-insightface.sh),
+so it is imported only when this engine is built.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ def locate_pack(root: Path, pack: str) -> Path:
 
 
 def verify_checksums(folder: Path, checksums: dict[str, str]) -> None:
-    """Every pinned file must exist in `folder` and match its SHA-256."""
+    """Every .onnx file in `folder` must be pinned, exist, and match its SHA-256."""
+    unpinned = sorted(p.name for p in folder.glob("*.onnx") if p.name not in checksums)
+    if unpinned:
+        raise ModelError(
+            f"unpinned model files in {folder}: {', '.join(unpinned)}; pin the sha256 of each "
+            f"in faces.insightface_checksums (sha256sum {folder}/*.onnx prints them)"
+        )
     for name, expected in sorted(checksums.items()):
         path = folder / name
         if not path.is_file():
