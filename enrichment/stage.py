@@ -3,7 +3,8 @@
 Each item is processed on its own: a corrupt or oversized file gets a recorded error and the
 batch goes on. Results are written with content-derived ids in one transaction per item, so a
 crash loses at most the item in flight, and a re-run redoes only what is still "new". Raw bytes
-are deleted from the blob store afterwards unless `media.keep_media` is set.
+(of usable and unusable items alike) are deleted from the blob store afterwards unless
+`media.keep_media` is set; bytes a crash left behind are swept on the next run.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from jikimi.records import Face, Media
 from jikimi.settings import Settings
 
 Progress = Callable[[str], None]
+INCOMING = "incoming/"  # where the crawler puts raw bytes awaiting enrichment
 
 
 @dataclass
@@ -31,6 +33,7 @@ class EnrichReport:
     enriched: int = 0
     faces: int = 0
     errors: list[str] = field(default_factory=list)
+    swept: int = 0
     seconds: float = 0.0
 
 
@@ -74,6 +77,8 @@ def enrich_pending(
     """Enrich every media item with status "new"; return counts and per-item errors."""
     started = time.monotonic()
     report = EnrichReport()
+    if not settings.media.keep_media:
+        report.swept = sweep_processed_blobs(store, blobs)
     pending = store.media_to_enrich(limit)
     for n, media in enumerate(pending, 1):
         report.media += 1
@@ -82,6 +87,8 @@ def enrich_pending(
         except JikimiError as exc:
             store.set_media_error(media.media_id, str(exc))
             report.errors.append(f"{media.media_id[:12]}: {exc}")
+            if not settings.media.keep_media and media.blob_key:
+                blobs.delete(media.blob_key)  # unusable bytes are not kept either
             continue
         if not settings.media.keep_media and media.blob_key:
             enriched = replace(enriched, blob_key=None)
@@ -94,6 +101,21 @@ def enrich_pending(
             progress(f"enrich: {n}/{len(pending)} media, {report.faces} faces")
     report.seconds = time.monotonic() - started
     return report
+
+
+def sweep_processed_blobs(store: MediaStore, blobs: BlobStore) -> int:
+    """Delete raw bytes left behind by a crash between storing results and deleting them.
+
+    Only media the store knows as processed ("enriched" or "error") is swept: bytes of unknown
+    media may belong to a crawl that is still writing.
+    """
+    swept = 0
+    for key in list(blobs.keys(INCOMING)):
+        media = store.get_media(key.rsplit("/", 1)[-1])
+        if media is not None and media.status != "new":
+            blobs.delete(key)
+            swept += 1
+    return swept
 
 
 def _enrich_one(

@@ -56,7 +56,25 @@ def test_bad_items_are_recorded_and_the_rest_is_enriched(tmp_path, keep_media):
         assert failed is not None and failed.status == "error" and failed.error
     assert "video" in (store.get_media(video).error or "")  # type: ignore[union-attr]
     assert blobs.exists(f"incoming/{good}") is keep_media
+    assert blobs.exists(f"incoming/{corrupt}") is keep_media
     assert (enriched.blob_key is not None) is keep_media
     # Idempotent: nothing is left to do, nothing is redone.
     assert enrich_pending(store, blobs, build_engine(settings), settings).media == 0
     assert len(list(store.faces(build_engine(settings).model_id))) == 1
+
+
+def test_bytes_left_by_a_crash_are_swept_on_the_next_run(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    store = SqliteStore(":memory:", TemplateCipher.generate())
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    done = queue(store, blobs, photo_bytes("person_b_1.jpg"))
+    enrich_pending(store, blobs, build_engine(settings), settings)
+    blobs.put(f"incoming/{done}", b"left behind")  # as if the run died before deleting
+    blobs.put("incoming/" + "f" * 64, b"a crawl still writing")  # unknown media: not touched
+    waiting = queue(store, blobs, photo_bytes("person_b_2.jpg"))
+
+    report = enrich_pending(store, blobs, build_engine(settings), settings, limit=0)
+
+    assert report.swept == 1
+    assert not blobs.exists(f"incoming/{done}")
+    assert blobs.exists("incoming/" + "f" * 64) and blobs.exists(f"incoming/{waiting}")
