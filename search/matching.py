@@ -54,12 +54,11 @@ def match_new_faces(
     started = time.monotonic()
     report = MatchReport()
     # Faces of a model nobody is enrolled with stay unmatched: enrollment searches them anyway.
-    for model_id in store.template_models():
-        templates = store.templates(model_id)
+    for model_id in store.template_models():  # each has at least one template
+        matrix = _TemplateMatrix.of(store.templates(model_id))
         threshold = settings.faces.threshold_for(model_id)
         for batch in _batched(store.faces(model_id, unmatched_only=True), BATCH):
-            if templates:
-                _match_batch(store, batch, _TemplateMatrix.of(templates), threshold, report)
+            _match_batch(store, batch, matrix, threshold, report)
             store.mark_faces_matched(f.face_id for f in batch)
             report.faces += len(batch)
             if progress:
