@@ -25,7 +25,7 @@ lint: $(STAMP)
 
 # Optional: InsightFace (non-commercial weights) without a second OpenCV wheel.
 insightface: $(STAMP)
-	bash scripts/install-insightface.sh $(PY)
+	bash infra/install-insightface.sh $(PY)
 
 clean-venv:
 	rm -rf $(VENV)

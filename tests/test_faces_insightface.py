@@ -81,7 +81,7 @@ def test_pinned_checksums(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def pack_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if importlib.util.find_spec("insightface") is None:
-        pytest.skip("insightface is not installed (scripts/install-insightface.sh installs it)")
+        pytest.skip("insightface is not installed (infra/install-insightface.sh installs it)")
     if not SCRFD.is_file():
         pytest.skip(f"SCRFD test detector absent ({SCRFD})")
     root = tmp_path_factory.mktemp("insightface")

@@ -5,7 +5,7 @@ registry, so an operator supplies the folder. Two guarantees matter here: jikimi
 InsightFace download anything (its loader silently fetches a pack when the folder is missing, which
 would put unreviewed weights under a victim's data), and every file the operator pinned in
 `faces.insightface_checksums` is verified before it is loaded, and no unpinned .onnx file in the
-pack folder is accepted. InsightFace is an optional extra (see scripts/install-insightface.sh),
+pack folder is accepted. InsightFace is an optional extra (see infra/install-insightface.sh),
 so it is imported only when this engine is built.
 """
 
@@ -61,7 +61,7 @@ def import_insightface_app() -> Any:
     except ImportError as exc:
         raise ModelError(
             f"the insightface engine needs the optional insightface package ({exc}); "
-            "install it with scripts/install-insightface.sh"
+            "install it with infra/install-insightface.sh"
         ) from None
 
 

@@ -8,7 +8,7 @@
 # declared dependencies, and only what it really imports is added: tqdm, requests, scikit-image
 # (which brings scipy). `pip check` will then report "insightface requires opencv-python": expected.
 #
-# Usage: scripts/install-insightface.sh /path/to/venv/bin/python     (idempotent)
+# Usage: infra/install-insightface.sh /path/to/venv/bin/python     (idempotent)
 set -euo pipefail
 
 PY="${1:?usage: $0 /path/to/venv/bin/python}"
