@@ -24,7 +24,7 @@ from crawlers.report import CrawlReport
 from enrichment.sniff import sniff
 from jikimi.errors import JikimiError
 from jikimi.ports import BlobStore, Store
-from jikimi.records import FetchRecord, Media, Sighting
+from jikimi.records import FetchRecord, Media, Sighting, incoming_key
 
 # Error prefixes that mean "fetching again will not help" until the refresh period is over.
 PERMANENT_ERRORS = ("not media", "too large", "http 4")
@@ -56,7 +56,7 @@ class MediaSink:
         record = self.store.get_fetch(url)
         if record is None:
             return Decision("fetch")
-        fresh = (now or datetime.now(UTC)) - _aware(record.fetched_at) < self.refresh
+        fresh = (now or datetime.now(UTC)) - record.fetched_at < self.refresh  # stores: aware
         if record.media_id is not None:
             return Decision("skip" if fresh else "conditional", record)
         if fresh and (record.error or "").lower().startswith(PERMANENT_ERRORS):
@@ -84,7 +84,7 @@ class MediaSink:
             return None
         media_id = hashlib.sha256(body).hexdigest()
         self.report.bytes += len(body)
-        blob_key = f"incoming/{media_id}"
+        blob_key = incoming_key(media_id)
         try:
             if self.store.get_media(media_id) is None:
                 self.blobs.put(blob_key, body)
@@ -116,7 +116,3 @@ class MediaSink:
             self.store.record_fetch(FetchRecord(url, None, error=error))
         except JikimiError as exc:
             self.report.add_error(f"{url}: cannot record fetch error: {exc}")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

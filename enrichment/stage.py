@@ -20,11 +20,10 @@ from enrichment.hashes import pdq_hash
 from enrichment.sniff import sniff
 from jikimi.errors import JikimiError, NotFound
 from jikimi.ports import BlobStore, FaceEngine, MediaStore
-from jikimi.records import Face, Media
+from jikimi.records import INCOMING_PREFIX, Face, Media
 from jikimi.settings import Settings
 
 Progress = Callable[[str], None]
-INCOMING = "incoming/"  # where the crawler puts raw bytes awaiting enrichment
 
 
 @dataclass
@@ -110,8 +109,8 @@ def sweep_processed_blobs(store: MediaStore, blobs: BlobStore) -> int:
     media may belong to a crawl that is still writing.
     """
     swept = 0
-    for key in list(blobs.keys(INCOMING)):
-        media = store.get_media(key.rsplit("/", 1)[-1])
+    for key in list(blobs.keys(INCOMING_PREFIX)):
+        media = store.get_media(key.removeprefix(INCOMING_PREFIX))
         if media is not None and media.status != "new":
             blobs.delete(key)
             swept += 1

@@ -24,6 +24,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+INCOMING_PREFIX = "incoming/"  # blob keys of raw crawled bytes awaiting enrichment
+
+
+def incoming_key(media_id: str) -> str:
+    """The blob key under which the crawler leaves a media item's raw bytes for enrichment."""
+    return f"{INCOMING_PREFIX}{media_id}"
+
+
 def derive_id(*parts: str) -> str:
     """A stable id from its parts (hex SHA-256, truncated to 32 chars)."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

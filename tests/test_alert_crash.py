@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from email import message_from_bytes
@@ -21,6 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from jikimi.demo.site import PAGES_WITH_PERSON, build_site, photo_bytes, serve
+from tests.alerts_servers import free_port
 
 
 class KillingHandler:
@@ -35,12 +35,6 @@ class KillingHandler:
             return "451 killed"
         self.messages.append(envelope.content)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cli(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:

@@ -8,7 +8,6 @@ exactly the pages that show the demo person must produce alerts. Exit status 0 m
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 from contextlib import closing
@@ -16,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jikimi import wiring
+from jikimi.cli import progress
 from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, build_site, photo_bytes
 from jikimi.demo.site import serve as serve_site
 from jikimi.flow import RunSummary, run_once
@@ -45,7 +45,7 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
         person_id = _enroll(demo)
         _say(f"enrolled demo person {person_id} from 1 photo ({ENROLL_PHOTO}); photo not kept")
         _write_site_definition(demo, server.base_url)
-        summary = run_once(demo, site_ref="fixture", progress=_progress)
+        summary = run_once(demo, site_ref="fixture", progress=progress)
         ok = _report(demo, summary, person_id, time.monotonic() - started)
         if serve:
             _say("serving the fixture site until Ctrl-C …")
@@ -80,10 +80,6 @@ def _enroll(settings: Settings) -> str:
         with closing(wiring.open_store(settings)) as store:
             result = enroll(store, engine, settings, name="Demo Person", photos=[photo])
     return result.person_id
-
-
-def _progress(line: str) -> None:
-    print(f"  … {line}", file=sys.stderr, flush=True)
 
 
 def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: float) -> bool:
