@@ -18,6 +18,7 @@ MediaKind = Literal["image", "video", "unknown"]
 MediaStatus = Literal["new", "enriched", "error"]
 AlertStatus = Literal["pending", "sent", "failed"]
 ReviewState = Literal["new", "confirmed", "rejected", "taken_down"]
+EvidenceKind = Literal["provenance", "watermark", "detector", "forensic", "note"]
 
 
 def utcnow() -> datetime:
@@ -35,6 +36,33 @@ def incoming_key(media_id: str) -> str:
 def derive_id(*parts: str) -> str:
     """A stable id from its parts (hex SHA-256, truncated to 32 chars)."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Evidence:
+    """One named synthetic-media signal: its value and a one-line explanation a person can read.
+
+    `synthetic` is True when the signal on its own declares the media AI-generated (a C2PA or
+    IPTC digitalSourceType, a generator chunk, a decoded watermark), False when it declares it
+    captured, and None when it only measures something (forensic cues, uncalibrated detectors).
+    `score` is the signal's own 0–1 number where it has one; `z` a z-score against the same
+    image's background for forensic cues. Values are JSON-able.
+    """
+
+    kind: EvidenceKind
+    name: str
+    value: Any
+    explanation: str
+    synthetic: bool | None = None
+    score: float | None = None
+    z: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None or k == "value"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass
@@ -56,6 +84,15 @@ class Media:
     face_count: int = 0
     blob_key: str | None = None  # raw bytes waiting for enrichment (or kept as evidence)
     info: dict[str, Any] = field(default_factory=dict)
+    # video (and animated images treated as short videos)
+    duration: float | None = None  # seconds
+    codec: str | None = None
+    frame_count: int = 0  # frames sampled and analysed
+    # synthetic-media assessment: orders the review queue, never triggers a takedown on its own
+    fake_score: float | None = None  # 0–1, or None when no signal gives a number
+    score_basis: str = "none"  # provenance | watermark | detector | detector (uncalibrated) | none
+    evidence: list[Evidence] = field(default_factory=list)
+    family_id: str | None = None  # media id of the first-seen member of a near-duplicate family
 
 
 @dataclass
@@ -95,6 +132,7 @@ class Face:
     embedding: np.ndarray  # float32, L2-normalised
     frame_ts: float | None = None  # seconds into a video; None for still images
     face_id: str = ""
+    track: int | None = None  # video: faces of one person across frames share a track number
 
     def __post_init__(self) -> None:
         if not self.face_id:
@@ -142,10 +180,16 @@ class Hit:
     reviewer: str | None = None
     review_note: str | None = None
     reviewed_at: datetime | None = None
+    # video: one hit per (person, face track); every matching frame's time, best frame's face
+    track: int | None = None
+    frame_times: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.hit_id:
-            self.hit_id = derive_id("hit", self.person_id, self.face_id)
+            if self.track is None:
+                self.hit_id = derive_id("hit", self.person_id, self.face_id)
+            else:
+                self.hit_id = derive_id("hit", self.person_id, self.media_id, f"t{self.track}")
 
 
 @dataclass

@@ -58,6 +58,32 @@ class MediaSettings(_Section):
     max_bytes: int = 50 * 1024 * 1024
 
 
+class VideoSettings(_Section):
+    """Frame sampling: the same exact timestamps every run, so results are reproducible."""
+
+    sample_fps: float = 1.0  # frames per second sampled at exact timestamps
+    scene_changes: bool = True  # add frames where the picture changes (cuts)
+    scene_threshold: float = 0.35  # 0–1 change between consecutive decoded frames
+    max_frames: int = 120  # sampled frames per video, scene changes included
+    max_decode_seconds: float = 60.0  # wall-clock cap per video (endless or pathological streams)
+    max_duration: float = 4 * 3600.0  # only the first this-many seconds of a stream are sampled
+    max_bytes: int = 500 * 1024 * 1024  # videos larger than this are refused (crawl and enrich)
+    max_pixels: int = 8_300_000  # per frame (4K UHD); larger frames are refused
+    track_similarity: float = 0.5  # embedding cosine that joins a face to an existing track
+
+
+class SignalSettings(_Section):
+    """Synthetic-media signals. None of them alone ever triggers a takedown."""
+
+    provenance: bool = True  # C2PA, IPTC/XMP DigitalSourceType, EXIF Software, PNG chunks
+    c2pa_trust_anchors: Path | None = None  # PEM bundle of trusted C2PA signing roots
+    watermark: bool = True  # Stable Diffusion DWT-DCT invisible watermark
+    watermark_min_bits: int = 46  # of 48 bits that must agree before a watermark is reported
+    forensics: bool = True  # spectral peaks, sharpness/noise mismatch, blend boundary, jitter
+    detector_dir: Path | None = None  # ONNX detector slot: a folder with manifest.yaml
+    detector_batch: int = 32
+
+
 class FaceSettings(_Section):
     engine: Literal["yunet-sface", "insightface"] = "yunet-sface"
     insightface_root: Path | None = None  # folder holding the pack, e.g. <root>/models/buffalo_l
@@ -116,6 +142,8 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     faces: FaceSettings = Field(default_factory=FaceSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
+    signals: SignalSettings = Field(default_factory=SignalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
