@@ -36,6 +36,10 @@ class MediaStore(Protocol):
 
     def get_fetch(self, url: str) -> FetchRecord | None: ...
 
+    def sequences(self) -> Iterator[Media]:
+        """Enriched media analysed as a sequence of frames (videos, animated images), oldest
+        first, with their frame hashes in `info`: the candidates for media-family matching."""
+
     def media_to_enrich(self, limit: int | None = None) -> list[Media]:
         """Media with status "new", oldest first."""
 

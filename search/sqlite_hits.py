@@ -9,12 +9,13 @@ recorded as they happened, and a channel that succeeded once is never sent to ag
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime
 from typing import cast, get_args
 
 from jikimi.errors import NotFound, StoreError
 from jikimi.records import Alert, AlertStatus, Hit, ReviewState, utcnow
-from search.sqlite_codec import dt_from_db, dt_to_db, opt_dt_from_db
+from search.sqlite_codec import dt_from_db, dt_to_db, json_from_db, json_to_db, opt_dt_from_db
 from search.sqlite_db import SqliteDatabase
 
 _ALERT_STATUSES = set(get_args(AlertStatus))
@@ -29,18 +30,29 @@ class SqliteHitStore:
         with self._db.transaction() as conn:
             inserted = conn.execute(
                 "INSERT INTO hits (hit_id, person_id, face_id, media_id, model_id, similarity, "
-                "threshold, template_id, created_at, review_state) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hit_id) DO NOTHING",
+                "threshold, template_id, created_at, review_state, track, frame_times) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hit_id) DO NOTHING",
                 (hit.hit_id, hit.person_id, hit.face_id, hit.media_id, hit.model_id,
                  float(hit.similarity), float(hit.threshold), hit.template_id,
-                 dt_to_db(hit.created_at), hit.review_state),
+                 dt_to_db(hit.created_at), hit.review_state, hit.track,
+                 _times_to_db(hit.frame_times)),
             ).rowcount
             if not inserted:
                 conn.execute(
-                    "UPDATE hits SET similarity = ?, template_id = ? "
+                    "UPDATE hits SET similarity = ?, template_id = ?, face_id = ? "
                     "WHERE hit_id = ? AND similarity < ?",
-                    (float(hit.similarity), hit.template_id, hit.hit_id, float(hit.similarity)),
+                    (float(hit.similarity), hit.template_id, hit.face_id, hit.hit_id,
+                     float(hit.similarity)),
                 )
+                if hit.frame_times:
+                    row = conn.execute(
+                        "SELECT frame_times FROM hits WHERE hit_id = ?", (hit.hit_id,)
+                    ).fetchone()
+                    merged = set(json_from_db(row[0])) | set(hit.frame_times)
+                    conn.execute(
+                        "UPDATE hits SET frame_times = ? WHERE hit_id = ?",
+                        (_times_to_db(merged), hit.hit_id),
+                    )
         return bool(inserted)
 
     def hits(self, person_id: str | None = None) -> list[Hit]:
@@ -141,8 +153,13 @@ def _hit_from_row(row: sqlite3.Row) -> Hit:
         template_id=row["template_id"], created_at=dt_from_db(row["created_at"]),
         review_state=cast(ReviewState, row["review_state"]), hit_id=row["hit_id"],
         reviewer=row["reviewer"], review_note=row["review_note"],
-        reviewed_at=opt_dt_from_db(row["reviewed_at"]),
+        reviewed_at=opt_dt_from_db(row["reviewed_at"]), track=row["track"],
+        frame_times=json_from_db(row["frame_times"]),
     )
+
+
+def _times_to_db(times: Iterable[float]) -> str:
+    return json_to_db(sorted({round(float(t), 3) for t in times}), "hit frame times")
 
 
 def _alert_from_row(row: sqlite3.Row, delivered: list[str]) -> Alert:

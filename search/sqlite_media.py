@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from jikimi.errors import NotFound
-from jikimi.records import Face, FetchRecord, Media, MediaKind, MediaStatus, Sighting
+from jikimi.records import Evidence, Face, FetchRecord, Media, MediaKind, MediaStatus, Sighting
 from search.sqlite_codec import (
     dt_from_db,
     dt_to_db,
@@ -28,10 +28,18 @@ FACE_BATCH = 1000
 
 _MEDIA_COLUMNS = (
     "media_id, kind, content_type, size, first_seen, last_seen, status, error, width, height, "
-    "pdq, pdq_quality, face_count, blob_key, info"
+    "pdq, pdq_quality, face_count, blob_key, info, duration, codec, frame_count, fake_score, "
+    "score_basis, evidence, family_id"
 )
+_MEDIA_PLACEHOLDERS = ", ".join("?" * 22)
 _FACE_COLUMNS = (
-    "face_id, media_id, model_id, idx, bbox, landmarks, det_score, embedding, frame_ts, matched"
+    "face_id, media_id, model_id, idx, bbox, landmarks, det_score, embedding, frame_ts, matched, "
+    "track"
+)
+# what enrichment (re)writes; crawl-time fields (first/last seen, size, type) are left alone
+_ENRICHED_FIELDS = (
+    "width", "height", "pdq", "pdq_quality", "face_count", "info", "blob_key", "duration",
+    "codec", "frame_count", "fake_score", "score_basis", "evidence", "family_id",
 )
 
 
@@ -42,7 +50,7 @@ class SqliteMediaStore:
     def upsert_media(self, media: Media) -> bool:
         with self._db.transaction() as conn:
             cursor = conn.execute(
-                f"INSERT INTO media ({_MEDIA_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+                f"INSERT INTO media ({_MEDIA_COLUMNS}) VALUES ({_MEDIA_PLACEHOLDERS}) "
                 "ON CONFLICT (media_id) DO NOTHING",
                 _media_row(media),
             )
@@ -64,6 +72,13 @@ class SqliteMediaStore:
         rows = self._db.query(f"SELECT {_MEDIA_COLUMNS} FROM media ORDER BY first_seen, media_id")
         return [_media_from_row(row) for row in rows]
 
+    def sequences(self) -> Iterator[Media]:
+        rows = self._db.query(
+            f"SELECT {_MEDIA_COLUMNS} FROM media WHERE status = 'enriched' "
+            "AND duration IS NOT NULL ORDER BY first_seen, media_id"
+        )
+        return (_media_from_row(row) for row in rows)
+
     def media_to_enrich(self, limit: int | None = None) -> list[Media]:
         rows = self._db.query(
             f"SELECT {_MEDIA_COLUMNS} FROM media WHERE status = 'new' "
@@ -77,19 +92,18 @@ class SqliteMediaStore:
         row = _media_row(media)
         with self._db.transaction() as conn:
             conn.execute(
-                f"INSERT INTO media ({_MEDIA_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+                f"INSERT INTO media ({_MEDIA_COLUMNS}) VALUES ({_MEDIA_PLACEHOLDERS}) "
                 "ON CONFLICT (media_id) DO UPDATE SET status = 'enriched', error = NULL, "
-                "width = excluded.width, height = excluded.height, pdq = excluded.pdq, "
-                "pdq_quality = excluded.pdq_quality, face_count = excluded.face_count, "
-                "info = excluded.info, blob_key = excluded.blob_key",
+                + ", ".join(f"{name} = excluded.{name}" for name in _ENRICHED_FIELDS),
                 (*row[:6], "enriched", None, *row[8:]),
             )
             conn.executemany(
-                f"INSERT INTO faces ({_FACE_COLUMNS}) VALUES ({', '.join('?' * 10)}) "
+                f"INSERT INTO faces ({_FACE_COLUMNS}) VALUES ({', '.join('?' * 11)}) "
                 "ON CONFLICT (face_id) DO UPDATE SET media_id = excluded.media_id, "
                 "model_id = excluded.model_id, idx = excluded.idx, bbox = excluded.bbox, "
                 "landmarks = excluded.landmarks, det_score = excluded.det_score, "
-                "embedding = excluded.embedding, frame_ts = excluded.frame_ts",
+                "embedding = excluded.embedding, frame_ts = excluded.frame_ts, "
+                "track = excluded.track",
                 face_rows,
             )
 
@@ -178,6 +192,9 @@ def _media_row(media: Media) -> tuple[Any, ...]:
         dt_to_db(media.last_seen), media.status, media.error, media.width, media.height,
         media.pdq, media.pdq_quality, media.face_count, media.blob_key,
         json_to_db(media.info, f"info of media {media.media_id}"),
+        media.duration, media.codec, media.frame_count, media.fake_score, media.score_basis,
+        json_to_db([e.as_dict() for e in media.evidence], f"evidence of media {media.media_id}"),
+        media.family_id,
     )
 
 
@@ -189,6 +206,10 @@ def _media_from_row(row: sqlite3.Row) -> Media:
         status=cast(MediaStatus, row["status"]), error=row["error"], width=row["width"],
         height=row["height"], pdq=row["pdq"], pdq_quality=row["pdq_quality"],
         face_count=row["face_count"], blob_key=row["blob_key"], info=json_from_db(row["info"]),
+        duration=row["duration"], codec=row["codec"], frame_count=row["frame_count"],
+        fake_score=row["fake_score"], score_basis=row["score_basis"],
+        evidence=[Evidence.from_dict(e) for e in json_from_db(row["evidence"])],
+        family_id=row["family_id"],
     )
 
 
@@ -199,6 +220,7 @@ def _face_row(face: Face) -> tuple[Any, ...]:
         json_to_db([[float(x), float(y)] for x, y in face.landmarks], "face landmarks"),
         float(face.det_score), vector_to_db(face.embedding),
         None if face.frame_ts is None else float(face.frame_ts), 0,
+        None if face.track is None else int(face.track),
     )
 
 
@@ -208,5 +230,5 @@ def _face_from_row(row: sqlite3.Row) -> Face:
         media_id=row["media_id"], model_id=row["model_id"], index=row["idx"],
         bbox=(x, y, w, h), landmarks=[(px, py) for px, py in json_from_db(row["landmarks"])],
         det_score=row["det_score"], embedding=vector_from_db(row["embedding"]),
-        frame_ts=row["frame_ts"], face_id=row["face_id"],
+        frame_ts=row["frame_ts"], face_id=row["face_id"], track=row["track"],
     )

@@ -66,6 +66,20 @@ MIGRATIONS: list[tuple[str, ...]] = [
             channel TEXT NOT NULL, ok INTEGER NOT NULL, error TEXT, at TEXT NOT NULL)""",
         "CREATE INDEX deliveries_alert ON deliveries (alert_id)",
     ),
+    (  # issue 3: video, synthetic-media assessment, face tracks, video hits
+        "ALTER TABLE media ADD COLUMN duration REAL",
+        "ALTER TABLE media ADD COLUMN codec TEXT",
+        "ALTER TABLE media ADD COLUMN frame_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE media ADD COLUMN fake_score REAL",
+        "ALTER TABLE media ADD COLUMN score_basis TEXT NOT NULL DEFAULT 'none'",
+        "ALTER TABLE media ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE media ADD COLUMN family_id TEXT",
+        "CREATE INDEX media_sequences ON media (status, duration)",
+        "ALTER TABLE faces ADD COLUMN track INTEGER",
+        "ALTER TABLE hits ADD COLUMN track INTEGER",
+        "ALTER TABLE hits ADD COLUMN frame_times TEXT NOT NULL DEFAULT '[]'",
+        "CREATE INDEX hits_media ON hits (media_id, person_id)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

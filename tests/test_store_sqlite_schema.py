@@ -89,3 +89,21 @@ def test_processes_racing_to_create_one_file_all_succeed(tmp_path: Path) -> None
         assert worker.returncode == 0, err.decode()
     with SqliteStore(path, TemplateCipher(key.encode())) as store:
         assert store.stats()["media"] == 60
+
+
+def test_a_version_1_database_is_upgraded_for_video_and_signals(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, MIGRATIONS[:1])
+    media = make_media(b"from issue 2")
+    conn.execute(
+        "INSERT INTO media (media_id, kind, content_type, size, first_seen, last_seen, status) "
+        "VALUES (?, 'image', 'image/jpeg', 3, '2026-01-01T00:00:00.000000+00:00', "
+        "'2026-01-01T00:00:00.000000+00:00', 'new')", (media.media_id,))
+    conn.close()
+    store = SqliteStore(path, TemplateCipher.generate())
+    got = store.get_media(media.media_id)
+    assert got is not None
+    assert (got.fake_score, got.score_basis, got.evidence, got.duration, got.frame_count) == (
+        None, "none", [], None, 0)
+    store.close()

@@ -30,6 +30,21 @@ class HitStoreContract:
         assert got.similarity == pytest.approx(0.7)
         assert got.created_at == hit.created_at
 
+    def test_track_hit_merges_frame_times_and_keeps_best_frame(self, store: Store) -> None:
+        frames = [make_face("v1", 0, frame_ts=float(t), track=2) for t in range(4)]
+        first = make_hit("p1", frames[1], similarity=0.5, track=2, frame_times=[1.0])
+        assert store.upsert_hit(first) is True
+        assert store.upsert_hit(make_hit("p1", frames[3], similarity=0.7, track=2,
+                                         frame_times=[3.0, 0.0])) is False
+        assert store.upsert_hit(make_hit("p1", frames[2], similarity=0.6, track=2,
+                                         frame_times=[2.0])) is False
+        [got] = store.hits()
+        assert (got.hit_id, got.track, got.frame_times, got.face_id) == (
+            first.hit_id, 2, [0.0, 1.0, 2.0, 3.0], frames[3].face_id)
+        assert got.similarity == pytest.approx(0.7)
+        other_track = make_hit("p1", frames[0], track=3, frame_times=[0.0])
+        assert store.upsert_hit(other_track) is True and len(store.hits()) == 2
+
     def test_hits_round_trip_and_filter(self, store: Store) -> None:
         hit = make_hit("p1", make_face("m1"))
         store.upsert_hit(hit)

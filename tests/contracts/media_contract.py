@@ -12,7 +12,7 @@ import pytest
 
 from jikimi.errors import JikimiError, NotFound
 from jikimi.ports import Store
-from jikimi.records import FetchRecord, utcnow
+from jikimi.records import Evidence, FetchRecord, utcnow
 from tests.factories import MODEL_ID, make_face, make_media, make_sighting
 
 
@@ -102,6 +102,37 @@ class MediaStoreContract:
             assert stored.det_score == pytest.approx(face.det_score)
             assert stored.embedding.dtype == np.float32
             np.testing.assert_array_equal(stored.embedding, face.embedding)
+
+    def test_video_fields_evidence_and_tracks_round_trip(self, store: Store) -> None:
+        media = make_media(b"video", kind="video", content_type="video/mp4")
+        store.upsert_media(media)
+        evidence = [
+            Evidence("provenance", "c2pa", {"state": "valid"}, "C2PA says AI.", synthetic=True,
+                     score=1.0),
+            Evidence("forensic", "noise_mismatch", {"face": 2.5}, "A cue.", z=-3.25),
+            Evidence("note", "no_watermark", None, "Nothing found; proves nothing."),
+        ]
+        media.duration, media.codec, media.frame_count, media.family_id = 6.0, "h264", 7, "f1"
+        media.fake_score, media.score_basis, media.evidence = 1.0, "provenance", evidence
+        faces = [make_face(media.media_id, 0, frame_ts=float(t), track=1) for t in range(3)]
+        store.save_enrichment(media, faces)
+        got = store.get_media(media.media_id)
+        assert got is not None
+        assert (got.duration, got.codec, got.frame_count, got.family_id, got.fake_score,
+                got.score_basis, got.evidence) == (6.0, "h264", 7, "f1", 1.0, "provenance",
+                                                   evidence)
+        assert {(f.frame_ts, f.track) for f in store.faces(MODEL_ID)} == {
+            (0.0, 1), (1.0, 1), (2.0, 1)}
+        assert [m.media_id for m in store.sequences()] == [media.media_id]
+
+    def test_sequences_are_enriched_media_with_a_duration(self, store: Store) -> None:
+        still, clip, pending = make_media(b"s"), make_media(b"c"), make_media(b"p", duration=2.0)
+        for media in (still, clip, pending):
+            store.upsert_media(media)
+        store.save_enrichment(still, [])
+        clip.duration = 3.5
+        store.save_enrichment(clip, [])
+        assert [m.media_id for m in store.sequences()] == [clip.media_id]
 
     def test_save_enrichment_is_idempotent_and_keeps_matched(self, store: Store) -> None:
         media = make_media(b"e", face_count=2)
