@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.jikimi-installed
 
-.PHONY: demo test lint insightface clean-venv
+.PHONY: demo test lint insightface vpdq clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
@@ -26,6 +26,12 @@ lint: $(STAMP)
 # Optional: InsightFace (non-commercial weights) without a second OpenCV wheel.
 insightface: $(STAMP)
 	bash infra/install-insightface.sh $(PY)
+
+# Optional: vPDQ video hashes. Builds against FFmpeg: needs cmake, pkg-config and Debian's
+# libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libavutil-dev libswscale-dev
+# libswresample-dev (.ci/run installs them).
+vpdq: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[vpdq]'
 
 clean-venv:
 	rm -rf $(VENV)

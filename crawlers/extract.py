@@ -89,6 +89,13 @@ def is_media_url(url: str) -> bool:
     return path.rsplit(".", 1)[-1] in MEDIA_EXTENSIONS if "." in path.rsplit("/", 1)[-1] else False
 
 
+def looks_like_video(url: str) -> bool:
+    """Whether the URL's path ends in a video extension (such downloads get the video size cap;
+    the content type is still sniffed from the bytes)."""
+    name = urlsplit(url).path.lower().rsplit("/", 1)[-1]
+    return "." in name and name.rsplit(".", 1)[-1] in VIDEO_EXTENSIONS
+
+
 def parse_srcset(value: str) -> list[str]:
     """Every candidate URL of a `srcset` (the HTML spec's splitting, descriptors dropped)."""
     urls: list[str] = []

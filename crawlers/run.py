@@ -77,6 +77,7 @@ def crawl_here(
         process = CrawlerProcess(scrapy_settings(site, settings))
         crawler = process.create_crawler(GenericSpider)
         process.crawl(crawler, site, sink, max_media_bytes=settings.crawl.max_media_bytes,
+                      max_video_bytes=settings.video.max_bytes,
                       progress=progress, progress_every=PROGRESS_EVERY_PAGES)
         process.start()
         if crawler.stats is not None:

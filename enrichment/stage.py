@@ -1,4 +1,4 @@
-"""The enrichment stage: turn newly crawled media into faces, hashes and metadata.
+"""The enrichment stage: turn newly crawled media into faces, hashes, signals and metadata.
 
 Each item is processed on its own: a corrupt or oversized file gets a recorded error and the
 batch goes on. Results are written with content-derived ids in one transaction per item, so a
@@ -13,11 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
-from enrichment.decode import decode_image
-from enrichment.hashes import pdq_hash
-from enrichment.sniff import sniff
+from enrichment.analyze import analyze
+from enrichment.families import find_family
+from enrichment.signals.suite import SignalSuite, build_signal_suite
 from jikimi.errors import JikimiError, NotFound
 from jikimi.ports import BlobStore, FaceEngine, MediaStore
 from jikimi.records import INCOMING_PREFIX, Face, Media
@@ -36,34 +34,6 @@ class EnrichReport:
     seconds: float = 0.0
 
 
-def analyze_image(data: bytes, media: Media, engine: FaceEngine, settings: Settings) -> tuple[
-    Media, list[Face]
-]:
-    """Decode, hash and find faces in one image; raise a JikimiError for unusable input."""
-    image = decode_image(data, max_pixels=settings.media.max_pixels)
-    pdq, quality = pdq_hash(image.rgb)
-    detected = engine.detect(image.rgb)
-    vectors = engine.embed(image.rgb, detected) if detected else np.zeros((0, engine.dims))
-    faces = [
-        Face(
-            media_id=media.media_id,
-            model_id=engine.model_id,
-            index=i,
-            bbox=tuple(float(v) for v in det.bbox),  # type: ignore[arg-type]
-            landmarks=[(float(x), float(y)) for x, y in det.landmarks],
-            det_score=float(det.score),
-            embedding=vectors[i],
-        )
-        for i, det in enumerate(detected)
-    ]
-    info = dict(media.info, format=image.format, frames=image.frames)
-    enriched = replace(
-        media, status="enriched", error=None, width=image.width, height=image.height,
-        pdq=pdq, pdq_quality=quality, face_count=len(faces), info=info,
-    )
-    return enriched, faces
-
-
 def enrich_pending(
     store: MediaStore,
     blobs: BlobStore,
@@ -72,9 +42,13 @@ def enrich_pending(
     *,
     limit: int | None = None,
     progress: Progress | None = None,
+    suite: SignalSuite | None = None,
 ) -> EnrichReport:
-    """Enrich every media item with status "new"; return counts and per-item errors."""
+    """Enrich every media item with status "new"; return counts and per-item errors.
+
+    `suite` is the synthetic-media signals to run (default: those the settings enable)."""
     started = time.monotonic()
+    suite = suite or build_signal_suite(settings)
     report = EnrichReport()
     if not settings.media.keep_media:
         report.swept = sweep_processed_blobs(store, blobs)
@@ -82,7 +56,7 @@ def enrich_pending(
     for n, media in enumerate(pending, 1):
         report.media += 1
         try:
-            enriched, faces = _enrich_one(media, blobs, engine, settings)
+            enriched, faces = _enrich_one(media, blobs, engine, suite, settings)
         except JikimiError as exc:
             store.set_media_error(media.media_id, str(exc))
             report.errors.append(f"{media.media_id[:12]}: {exc}")
@@ -91,6 +65,8 @@ def enrich_pending(
             continue
         if not settings.media.keep_media and media.blob_key:
             enriched = replace(enriched, blob_key=None)
+        if enriched.duration is not None:
+            enriched = replace(enriched, family_id=find_family(store, enriched))
         store.save_enrichment(enriched, faces)
         if not settings.media.keep_media and media.blob_key:
             blobs.delete(media.blob_key)
@@ -118,16 +94,9 @@ def sweep_processed_blobs(store: MediaStore, blobs: BlobStore) -> int:
 
 
 def _enrich_one(
-    media: Media, blobs: BlobStore, engine: FaceEngine, settings: Settings
+    media: Media, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite, settings: Settings
 ) -> tuple[Media, list[Face]]:
     if not media.blob_key:
         raise NotFound("no stored bytes for this media (already processed or never downloaded)")
     data = blobs.get(media.blob_key)
-    if len(data) > settings.media.max_bytes:
-        raise JikimiError(f"media is {len(data)} bytes, over media.max_bytes")
-    kind, content_type = sniff(data)
-    if kind == "video":
-        raise JikimiError(f"video ({content_type}) is not analysed yet: frames come with issue 3")
-    if kind != "image":
-        raise JikimiError("not a recognised image format")
-    return analyze_image(data, media, engine, settings)
+    return analyze(data, media, engine, suite, settings)

@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ]:
         p = add(name, handler, text)
         p.add_argument("--json", action="store_true", help="print a JSON list")
+        if name == "hits":
+            p.add_argument("--order", choices=["time", "review"], default="time",
+                           help="review: unreviewed first, likeliest synthetic first")
 
     p = add("export", cmd_export, "write a takedown URL batch grouped by host")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -125,8 +128,9 @@ def cmd_hits(args: argparse.Namespace, settings: Settings) -> int:
     from jikimi.listing import hit_rows
 
     with closing(wiring.open_store(settings)) as store:
-        rows = hit_rows(store)
-    columns = ["created_at", "person_id", "similarity", "review_state", "media_url"]
+        rows = hit_rows(store, settings, order=args.order)
+    columns = ["created_at", "person_id", "similarity", "fake_score", "score_basis",
+               "review_state", "media_url"]
     _print_rows(rows, args.json, columns)
     return 0
 
@@ -143,7 +147,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from search.export import write_export
 
     with closing(wiring.open_store(settings)) as store:
-        count = write_export(store, args.format, args.out)
+        count = write_export(store, args.format, args.out, 1.5 / settings.video.sample_fps)
     print(f"wrote {count} rows to {args.out}", file=sys.stderr)
     return 0
 

@@ -59,7 +59,7 @@ def enrich_stage(
 
     return enrich_pending(
         store, wiring.open_blobs(settings), wiring.open_face_engine(settings), settings,
-        progress=progress,
+        progress=progress, suite=wiring.open_signal_suite(settings),
     )
 
 

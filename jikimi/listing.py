@@ -5,7 +5,11 @@ Rows never contain imagery or a person's name; a person appears by id and pseudo
 
 from __future__ import annotations
 
+from typing import Any
+
 from jikimi.ports import Store
+from jikimi.settings import Settings
+from jikimi.timeranges import merge_times
 
 
 def alert_rows(store: Store) -> list[dict[str, object]]:
@@ -21,8 +25,14 @@ def alert_rows(store: Store) -> list[dict[str, object]]:
     ]
 
 
-def hit_rows(store: Store) -> list[dict[str, object]]:
+def hit_rows(store: Store, settings: Settings, order: str = "time") -> list[dict[str, Any]]:
+    """One row per hit with its media's synthetic-media assessment and, for video, where.
+
+    `order="review"` is the review queue: unreviewed first, then the likeliest synthetic (a
+    missing score last), then the highest similarity. The score only orders the queue.
+    """
     rows = []
+    gap = 1.5 / settings.video.sample_fps
     for hit in sorted(store.hits(), key=lambda h: (h.created_at, h.hit_id)):
         sightings = sorted(store.sightings(hit.media_id), key=lambda s: s.first_seen)
         media = store.get_media(hit.media_id)
@@ -35,5 +45,22 @@ def hit_rows(store: Store) -> list[dict[str, object]]:
             "page_url": sightings[0].page_url if sightings else None,
             "seen_at": [{"media_url": s.media_url, "page_url": s.page_url} for s in sightings],
             "pdq": media.pdq if media else None,
+            "kind": media.kind if media else None,
+            "duration": media.duration if media else None,
+            "track": hit.track,
+            "frame_times": hit.frame_times,
+            "time_ranges": [list(r) for r in merge_times(hit.frame_times, gap)],
+            "family_id": media.family_id if media else None,
+            "fake_score": media.fake_score if media else None,
+            "score_basis": media.score_basis if media else "none",
+            "evidence": [e.as_dict() for e in media.evidence] if media else [],
         })
+    if order == "review":
+        rows.sort(key=_review_priority)
     return rows
+
+
+def _review_priority(row: dict[str, Any]) -> tuple[bool, float, float]:
+    score = row["fake_score"]
+    return (row["review_state"] != "new", -(score if score is not None else -1.0),
+            -float(row["similarity"]))

@@ -62,7 +62,11 @@ class Evidence:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
+        return cls(
+            kind=data["kind"], name=data["name"], value=data.get("value"),
+            explanation=data["explanation"], synthetic=data.get("synthetic"),
+            score=data.get("score"), z=data.get("z"),
+        )
 
 
 @dataclass

@@ -61,10 +61,10 @@ class MediaSettings(_Section):
 class VideoSettings(_Section):
     """Frame sampling: the same exact timestamps every run, so results are reproducible."""
 
-    sample_fps: float = 1.0  # frames per second sampled at exact timestamps
+    sample_fps: float = Field(default=1.0, gt=0, le=30)  # frames/s sampled at exact timestamps
     scene_changes: bool = True  # add frames where the picture changes (cuts)
     scene_threshold: float = 0.35  # 0–1 change between consecutive decoded frames
-    max_frames: int = 120  # sampled frames per video, scene changes included
+    max_frames: int = Field(default=120, ge=1)  # sampled frames per video, scene changes included
     max_decode_seconds: float = 60.0  # wall-clock cap per video (endless or pathological streams)
     max_duration: float = 4 * 3600.0  # only the first this-many seconds of a stream are sampled
     max_bytes: int = 500 * 1024 * 1024  # videos larger than this are refused (crawl and enrich)

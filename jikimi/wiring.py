@@ -2,11 +2,13 @@
 
 Blob stores are chosen by URI scheme (like Scrapy's feed storages): `file://` → local folder,
 `memory://` → in-process dict (tests), later `s3://`. Stores by `store.backend`. Face engines by
-`faces.engine`. Imports are local so that an unused backend's dependencies are never loaded.
+`faces.engine`; synthetic-media signals by `signals.*`. Imports are local so that an unused
+backend's dependencies are never loaded.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -14,6 +16,9 @@ from jikimi.crypto import TemplateCipher
 from jikimi.errors import ConfigError
 from jikimi.ports import BlobStore, FaceEngine, Notifier, Store
 from jikimi.settings import Settings
+
+if TYPE_CHECKING:
+    from enrichment.signals.suite import SignalSuite
 
 
 def open_cipher(settings: Settings) -> TemplateCipher:
@@ -53,6 +58,12 @@ def open_face_engine(settings: Settings) -> FaceEngine:
     from enrichment.faces import build_engine
 
     return build_engine(settings)
+
+
+def open_signal_suite(settings: Settings) -> SignalSuite:
+    from enrichment.signals.suite import build_signal_suite
+
+    return build_signal_suite(settings)
 
 
 def open_notifiers(settings: Settings) -> list[Notifier]:

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 
 from jikimi.errors import ConfigError
 from jikimi.ports import Store
-from jikimi.records import utcnow
+from jikimi.records import Evidence, utcnow
+from jikimi.timeranges import format_ranges, merge_times
 
 FIELDS = [
     "host", "media_url", "page_url", "sha256", "pdq", "first_seen", "last_seen",
-    "similarity", "model", "person_ref", "review_state",
+    "similarity", "model", "person_ref", "review_state", "kind", "time_ranges", "family_id",
+    "fake_score", "score_basis", "evidence",
 ]
 
 
@@ -37,22 +39,32 @@ class ExportRow:
     model: str
     person_ref: str
     review_state: str
+    kind: str = "image"
+    time_ranges: str = ""  # video: where the person appears, e.g. "0:03–0:07, 0:12"
+    family_id: str = ""  # near-duplicate family (re-encodes of one video share it)
+    fake_score: float | None = None
+    score_basis: str = "none"
+    evidence: str = ""  # names of the synthetic-media signals that said something
 
 
-def export_rows(store: Store) -> list[ExportRow]:
-    """All exportable rows, sorted by host, then media URL."""
+def export_rows(store: Store, frame_gap: float = 1.5) -> list[ExportRow]:
+    """All exportable rows, sorted by host, then media URL. Video frames at most `frame_gap`
+    seconds apart are one time range."""
     # (media, person) → best similarity, model, review state
     best: dict[tuple[str, str], tuple[float, str, str]] = {}
+    times: dict[tuple[str, str], list[float]] = {}
     for hit in store.hits():
         if hit.review_state == "rejected":
             continue
         key = (hit.media_id, hit.person_id)
+        times.setdefault(key, []).extend(hit.frame_times)
         if key not in best or hit.similarity > best[key][0]:
             best[key] = (hit.similarity, hit.model_id, hit.review_state)
     refs = {p.person_id: p.ref for p in store.list_persons()}
     rows = []
     for (media_id, person_id), (score, model, state) in best.items():
         media = store.get_media(media_id)
+        ranges = format_ranges(merge_times(times[(media_id, person_id)], frame_gap))
         for sighting in store.sightings(media_id):
             rows.append(ExportRow(
                 host=urlsplit(sighting.media_url).hostname or "",
@@ -61,14 +73,25 @@ def export_rows(store: Store) -> list[ExportRow]:
                 first_seen=sighting.first_seen.isoformat(),
                 last_seen=sighting.last_seen.isoformat(), similarity=round(score, 4),
                 model=model, person_ref=refs.get(person_id, ""), review_state=state,
+                kind=media.kind if media else "", time_ranges=ranges,
+                family_id=(media.family_id or "") if media else "",
+                fake_score=media.fake_score if media else None,
+                score_basis=media.score_basis if media else "none",
+                evidence="; ".join(_said(media.evidence)) if media else "",
             ))
     rows.sort(key=lambda r: (r.host, r.media_url, r.page_url, r.person_ref))
     return rows
 
 
-def write_export(store: Store, fmt: Literal["csv", "json"] | str, out: Path) -> int:
+def _said(evidence: list[Evidence]) -> list[str]:
+    return [e.name for e in evidence if e.kind != "note"]
+
+
+def write_export(
+    store: Store, fmt: Literal["csv", "json"] | str, out: Path, frame_gap: float = 1.5
+) -> int:
     """Write the batch to `out`; return the number of rows."""
-    rows = export_rows(store)
+    rows = export_rows(store, frame_gap)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         with out.open("w", newline="", encoding="utf-8") as fh:

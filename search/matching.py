@@ -3,8 +3,9 @@
 There is deliberately no function here that takes an arbitrary face and searches the store: the
 only queries are "new faces against all enrolled templates" and "all stored faces against a newly
 enrolled person's templates" (retroactive matching). Comparisons happen only between embeddings
-of the same model, with that model's own threshold. A hit is recorded per face; an alert is
-recorded once per (person, media), ever.
+of the same model, with that model's own threshold. A hit is recorded per face of a still image
+and per face track of a video (listing every matching frame's time, keeping the best frame); an
+alert is recorded once per (person, media), ever.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def _match_batch(
         hit = Hit(
             person_id=person_id, face_id=face.face_id, media_id=face.media_id,
             model_id=face.model_id, similarity=round(score, 6), threshold=threshold,
-            template_id=template.template_id,
+            template_id=template.template_id, track=face.track,
+            frame_times=[] if face.frame_ts is None else [face.frame_ts],
         )
         report.hits += 1
         report.persons.add(person_id)

@@ -64,6 +64,7 @@ def test_payload_is_json_safe_and_pseudonymous() -> None:
         "similarity": 0.6234,
         "model": ALERT.model_id,
         "created_at": "2024-05-01T15:30:00+00:00",
+        "time_ranges": [],
     }
     assert "person_id" not in payload and "name" not in payload
 
@@ -84,3 +85,12 @@ def test_naive_timestamp_is_read_as_utc_and_missing_host_is_neutral() -> None:
     assert message.payload["created_at"] == "2024-01-01T00:00:00+00:00"
     assert "2024-01-01 09:00 KST" in message.text
     assert "unknown site" in message.text
+
+
+def test_a_video_alert_names_the_time_ranges_in_both_languages() -> None:
+    message = render_message(ALERT, PERSON, Settings(), time_ranges=[(3.0, 7.0), (65.0, 65.0)])
+    assert "영상 속 등장 시간: 0:03–0:07, 1:05" in message.text
+    assert "Appears in the video at: 0:03–0:07, 1:05" in message.text
+    assert message.payload["time_ranges"] == [[3.0, 7.0], [65.0, 65.0]]
+    still = render_message(ALERT, PERSON, Settings())
+    assert "Appears in the video" not in still.text and still.payload["time_ranges"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from jikimi.cli import main
+from jikimi.demo.site import PAGES_WITH_PERSON
 
 
 def test_demo_alerts_exactly_the_pages_with_the_person(tmp_path, capsys):
@@ -12,11 +13,12 @@ def test_demo_alerts_exactly_the_pages_with_the_person(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "OK: exactly the pages showing the demo person alerted" in out
     outbox = sorted((tmp_path / "demo" / "outbox").glob("*.json"))
-    assert len(outbox) == 2
+    assert len(outbox) == 3
     for path in outbox:
         alert = json.loads(path.read_text(encoding="utf-8"))
         assert "Demo Person" not in path.read_text(encoding="utf-8")
-        assert alert["payload"]["page_url"].endswith(("/gallery/2.html", "/gallery/4.html"))
+        assert alert["payload"]["page_url"].endswith(PAGES_WITH_PERSON)
+    assert "at 0:02–0:04" in out and "(provenance)" in out
     # Raw media was not kept after enrichment, and no enrollment photo was written anywhere.
     assert not any(p.is_file() for p in (tmp_path / "demo" / "blobs").rglob("*"))
     # A second demo starts from a clean folder and gives the same answer.

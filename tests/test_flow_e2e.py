@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from jikimi.cli import main
-from jikimi.demo.site import PAGES_WITH_PERSON, build_site, photo_bytes, serve
+from jikimi.demo.site import CLIP_PERSON_RANGE, PAGES_WITH_PERSON, build_site, photo_bytes, serve
 
 PHOTOS_DIR = Path(__file__).resolve().parents[1] / "jikimi" / "demo" / "photos"
 
@@ -60,33 +60,54 @@ def test_enroll_run_alerts_hits_export_forget(capsys, tmp_path, site, photos):
 
     rc, out, _ = jikimi(capsys, data, "alerts", "--json")
     alerts = json.loads(out)
-    assert len(alerts) == 2
+    assert len(alerts) == 3
     for alert in alerts:
         assert alert["person_id"] == person_id and alert["model"]
         assert alert["similarity"] >= 0.4 and alert["created_at"]
         assert alert["media_url"].startswith(site.base_url)
         assert alert["status"] == "sent" and alert["delivered_channels"] == ["outbox"]
     assert alerted_pages(capsys, data) == sorted(PAGES_WITH_PERSON)
-    assert len(list((data / "outbox").glob("*.json"))) == 2
+    outbox = sorted((data / "outbox").glob("*.json"))
+    assert len(outbox) == 3
+    # Exactly one alert is about the video, and it names where she appears in it.
+    texts = [json.loads(p.read_text(encoding="utf-8")) for p in outbox]
+    video = [t for t in texts if t["payload"]["time_ranges"]]
+    assert len(video) == 1 and video[0]["payload"]["time_ranges"] == [list(CLIP_PERSON_RANGE)]
+    assert "Appears in the video at: 0:02–0:04" in video[0]["text"]
+    assert video[0]["payload"]["page_url"].endswith("/gallery/5.html")
 
     rc, out, _ = jikimi(capsys, data, "hits", "--json")
     hits = json.loads(out)
-    assert len(hits) == 2 and {h["person_id"] for h in hits} == {person_id}
+    assert len(hits) == 3 and {h["person_id"] for h in hits} == {person_id}
+    for hit in hits:  # every hit carries the synthetic-media assessment and its evidence
+        assert {"fake_score", "score_basis", "evidence"} <= hit.keys()
+        assert hit["evidence"] and all(e["explanation"] for e in hit["evidence"])
+    by_kind = {h["kind"]: h for h in hits if h["kind"] == "video"}
+    assert by_kind["video"]["frame_times"] == [2.0, 3.0, 4.0]
+    assert by_kind["video"]["time_ranges"] == [list(CLIP_PERSON_RANGE)]
+    declared = [h for h in hits if h["media_url"].endswith("collage.png")]
+    assert declared[0]["score_basis"] == "provenance" and declared[0]["fake_score"] >= 0.9
+    photo = [h for h in hits if h["media_url"].endswith("person_a_2.jpg")][0]
+    assert photo["score_basis"] == "none" and photo["fake_score"] is None
+    assert any(e["name"] == "no_provenance" and "proves nothing" in e["explanation"]
+               for e in photo["evidence"])
 
     rc, _, _ = jikimi(capsys, data, "export", "--format", "json", "--out", str(tmp_path / "b.json"))
     doc = json.loads((tmp_path / "b.json").read_text())
-    assert doc["count"] == 2 and [h["host"] for h in doc["hosts"]] == ["127.0.0.1"]
+    assert doc["count"] == 3 and [h["host"] for h in doc["hosts"]] == ["127.0.0.1"]
+    rows = doc["hosts"][0]["items"]
+    assert [r["time_ranges"] for r in rows if r["kind"] == "video"] == ["0:02–0:04"]
     assert "Demo Person" not in (tmp_path / "b.json").read_text()
 
     # A second run fetches no known media again and creates no new alert.
     rc, out, _ = jikimi(capsys, data, "run", "--url", f"{site.base_url}/index.html",
                         "--allow-private")
     assert json.loads(out)["media_new"] == 0 and json.loads(out)["new_alerts"] == 0
-    assert len(alerted_pages(capsys, data)) == 2
+    assert len(alerted_pages(capsys, data)) == 3
 
     rc, out, _ = jikimi(capsys, data, "forget", person_id)
     erased = json.loads(out)
-    assert erased["persons"] == 1 and erased["alerts"] == 2 and erased["outbox_files"] == 2
+    assert erased["persons"] == 1 and erased["alerts"] == 3 and erased["outbox_files"] == 3
     assert alerted_pages(capsys, data) == []
     rc, out, _ = jikimi(capsys, data, "persons", "--json")
     assert json.loads(out) == []
@@ -100,8 +121,8 @@ def test_retroactive_matching_alerts_a_newly_enrolled_person(capsys, tmp_path, s
     rc, out, _ = jikimi(capsys, data, "enroll", "--name", "Late Enroller",
                         str(photos / "person_a_1.jpg"))
     result = json.loads(out)
-    assert result["retroactive_hits"] == 2 and result["alerts"] == 2
-    assert result["alerts_sent"] == 2
+    assert result["retroactive_hits"] >= 3 and result["alerts"] == 3
+    assert result["alerts_sent"] == 3
     assert alerted_pages(capsys, data) == sorted(PAGES_WITH_PERSON)
 
 

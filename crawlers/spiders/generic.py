@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawlers.extract import extract_page
+from crawlers.extract import extract_page, looks_like_video
 from crawlers.failures import describe_failure
 from crawlers.media import MediaSink
 from crawlers.sites import SiteDefinition
@@ -37,7 +37,7 @@ class GenericSpider(Spider):
 
     def __init__(
         self, site: SiteDefinition, sink: MediaSink, *, max_media_bytes: int,
-        progress: Callable[[str], None] | None = None, progress_every: int = 10,
+        max_video_bytes: int | None = None, progress: Callable[[str], None] | None = None, progress_every: int = 10,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=site.name, **kwargs)
@@ -45,6 +45,7 @@ class GenericSpider(Spider):
         self.sink = sink
         self.report = sink.report
         self.max_media_bytes = max_media_bytes
+        self.max_video_bytes = max(max_video_bytes or max_media_bytes, max_media_bytes)
         self.progress = progress
         self.progress_every = max(1, progress_every)
         self.allowed_domains = list(site.allowed_domains)
@@ -158,13 +159,14 @@ class GenericSpider(Spider):
             if decision.record.last_modified:
                 headers["If-Modified-Since"] = decision.record.last_modified
         self._media_pending[url] = [page]
+        cap = self.max_video_bytes if looks_like_video(url) else self.max_media_bytes
         return Request(
             url, callback=self.parse_media, errback=self.media_failed, headers=headers,
             priority=MEDIA_PRIORITY, dont_filter=True,
             meta={
                 "media_url": url, "fetch_record": decision.record, "allow_offsite": True,
-                "download_maxsize": self.max_media_bytes,
-                "download_warnsize": self.max_media_bytes,
+                "download_maxsize": cap,
+                "download_warnsize": cap,
                 "handle_httpstatus_list": [304],
             },
         )

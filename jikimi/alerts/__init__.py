@@ -25,6 +25,7 @@ from jikimi.errors import DeliveryError, JikimiError
 from jikimi.ports import Notifier, Store
 from jikimi.records import Alert
 from jikimi.settings import Settings
+from jikimi.timeranges import merge_times
 
 __all__ = [
     "DeliveryReport",
@@ -97,7 +98,7 @@ def _deliver_one(
             "(enable alerts.outbox or add an e-mail or webhook)"
         )
         return
-    message = render_message(alert, person, settings)
+    message = render_message(alert, person, settings, alert_time_ranges(store, alert, settings))
     delivered = set(alert.delivered_channels)
     failures = 0
     for notifier in wanted:
@@ -126,6 +127,16 @@ def _deliver_one(
         report.failed += 1
     else:
         report.pending += 1
+
+
+def alert_time_ranges(
+    store: Store, alert: Alert, settings: Settings
+) -> list[tuple[float, float]]:
+    """Where in a video the person's matching frames are (empty for a still image): read from
+    the hits at delivery time, so frames matched after the alert was recorded are included."""
+    times = [t for hit in store.hits(alert.person_id) if hit.media_id == alert.media_id
+             for t in hit.frame_times]
+    return merge_times(times, max_gap=1.5 / settings.video.sample_fps)
 
 
 def _failed_attempts(store: Store, alert: Alert, failures_now: int) -> int:

@@ -13,12 +13,14 @@ Why it looks the way it does:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from jikimi.ports import AlertMessage
 from jikimi.records import Alert, Person
 from jikimi.settings import Settings
+from jikimi.timeranges import format_ranges
 
 KST = timezone(timedelta(hours=9), "KST")
 
@@ -34,7 +36,7 @@ _TEMPLATE = """\
 - 게시 페이지: {page_url}
 - 미디어 주소: {media_url}
 - 발견 시각: {found_kst}
-- 유사도: {similarity} (얼굴 인식 모델: {model})
+- 유사도: {similarity} (얼굴 인식 모델: {model}){when_ko}
 NGO 운영자가 이 결과를 직접 검토한 뒤 삭제 요청(테이크다운)을 도와드립니다.
 링크를 직접 열어 보실 필요는 없습니다.
 얼굴이 비슷하다는 결과가 본인이라는 증거는 아닙니다. 닮은 사람이거나 인공지능으로 합성된
@@ -46,7 +48,7 @@ jikimi monitoring found media on {host} that appears to show you.
 - Page: {page_url}
 - Media URL: {media_url}
 - Found: {found_utc}
-- Similarity: {similarity} (face model: {model})
+- Similarity: {similarity} (face model: {model}){when_en}
 NGO operators will review this result and help you with the takedown.
 You do not need to open the links yourself.
 A match is not proof that it is you: it may be a lookalike or a synthetic (AI-generated) image.
@@ -56,10 +58,19 @@ alert: {alert_id}
 """
 
 
-def render_message(alert: Alert, person: Person, settings: Settings) -> AlertMessage:
-    """Build the bilingual text and the JSON-safe payload for one alert to one person."""
+def render_message(
+    alert: Alert, person: Person, settings: Settings,
+    time_ranges: Sequence[tuple[float, float]] = (),
+) -> AlertMessage:
+    """Build the bilingual text and the JSON-safe payload for one alert to one person.
+
+    `time_ranges` (seconds) are where in a video the matching face appears; empty for images.
+    """
     found = _as_utc(alert.created_at)
+    when = format_ranges(time_ranges)
     text = _TEMPLATE.format(
+        when_ko=f"\n- 영상 속 등장 시간: {when}" if when else "",
+        when_en=f"\n- Appears in the video at: {when}" if when else "",
         host=site_host(alert.page_url or alert.media_url),
         page_url=alert.page_url,
         media_url=alert.media_url,
@@ -80,6 +91,7 @@ def render_message(alert: Alert, person: Person, settings: Settings) -> AlertMes
         "similarity": round(float(alert.similarity), 4),
         "model": alert.model_id,
         "created_at": found.isoformat(),
+        "time_ranges": [[round(a, 3), round(b, 3)] for a, b in time_ranges],
     }
     return AlertMessage(alert_id=alert.alert_id, subject=SUBJECT, text=text, payload=payload)
 

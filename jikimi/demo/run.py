@@ -15,11 +15,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jikimi import wiring
+from jikimi.alerts import alert_time_ranges
 from jikimi.cli import progress
-from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, build_site, photo_bytes
+from jikimi.demo.site import (
+    CLIP_PERSON_RANGE,
+    ENROLL_PHOTO,
+    PAGES_WITH_PERSON,
+    build_site,
+    photo_bytes,
+)
 from jikimi.demo.site import serve as serve_site
 from jikimi.flow import RunSummary, run_once
 from jikimi.settings import Settings
+from jikimi.timeranges import format_ranges
 
 
 def _say(line: str) -> None:
@@ -87,6 +95,8 @@ def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: fl
         alerts = store.alerts(person_id=person_id)
         pages = sorted({urlsplit(s.page_url).path.lstrip("/")
                         for a in alerts for s in store.sightings(a.media_id)})
+        details = [(a, store.get_media(a.media_id), alert_time_ranges(store, a, settings))
+                   for a in alerts]
     expected = sorted(PAGES_WITH_PERSON)
     _say("")
     _say(f"pages crawled   {summary.pages}")
@@ -95,17 +105,25 @@ def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: fl
     _say(f"hits            {summary.hits}")
     _say(f"alerts          {len(alerts)} (delivered: {summary.alerts_sent}, outbox: "
          f"{settings.outbox_dir})")
-    for alert in alerts:
-        _say(f"  alert  similarity {alert.similarity:.3f}  {alert.page_url}")
+    video_ranges: list[tuple[float, float]] = []
+    for alert, media, ranges in details:
+        where = f"  at {format_ranges(ranges)}" if ranges else ""
+        video_ranges += ranges
+        score = "—" if media is None or media.fake_score is None else f"{media.fake_score:.2f}"
+        basis = media.score_basis if media else "none"
+        _say(f"  alert  similarity {alert.similarity:.3f}  fake score {score} ({basis})  "
+             f"{alert.page_url}{where}")
     if summary.errors:
         _say(f"item errors     {len(summary.errors)}")
         for err in summary.errors[:10]:
             _say(f"  {err}")
     _say(f"time            {seconds:.1f} s")
-    ok = pages == expected
+    ok = pages == expected and video_ranges == [CLIP_PERSON_RANGE]
     _say("")
     if ok:
-        _say(f"OK: exactly the pages showing the demo person alerted: {', '.join(pages)}")
+        _say(f"OK: exactly the pages showing the demo person alerted: {', '.join(pages)}; "
+             f"the video alert names {format_ranges([CLIP_PERSON_RANGE])}")
     else:
-        _say(f"MISMATCH: alerted pages {pages}, expected {expected}")
+        _say(f"MISMATCH: alerted pages {pages}, expected {expected}; video time ranges "
+             f"{video_ranges}, expected {[CLIP_PERSON_RANGE]}")
     return ok

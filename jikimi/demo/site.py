@@ -1,9 +1,10 @@
 """The demo's fixture site: a few gallery pages built from the licensed photos in `photos/`.
 
 The pages use the markup real sites use (lazy `data-src`, `srcset`, `<picture>`, CSS backgrounds,
-`og:image`, links to media files, pagination) so the demo exercises the crawler honestly. Only two
-pages show the demo person (a different photo from the enrollment one, and a collage); the others
-show other people, so the demo can check that exactly those pages alert.
+`og:image`, `<video>`, pagination) so the demo exercises the crawler honestly. Three pages show
+the demo person (a different photo from the enrollment one, a collage carrying a generator's PNG
+chunk, and a short video in which she appears from 0:02 to 0:04); the others show other people, so
+the demo can check that exactly those pages alert, and the video alert names its time range.
 """
 
 from __future__ import annotations
@@ -16,10 +17,21 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, PngImagePlugin
+
+from jikimi.demo.clip import make_clip
 
 ENROLL_PHOTO = "person_a_1.jpg"
-PAGES_WITH_PERSON = ("gallery/2.html", "gallery/4.html")
+PAGES_WITH_PERSON = ("gallery/2.html", "gallery/4.html", "gallery/5.html")
+# The demo video: another person for 2 s, the demo person for 3 s, an impostor for 2 s.
+CLIP_SEGMENTS = (("person_b_1.jpg", 2.0), ("person_a_2.jpg", 3.0), ("impostor_1.jpg", 2.0))
+CLIP_PERSON_RANGE = (2.0, 4.0)  # sampled at 1 fps: frames 2, 3 and 4 s show the demo person
+# A generator's PNG text chunk (as AUTOMATIC1111's web UI writes it) on the collage, so the demo
+# shows a provenance declaration in the evidence. Neutral text only.
+GENERATOR_PARAMETERS = (
+    "two portraits side by side, studio light\n"
+    "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model hash: 0000000000"
+)
 
 
 def photo_bytes(name: str) -> bytes:
@@ -35,8 +47,10 @@ def _collage(left: str, right: str) -> bytes:
     canvas = Image.new("RGB", (a.width + b.width + 40, height + 40), (240, 240, 240))
     canvas.paste(a, (10, 20))
     canvas.paste(b, (a.width + 30, 20))
+    chunks = PngImagePlugin.PngInfo()
+    chunks.add_text("parameters", GENERATOR_PARAMETERS)
     out = io.BytesIO()
-    canvas.save(out, "JPEG", quality=88)
+    canvas.save(out, "PNG", pnginfo=chunks)
     return out.getvalue()
 
 
@@ -55,7 +69,9 @@ def build_site(root: Path) -> None:
     for name in ("person_a_2.jpg", "person_b_1.jpg", "person_b_2.jpg", "impostor_1.jpg",
                  "impostor_2.jpg"):
         (media / name).write_bytes(photo_bytes(name))
-    (media / "collage.jpg").write_bytes(_collage("person_b_2.jpg", "person_a_2.jpg"))
+    (media / "collage.png").write_bytes(_collage("person_b_2.jpg", "person_a_2.jpg"))
+    (media / "clip.mp4").write_bytes(
+        make_clip([(photo_bytes(name), seconds) for name, seconds in CLIP_SEGMENTS]))
     pages = {
         "index.html": _page("Demo gallery", "<ul><li><a href='/gallery/1.html'>gallery</a></li>"
                                             "<li><a href='/about.html'>about</a></li></ul>"),
@@ -73,8 +89,12 @@ def build_site(root: Path) -> None:
             head="<meta property='og:image' content='/media/person_b_2.jpg'>",
             next_href="/gallery/4.html"),
         "gallery/4.html": _page(
-            "Gallery 4", "<picture><source srcset='/media/collage.jpg' type='image/jpeg'>"
-                         "<img src='/media/person_b_2.jpg'></picture>"),
+            "Gallery 4", "<picture><source srcset='/media/collage.png' type='image/png'>"
+                         "<img src='/media/person_b_2.jpg'></picture>",
+            next_href="/gallery/5.html"),
+        "gallery/5.html": _page(
+            "Gallery 5", "<video controls width='480'>"
+                         "<source src='/media/clip.mp4' type='video/mp4'></video>"),
     }
     (root / "static").mkdir(exist_ok=True)
     Image.new("RGB", (1, 1), (200, 200, 200)).save(root / "static" / "placeholder.gif", "GIF")

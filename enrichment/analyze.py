@@ -1,0 +1,124 @@
+"""Analyse one media item's bytes: frames → faces (and tracks) → hashes → synthetic-media signals.
+
+A still image is one frame. A video, and an animated GIF/WebP/APNG (a short video in all but
+name), is the frames sampled at exact timestamps; its faces carry the frame time and a track
+number, its hashes are a PDQ per sampled frame (plus vPDQ where the package is installed), and
+its media-level PDQ is the best-quality frame's. Every path ends in the same signal suite, so
+every item gets `fake_score`, `score_basis` and `evidence`.
+Functions here are pure over their inputs: storage, blobs and families are the stage's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from enrichment.decode import decode_image
+from enrichment.frames import Frame
+from enrichment.hashes import pdq_hash
+from enrichment.signals.base import SignalInput
+from enrichment.signals.suite import SignalSuite
+from enrichment.sniff import sniff
+from enrichment.tracks import assign_tracks
+from enrichment.video import (
+    VideoSample,
+    frame_pdq,
+    sample_animation,
+    sample_video,
+    video_vpdq,
+    vpdq_unavailable_reason,
+)
+from jikimi.errors import JikimiError, MediaTooLarge
+from jikimi.ports import FaceEngine
+from jikimi.records import Face, Media
+from jikimi.settings import Settings
+
+
+def analyze(
+    data: bytes, media: Media, engine: FaceEngine, suite: SignalSuite, settings: Settings
+) -> tuple[Media, list[Face]]:
+    """Enriched media and its faces; raise a JikimiError for unusable input."""
+    kind, content_type = sniff(data)
+    if kind == "video":
+        if len(data) > settings.video.max_bytes:
+            raise MediaTooLarge(f"video is {len(data)} bytes, over video.max_bytes")
+        sample = sample_video(data, settings.video)
+        return analyze_sequence(data, media, content_type, sample, engine, suite, settings)
+    if kind != "image":
+        raise JikimiError("not a recognised image or video format")
+    if len(data) > settings.media.max_bytes:
+        raise MediaTooLarge(f"image is {len(data)} bytes, over media.max_bytes")
+    image = decode_image(data, max_pixels=settings.media.max_pixels)
+    if image.frames > 1:
+        sample = sample_animation(data, settings.video)
+        return analyze_sequence(data, media, content_type, sample, engine, suite, settings)
+    frame = Frame(rgb=image.rgb, ts=None)
+    faces = faces_in(frame, media.media_id, engine)
+    pdq, quality = pdq_hash(image.rgb)
+    assessment = suite.assess(SignalInput(data, content_type, "image", [frame], faces))
+    enriched = replace(
+        media, status="enriched", error=None, width=image.width, height=image.height,
+        pdq=pdq, pdq_quality=quality, face_count=len(faces), frame_count=1,
+        info=dict(media.info, format=image.format, frames=image.frames),
+        fake_score=assessment.fake_score, score_basis=assessment.score_basis,
+        evidence=assessment.evidence,
+    )
+    return enriched, faces
+
+
+def analyze_sequence(
+    data: bytes,
+    media: Media,
+    content_type: str,
+    sample: VideoSample,
+    engine: FaceEngine,
+    suite: SignalSuite,
+    settings: Settings,
+) -> tuple[Media, list[Face]]:
+    """Faces per sampled frame grouped into tracks, frame hashes, and the signals."""
+    faces: list[Face] = []
+    for frame in sample.frames:
+        faces.extend(faces_in(frame, media.media_id, engine))
+    tracks = assign_tracks(faces, settings.video.track_similarity)
+    hashes = frame_pdq(sample)
+    best = max(hashes, key=lambda h: h.quality, default=None)
+    info: dict[str, Any] = dict(
+        media.info, format=sample.container, fps=sample.fps, frames_decoded=sample.frames_decoded,
+        truncated=sample.truncated, notes=list(sample.notes), tracks=tracks,
+        frame_pdq=[[h.ts, h.pdq_hex, h.quality] for h in hashes],
+    )
+    if media.kind == "video" or content_type.startswith("video/"):
+        vpdq = video_vpdq(data)
+        info["vpdq"] = None if vpdq is None else [[h.ts, h.pdq_hex, h.quality] for h in vpdq]
+        if vpdq is None:
+            info["vpdq_missing"] = vpdq_unavailable_reason()
+    kind = "video" if content_type.startswith("video/") else "image"
+    assessment = suite.assess(SignalInput(data, content_type, kind, sample.frames, faces))
+    enriched = replace(
+        media, status="enriched", error=None, width=sample.width, height=sample.height,
+        pdq=best.pdq_hex if best else None, pdq_quality=best.quality if best else None,
+        face_count=len(faces), duration=sample.duration, codec=sample.codec,
+        frame_count=len(sample.frames), info=info, fake_score=assessment.fake_score,
+        score_basis=assessment.score_basis, evidence=assessment.evidence,
+    )
+    return enriched, faces
+
+
+def faces_in(frame: Frame, media_id: str, engine: FaceEngine) -> list[Face]:
+    """Detected and embedded faces of one frame, indexed in detection order."""
+    detected = engine.detect(frame.rgb)
+    if not detected:
+        return []
+    vectors = engine.embed(frame.rgb, detected) if detected else np.zeros((0, engine.dims))
+    return [
+        Face(
+            media_id=media_id, model_id=engine.model_id, index=i,
+            bbox=(float(det.bbox[0]), float(det.bbox[1]), float(det.bbox[2]),
+                  float(det.bbox[3])),
+            landmarks=[(float(x), float(y)) for x, y in det.landmarks],
+            det_score=float(det.score), embedding=vectors[i], frame_ts=frame.ts,
+        )
+        for i, det in enumerate(detected)
+    ]

@@ -1,0 +1,129 @@
+"""Run the enabled synthetic-media signals on one item and combine their evidence into a score.
+
+The combination is deliberately simple and explainable, strongest basis first:
+
+1. ``provenance`` — a C2PA manifest, IPTC/XMP DigitalSourceType, EXIF Software or a generator's
+   PNG chunk *declares* AI generation. High precision; the score is the declaring signal's own
+   (a valid manifest 1.0, plain metadata 0.9, a manifest that fails validation 0.6).
+2. ``watermark`` — a known generator watermark decoded with at least the configured bit
+   agreement (a decoded 46-of-48-bit message almost never happens by chance).
+3. ``detector`` / ``detector (uncalibrated)`` — the ONNX detector slot. Only a calibrated model's
+   output is a probability; an uncalibrated one gives a ranking number and says so.
+4. ``none`` — no signal gives a number: ``fake_score`` is None. Forensic cues are evidence with
+   z-scores, never folded into the score.
+
+The score only orders the review queue: nothing is ever taken down on the score alone. A signal
+that fails on an item leaves a note in the evidence and the other signals still run.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from enrichment.signals.base import MediaSignal, SignalInput
+from jikimi.records import Evidence
+from jikimi.settings import Settings
+
+WATERMARK_SCORE = 0.95
+DECLARED_SCORE = 0.9
+
+
+@dataclass
+class Assessment:
+    fake_score: float | None = None
+    score_basis: str = "none"
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+class SignalSuite:
+    """The signals to run, in order; `assess` never raises for bad media."""
+
+    def __init__(self, signals: Sequence[MediaSignal]) -> None:
+        self.signals = list(signals)
+
+    def assess(self, subject: SignalInput) -> Assessment:
+        evidence: list[Evidence] = []
+        for signal in self.signals:
+            try:
+                evidence.extend(signal.assess(subject))
+            except Exception as exc:  # one broken signal must not lose the item
+                evidence.append(Evidence(
+                    "note", f"{signal.name}_failed", _one_line(exc),
+                    f"The {signal.name} signal could not read this item, so it says nothing.",
+                ))
+        return combine(evidence)
+
+
+def combine(evidence: list[Evidence]) -> Assessment:
+    """Pick the strongest basis present and its score (see the module docstring)."""
+    declared = [e for e in evidence if e.kind == "provenance" and e.synthetic]
+    if declared:
+        return Assessment(_best(declared, DECLARED_SCORE), "provenance", evidence)
+    marked = [e for e in evidence if e.kind == "watermark" and e.synthetic]
+    if marked:
+        return Assessment(_best(marked, WATERMARK_SCORE), "watermark", evidence)
+    detected = [e for e in evidence if e.kind == "detector" and e.score is not None]
+    if detected:
+        calibrated = [e for e in detected if _calibrated(e)]
+        if calibrated:
+            return Assessment(_best(calibrated, 0.0), "detector", evidence)
+        return Assessment(_best(detected, 0.0), "detector (uncalibrated)", evidence)
+    return Assessment(None, "none", evidence)
+
+
+def _best(items: list[Evidence], default: float) -> float:
+    return round(max(default if e.score is None else float(e.score) for e in items), 4)
+
+
+def _calibrated(item: Evidence) -> bool:
+    return isinstance(item.value, dict) and bool(item.value.get("calibrated"))
+
+
+def _one_line(exc: BaseException) -> str:
+    return (" ".join(str(exc).split()) or type(exc).__name__)[:200]
+
+
+# ------------------------------------------------------------------------------ building ---
+_suites: dict[str, SignalSuite] = {}
+_lock = threading.Lock()
+
+
+def build_signal_suite(settings: Settings) -> SignalSuite:
+    """The configured signals, loaded once per distinct configuration (a detector holds an ONNX
+    session)."""
+    key = json.dumps(
+        [settings.signals.model_dump(mode="json"), settings.faces.providers], sort_keys=True
+    )
+    with _lock:
+        suite = _suites.get(key)
+        if suite is None:
+            suite = SignalSuite(_load_signals(settings))
+            _suites[key] = suite
+        return suite
+
+
+def _load_signals(settings: Settings) -> list[MediaSignal]:
+    config = settings.signals
+    signals: list[MediaSignal] = []
+    if config.provenance:
+        from enrichment.signals.provenance import ProvenanceSignal
+
+        signals.append(ProvenanceSignal(config))
+    if config.watermark:
+        from enrichment.signals.watermark import WatermarkSignal
+
+        signals.append(WatermarkSignal(config))
+    if config.detector_dir is not None:
+        from enrichment.signals.detector import load_detector
+
+        detector = load_detector(settings)
+        if detector is not None:
+            signals.append(detector)
+    if config.forensics:
+        from enrichment.signals.forensics import ForensicSignal
+
+        signals.append(ForensicSignal(config))
+    return signals

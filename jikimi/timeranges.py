@@ -1,0 +1,37 @@
+"""Turn the times of matching video frames into the time ranges a person or operator reads.
+
+Frames are sampled (1 per second by default), so matching frames one sampling interval apart are
+one continuous appearance: they are merged into a range. A single frame is a range of zero
+length, shown as one time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def merge_times(times: Iterable[float], max_gap: float) -> list[tuple[float, float]]:
+    """Sorted, merged (start, end) ranges; times at most `max_gap` apart join one range."""
+    ranges: list[tuple[float, float]] = []
+    for t in sorted(set(times)):
+        if ranges and t - ranges[-1][1] <= max_gap + 1e-9:
+            ranges[-1] = (ranges[-1][0], t)
+        else:
+            ranges.append((t, t))
+    return ranges
+
+
+def clock(seconds: float) -> str:
+    """0:07, 1:02:03 — whole seconds, rounded down (a frame at 7.9 s is on screen at 0:07)."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_ranges(ranges: Iterable[tuple[float, float]]) -> str:
+    """"0:03–0:07, 0:12" (en dash between start and end)."""
+    return ", ".join(
+        clock(start) if clock(start) == clock(end) else f"{clock(start)}–{clock(end)}"
+        for start, end in ranges
+    )

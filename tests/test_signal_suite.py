@@ -1,0 +1,70 @@
+"""Combining signals into fake_score / score_basis: strongest basis wins, nothing is invented."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from enrichment.frames import Frame
+from enrichment.signals.base import SignalInput
+from enrichment.signals.suite import SignalSuite, combine
+from jikimi.records import Evidence
+
+FORENSIC = Evidence("forensic", "noise_mismatch", {"face": 1.0}, "A cue.", z=4.0)
+NO_PROVENANCE = Evidence("note", "no_provenance", None, "None found; that proves nothing.")
+
+
+def _detector(score: float, calibrated: bool) -> Evidence:
+    return Evidence("detector", "detector:test", {"max": score, "calibrated": calibrated},
+                    "A detector.", score=score)
+
+
+def test_nothing_with_a_number_means_no_score() -> None:
+    got = combine([FORENSIC, NO_PROVENANCE])
+    assert (got.fake_score, got.score_basis, got.evidence) == (None, "none",
+                                                               [FORENSIC, NO_PROVENANCE])
+
+
+def test_provenance_beats_watermark_beats_detector() -> None:
+    declared = Evidence("provenance", "png_generator_chunk", "A1111", "Declares AI.",
+                        synthetic=True, score=0.9)
+    marked = Evidence("watermark", "watermark_dwtdct", {"bits_agree": 47}, "SDXL.",
+                      synthetic=True)
+    detector = _detector(0.3, calibrated=True)
+    assert (combine([detector, marked, declared]).fake_score,
+            combine([detector, marked, declared]).score_basis) == (0.9, "provenance")
+    assert (combine([detector, marked]).fake_score,
+            combine([detector, marked]).score_basis) == (0.95, "watermark")
+    assert (combine([detector]).fake_score, combine([detector]).score_basis) == (0.3, "detector")
+
+
+def test_an_uncalibrated_detector_is_labelled_so() -> None:
+    got = combine([_detector(0.8, calibrated=False), FORENSIC])
+    assert (got.fake_score, got.score_basis) == (0.8, "detector (uncalibrated)")
+
+
+def test_a_capture_declaration_sets_no_score() -> None:
+    captured = Evidence("provenance", "c2pa", {"digital_source_type": "digitalCapture"},
+                        "Declares a camera capture.", synthetic=False, score=1.0)
+    assert combine([captured]).score_basis == "none"
+
+
+class _Broken:
+    name = "broken"
+
+    def assess(self, subject: SignalInput) -> list[Evidence]:
+        raise ValueError("cannot parse\nthis")
+
+
+class _Constant:
+    name = "constant"
+
+    def assess(self, subject: SignalInput) -> list[Evidence]:
+        return [FORENSIC]
+
+
+def test_a_failing_signal_leaves_a_note_and_the_others_still_run() -> None:
+    frame = Frame(rgb=np.zeros((8, 8, 3), np.uint8), ts=None)
+    got = SignalSuite([_Broken(), _Constant()]).assess(
+        SignalInput(b"x", "image/png", "image", [frame]))
+    assert [e.name for e in got.evidence] == ["broken_failed", "noise_mismatch"]
+    assert got.evidence[0].value == "cannot parse this"
