@@ -41,6 +41,7 @@ def analyze(
 ) -> tuple[Media, list[Face]]:
     """Enriched media and its faces; raise a JikimiError for unusable input."""
     kind, content_type = sniff(data)
+    media = replace(media, kind=kind, content_type=content_type)  # the bytes, not the header
     if kind == "video":
         if len(data) > settings.video.max_bytes:
             raise MediaTooLarge(f"video is {len(data)} bytes, over video.max_bytes")
@@ -89,13 +90,12 @@ def analyze_sequence(
         truncated=sample.truncated, notes=list(sample.notes), tracks=tracks,
         frame_pdq=[[h.ts, h.pdq_hex, h.quality] for h in hashes],
     )
-    if media.kind == "video" or content_type.startswith("video/"):
+    if media.kind == "video":
         vpdq = video_vpdq(data)
         info["vpdq"] = None if vpdq is None else [[h.ts, h.pdq_hex, h.quality] for h in vpdq]
         if vpdq is None:
             info["vpdq_missing"] = vpdq_unavailable_reason()
-    kind = "video" if content_type.startswith("video/") else "image"
-    assessment = suite.assess(SignalInput(data, content_type, kind, sample.frames, faces))
+    assessment = suite.assess(SignalInput(data, content_type, media.kind, sample.frames, faces))
     enriched = replace(
         media, status="enriched", error=None, width=sample.width, height=sample.height,
         pdq=best.pdq_hex if best else None, pdq_quality=best.quality if best else None,

@@ -36,9 +36,10 @@ _FACE_COLUMNS = (
     "face_id, media_id, model_id, idx, bbox, landmarks, det_score, embedding, frame_ts, matched, "
     "track"
 )
-# what enrichment (re)writes; crawl-time fields (first/last seen, size, type) are left alone
+# what enrichment (re)writes (kind and type as sniffed from the bytes); crawl-time fields (first
+# and last seen, size) are left alone
 _ENRICHED_FIELDS = (
-    "width", "height", "pdq", "pdq_quality", "face_count", "info", "blob_key", "duration",
+    "kind", "content_type", "width", "height", "pdq", "pdq_quality", "face_count", "info", "blob_key", "duration",
     "codec", "frame_count", "fake_score", "score_basis", "evidence", "family_id",
 )
 
