@@ -8,12 +8,13 @@ longer matches (tampered), and no manifest at all (stripped by re-encoding).
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import c2pa
 import pytest
 
-from enrichment.signals.base import MediaSignal
+from enrichment.signals.base import MediaSignal, SignalInput
 from enrichment.signals.provenance import ProvenanceSignal
 from jikimi.errors import ConfigError
 from jikimi.settings import SignalSettings
@@ -152,3 +153,24 @@ def test_unusable_anchor_file_is_a_config_error(tmp_path: Path) -> None:
         ProvenanceSignal(SignalSettings(c2pa_trust_anchors=not_pem))
     with pytest.raises(ConfigError, match="trust anchors"):
         ProvenanceSignal(SignalSettings(c2pa_trust_anchors=tmp_path / "missing.pem"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_signal_built_before_a_fork_still_verifies_in_the_child(signed_jpeg: bytes) -> None:
+    """Workers are often forked from a parent that built the signal; the SDK refuses a context
+    inherited across fork, which would silently turn every manifest into an error note."""
+    signal = ProvenanceSignal(SignalSettings())
+    item = SignalInput(data=signed_jpeg, content_type="image/jpeg", kind="image", frames=[])
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report the evidence names through the pipe, then leave at once
+        names = "?"
+        try:
+            names = ",".join(e.name for e in signal.assess(item))
+        finally:
+            os.write(write_end, names.encode())
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    assert os.read(read_end, 1000).decode() == "c2pa"
+    assert [e.name for e in signal.assess(item)] == ["c2pa"]

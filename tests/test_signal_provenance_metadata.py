@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import zlib
 
 import pytest
@@ -18,6 +19,7 @@ from tests.provenance_media import (
     jpeg_with,
     photo_bytes,
     png_with_text,
+    tiny_mp4,
     webp_with_xmp,
     xmp_packet,
 )
@@ -99,6 +101,14 @@ def test_xmp_in_png_itxt_and_webp() -> None:
     assert by_name(assess(webp))["xmp_digital_source_type"].synthetic is True
 
 
+def test_xmp_in_an_mp4_uuid_box() -> None:
+    xmp_uuid = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")  # the XMP box UUID for MP4
+    packet = xmp_packet(TRAINED).encode()
+    video = tiny_mp4() + struct.pack(">I", 8 + 16 + len(packet)) + b"uuid" + xmp_uuid + packet
+    item = by_name(assess(video))["xmp_digital_source_type"]
+    assert (item.value, item.synthetic) == ([TRAINED], True)
+
+
 def test_xmp_capture_and_neutral_source_types() -> None:
     capture = by_name(assess(jpeg_with(xmp=xmp_packet("digitalCapture"))))
     assert capture["xmp_digital_source_type"].synthetic is False
@@ -138,9 +148,27 @@ def test_xml_entity_bomb_is_refused_quickly() -> None:
     assert "no_provenance" in found
 
 
-def test_malformed_xmp_is_a_note() -> None:
-    found = by_name(assess(jpeg_with(xmp="<x:xmpmeta><rdf:RDF><unclosed")))
+@pytest.mark.parametrize(
+    "xmp",
+    [
+        "<x:xmpmeta><rdf:RDF><unclosed",
+        '<?xml version="1.0" encoding="bogus"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>',
+        '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>',
+        "<x:xmpmeta><Iptc4xmpExt:DigitalSourceType>x</Iptc4xmpExt:DigitalSourceType></x:xmpmeta>",
+    ],
+    ids=["unclosed", "unknown-encoding", "external-entity", "unbound-prefix"],
+)
+def test_malformed_xmp_is_a_note(xmp: str) -> None:
+    found = by_name(assess(jpeg_with(xmp=xmp)))
     assert found["xmp_error"].kind == "note" and "no_provenance" in found
+
+
+def test_hostile_generator_chunks_stay_cheap_and_short() -> None:
+    """A 500 KB settings line (regex backtracking) and 100k nested brackets (JSON recursion)."""
+    png = png_with_text({"parameters": "Steps: 1, X" + "a" * 500_000, "prompt": "[" * 100_000})
+    item = by_name(assess(png))["png_generator_chunk"]
+    assert item.value == {"a1111_parameters": {"steps": "1"}}
+    assert len(item.explanation) < 300
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,11 +50,21 @@ class ManifestVerifier:
         self._has_anchors = trust_anchors is not None
         if trust_anchors is not None:
             settings["trust"] = {"trust_anchors": _read_anchors(trust_anchors)}
+        self._settings = settings
+        self._context, self._pid = self._new_context(), os.getpid()
+        self._formats = frozenset(c2pa.Reader.get_supported_mime_types())
+
+    def _new_context(self) -> c2pa.Context:
         try:
-            self._context = c2pa.Context.from_dict(settings)
+            return c2pa.Context.from_dict(self._settings)
         except c2pa.C2paError as exc:
             raise ConfigError(f"C2PA trust anchors unusable: {_short(exc)}") from None
-        self._formats = frozenset(c2pa.Reader.get_supported_mime_types())
+
+    def _process_context(self) -> c2pa.Context:
+        """The SDK refuses a context made before a fork, so each worker process builds its own."""
+        if self._pid != os.getpid():
+            self._context, self._pid = self._new_context(), os.getpid()
+        return self._context
 
     def supports(self, content_type: str) -> bool:
         return content_type in self._formats
@@ -63,14 +74,15 @@ class ManifestVerifier:
         if not self.supports(content_type) or not any(m in data for m in _MARKERS):
             return []
         try:
-            reader = c2pa.Reader.try_create(content_type, io.BytesIO(data), None, self._context)
+            context = self._process_context()
+            reader = c2pa.Reader.try_create(content_type, io.BytesIO(data), None, context)
             if reader is None:
                 return []
             with reader:
                 store = json.loads(reader.json())
         except c2pa.C2paError as exc:
             return [_read_failure(exc)]
-        except ValueError as exc:  # the SDK's JSON could not be parsed
+        except (ValueError, RecursionError) as exc:  # the SDK's JSON could not be parsed
             return [_read_failure(exc)]
         return [self._evidence(store)]
 

@@ -105,7 +105,8 @@ def _a1111(text: str) -> dict[str, str] | None:
     )
     if settings_line is None:
         return None
-    pairs = {key.strip(): value for key, value in _A1111_PARAM.findall(settings_line)}
+    # Real settings lines are a few hundred characters; the cap keeps the regex linear-time.
+    pairs = {key.strip(): value for key, value in _A1111_PARAM.findall(settings_line[:2000])}
     return {short: _short(pairs[key]) for key, short in _A1111_KEEP.items() if key in pairs}
 
 

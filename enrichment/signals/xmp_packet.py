@@ -58,12 +58,13 @@ def parse_xmp(packet: bytes | str) -> XmpFacts:
     raw = packet.encode("utf-8", "replace") if isinstance(packet, str) else packet
     if len(raw) > MAX_PACKET_BYTES:
         raise DecodeError(f"XMP packet too large ({len(raw)} bytes)")
-    raw = raw.strip(b"\x00 \t\r\n")
+    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 packets end in NUL bytes
+        raw = raw.strip(b"\x00 \t\r\n")
     try:
         root = fromstring(raw, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise DecodeError(f"XMP refused: {exc.__class__.__name__}") from None
-    except (ParseError, ValueError) as exc:
+    except (ParseError, ValueError, LookupError) as exc:  # LookupError: unknown encoding
         raise DecodeError(f"XMP malformed: {str(exc)[:80]}") from None
     facts = XmpFacts()
     for element in root.iter():
