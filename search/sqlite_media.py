@@ -39,8 +39,8 @@ _FACE_COLUMNS = (
 # what enrichment (re)writes (kind and type as sniffed from the bytes); crawl-time fields (first
 # and last seen, size) are left alone
 _ENRICHED_FIELDS = (
-    "kind", "content_type", "width", "height", "pdq", "pdq_quality", "face_count", "info", "blob_key", "duration",
-    "codec", "frame_count", "fake_score", "score_basis", "evidence", "family_id",
+    "kind", "content_type", "width", "height", "pdq", "pdq_quality", "face_count", "info",
+    "blob_key", "duration", "codec", "frame_count", "fake_score", "score_basis", "evidence", "family_id",
 )
 
 

@@ -37,7 +37,8 @@ class GenericSpider(Spider):
 
     def __init__(
         self, site: SiteDefinition, sink: MediaSink, *, max_media_bytes: int,
-        max_video_bytes: int | None = None, progress: Callable[[str], None] | None = None, progress_every: int = 10,
+        max_video_bytes: int | None = None, progress: Callable[[str], None] | None = None,
+        progress_every: int = 10,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=site.name, **kwargs)

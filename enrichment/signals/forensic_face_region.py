@@ -7,12 +7,14 @@ border. Each quantity is measured inside the face and on background patches of t
 from the same image, and reported as z = (face − mean(background)) / std(background):
 
 - sharpness: log10 of the variance of the 4-neighbour Laplacian (the classic focus measure);
-- noise: log10 of a robust noise sigma, MAD of Immerkær's edge-cancelling residual / 6;
+- noise: log10 of a robust noise sigma: Immerkær's edge-cancelling residual, RMS per 8×8 block,
+  10th percentile over the region's blocks (the flattest blocks show the noise floor, textured
+  ones mostly texture), / 6 (the kernel's gain);
 - boundary: log10 of the mean gradient magnitude on a thin ring along the face box, divided by
   the mean gradient inside the face region, so a textured place doesn't look like a seam.
 
-Laplacian and gradient sums use integral images (O(1) per patch); the noise median is taken on
-every second pixel. All maps are computed once per frame and shared by every face in it.
+Laplacian and gradient sums use integral images (O(1) per patch); block noise is computed once
+per frame. All maps are computed once per frame and shared by every face in it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from enrichment.signals.forensic_geometry import (
 
 RING = 0.05  # ring half-thickness, as a fraction of the box's shorter side
 RING_MARGIN = 0.2  # room kept around each background patch for its ring, fraction of its size
+NOISE_BLOCK = 8  # pixels: noise is estimated per block, then taken from the flattest blocks
+NOISE_PERCENTILE = 10  # of block noise levels: texture raises a block's residual, noise floors it
 LOG_FLOOR = 0.05  # log10 units (~12 %): the least background spread a z is divided by
 _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
 
@@ -67,7 +71,10 @@ class FrameMaps:
         gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT)
         self._grad_sum = cv2.integral(cv2.magnitude(gx, gy), sdepth=cv2.CV_64F)
         residual = cv2.filter2D(gray, cv2.CV_32F, _IMMERKAER, borderType=cv2.BORDER_REFLECT)
-        self._noise = np.abs(residual)
+        rows, cols = self.height // NOISE_BLOCK, self.width // NOISE_BLOCK
+        energy = residual[: rows * NOISE_BLOCK, : cols * NOISE_BLOCK] ** 2
+        blocks = energy.reshape(rows, NOISE_BLOCK, cols, NOISE_BLOCK).mean(axis=(1, 3))
+        self._block_sigma = np.sqrt(blocks)  # residual RMS of each 8×8 block of the frame
 
     def sharpness(self, r: Rect) -> float:
         n = r.w * r.h
@@ -76,8 +83,10 @@ class FrameMaps:
         return float(np.log10(variance + 1e-6))
 
     def noise(self, r: Rect) -> float:
-        values = self._noise[r.y : r.y + r.h : 2, r.x : r.x + r.w : 2]
-        sigma = float(np.median(values)) / 0.6745 / 6.0
+        x0, y0 = -(-r.x // NOISE_BLOCK), -(-r.y // NOISE_BLOCK)
+        x1, y1 = (r.x + r.w) // NOISE_BLOCK, (r.y + r.h) // NOISE_BLOCK
+        blocks = self._block_sigma[y0:y1, x0:x1]
+        sigma = float(np.percentile(blocks, NOISE_PERCENTILE)) / 6.0 if blocks.size else 0.0
         return float(np.log10(sigma + 1e-3))
 
     def boundary(self, region: Rect) -> float | None:
