@@ -40,7 +40,8 @@ _FACE_COLUMNS = (
 # and last seen, size) are left alone
 _ENRICHED_FIELDS = (
     "kind", "content_type", "width", "height", "pdq", "pdq_quality", "face_count", "info",
-    "blob_key", "duration", "codec", "frame_count", "fake_score", "score_basis", "evidence", "family_id",
+    "blob_key", "duration", "codec", "frame_count", "fake_score", "score_basis", "evidence",
+    "family_id",
 )
 
 
