@@ -14,7 +14,17 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from jikimi.records import Alert, Face, FetchRecord, Hit, Media, Person, Sighting, Template
+from jikimi.records import (
+    Alert,
+    AuditEvent,
+    Face,
+    FetchRecord,
+    Hit,
+    Media,
+    Person,
+    Sighting,
+    Template,
+)
 
 
 # --------------------------------------------------------------------------------- storage ---
@@ -103,6 +113,12 @@ class HitStore(Protocol):
         self, hit_id: str, state: str, reviewer: str | None = None, note: str | None = None
     ) -> None:
         """Record a human review of a hit (new, confirmed, rejected, taken_down) and when."""
+
+    def record_audit(self, event: AuditEvent) -> None:
+        """Append to the audit log (idempotent on `event.event_id`)."""
+
+    def audit_events(self, subject: str | None = None) -> list[AuditEvent]:
+        """Audit events, oldest first, optionally only those about one subject id."""
 
 
 @runtime_checkable

@@ -8,6 +8,7 @@ can simply be run again. Only a person's id is random: it must not reveal who th
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,6 +19,8 @@ MediaKind = Literal["image", "video", "unknown"]
 MediaStatus = Literal["new", "enriched", "error"]
 AlertStatus = Literal["pending", "sent", "failed"]
 ReviewState = Literal["new", "confirmed", "rejected", "taken_down"]
+# How sure a match is: "uncertain" hits go to operator review and never alert the person.
+MatchBand = Literal["strong", "likely", "uncertain"]
 EvidenceKind = Literal["provenance", "watermark", "detector", "forensic", "note"]
 
 
@@ -187,6 +190,10 @@ class Hit:
     # video: one hit per (person, face track); every matching frame's time, best frame's face
     track: int | None = None
     frame_times: list[float] = field(default_factory=list)
+    # calibrated matching: a per-person decision; `similarity` stays the raw cosine
+    score: float | None = None  # calibrated score (None: the global threshold decided)
+    person_threshold: float | None = None  # the similarity this person needed on this face
+    band: MatchBand | None = None
 
     def __post_init__(self) -> None:
         if not self.hit_id:
@@ -212,7 +219,32 @@ class Alert:
     last_error: str | None = None
     delivered_channels: list[str] = field(default_factory=list)
     alert_id: str = ""
+    score: float | None = None  # calibrated score of the best hit, when calibration decided
+    person_threshold: float | None = None
+    band: MatchBand | None = None
 
     def __post_init__(self) -> None:
         if not self.alert_id:
             self.alert_id = derive_id("alert", self.person_id, self.media_id)
+
+
+@dataclass
+class AuditEvent:
+    """Who did what to which record, when: evidence reads and writes, reviews, erasures.
+
+    `subject` is an id (evidence key, hit id, person id), never content; `detail` is small JSON.
+    The id is derived from the content, so recording the same event twice stores it once.
+    """
+
+    action: str  # e.g. "evidence.preserve", "evidence.read", "hit.review", "person.forget"
+    actor: str  # operator, service or rule name
+    subject: str
+    at: datetime = field(default_factory=utcnow)
+    detail: dict[str, Any] = field(default_factory=dict)
+    event_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.event_id:
+            stamp = self.at.isoformat()
+            body = json.dumps(self.detail, sort_keys=True, default=str)
+            self.event_id = derive_id("audit", self.action, self.actor, self.subject, stamp, body)

@@ -101,8 +101,24 @@ class FaceSettings(_Section):
 
 
 class StoreSettings(_Section):
-    backend: Literal["sqlite"] = "sqlite"
+    backend: Literal["sqlite", "elasticsearch"] = "sqlite"
     sqlite_path: Path | None = None  # default <data-dir>/jikimi.sqlite3
+
+
+class ElasticsearchSettings(_Section):
+    """The hit index at scale (`store.backend = "elasticsearch"`)."""
+
+    url: str = "http://127.0.0.1:9200"
+    api_key: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    ca_certs: Path | None = None
+    verify_certs: bool = True
+    index_prefix: str = "jikimi"
+    request_timeout: float = 30.0
+    # Compatibility: send plain `application/json` instead of the client's versioned media type
+    # (needed by osmem-server and some OpenSearch-compatible servers). Off for real clusters.
+    plain_json_headers: bool = False
 
 
 class BlobSettings(_Section):
@@ -145,6 +161,7 @@ class Settings(BaseSettings):
     video: VideoSettings = Field(default_factory=VideoSettings)
     signals: SignalSettings = Field(default_factory=SignalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)

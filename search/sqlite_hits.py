@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import cast, get_args
 
 from jikimi.errors import NotFound, StoreError
-from jikimi.records import Alert, AlertStatus, Hit, ReviewState, utcnow
+from jikimi.records import Alert, AlertStatus, AuditEvent, Hit, MatchBand, ReviewState, utcnow
 from search.sqlite_codec import dt_from_db, dt_to_db, json_from_db, json_to_db, opt_dt_from_db
 from search.sqlite_db import SqliteDatabase
 
@@ -30,19 +30,20 @@ class SqliteHitStore:
         with self._db.transaction() as conn:
             inserted = conn.execute(
                 "INSERT INTO hits (hit_id, person_id, face_id, media_id, model_id, similarity, "
-                "threshold, template_id, created_at, review_state, track, frame_times) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hit_id) DO NOTHING",
+                "threshold, template_id, created_at, review_state, track, frame_times, score, "
+                "person_threshold, band) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (hit_id) DO NOTHING",
                 (hit.hit_id, hit.person_id, hit.face_id, hit.media_id, hit.model_id,
                  float(hit.similarity), float(hit.threshold), hit.template_id,
                  dt_to_db(hit.created_at), hit.review_state, hit.track,
-                 _times_to_db(hit.frame_times)),
+                 _times_to_db(hit.frame_times), hit.score, hit.person_threshold, hit.band),
             ).rowcount
-            if not inserted:
+            if not inserted:  # the best frame (highest similarity) speaks for the hit
                 conn.execute(
-                    "UPDATE hits SET similarity = ?, template_id = ?, face_id = ? "
-                    "WHERE hit_id = ? AND similarity < ?",
-                    (float(hit.similarity), hit.template_id, hit.face_id, hit.hit_id,
-                     float(hit.similarity)),
+                    "UPDATE hits SET similarity = ?, template_id = ?, face_id = ?, score = ?, "
+                    "person_threshold = ?, band = ? WHERE hit_id = ? AND similarity < ?",
+                    (float(hit.similarity), hit.template_id, hit.face_id, hit.score,
+                     hit.person_threshold, hit.band, hit.hit_id, float(hit.similarity)),
                 )
                 if hit.frame_times:
                     row = conn.execute(
@@ -82,11 +83,12 @@ class SqliteHitStore:
         with self._db.transaction() as conn:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO alerts (alert_id, person_id, media_id, similarity, "
-                "model_id, media_url, page_url, created_at, status, attempts, last_error) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "model_id, media_url, page_url, created_at, status, attempts, last_error, "
+                "score, person_threshold, band) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (alert.alert_id, alert.person_id, alert.media_id, float(alert.similarity),
                  alert.model_id, alert.media_url, alert.page_url, dt_to_db(alert.created_at),
-                 alert.status, alert.attempts, alert.last_error),
+                 alert.status, alert.attempts, alert.last_error, alert.score,
+                 alert.person_threshold, alert.band),
             )
             return cursor.rowcount == 1
 
@@ -130,6 +132,26 @@ class SqliteHitStore:
             if cursor.rowcount == 0:
                 raise NotFound(f"no alert with id {alert_id}")
 
+    # ---------------------------------------------------------------------------- audit ---
+    def record_audit(self, event: AuditEvent) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO audit (event_id, at, actor, action, subject, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (event.event_id, dt_to_db(event.at), event.actor, event.action, event.subject,
+                 json_to_db(event.detail, f"audit detail of {event.action}")),
+            )
+
+    def audit_events(self, subject: str | None = None) -> list[AuditEvent]:
+        where, params = ("WHERE subject = ?", (subject,)) if subject is not None else ("", ())
+        rows = self._db.query(f"SELECT * FROM audit {where} ORDER BY at, event_id", params)
+        return [
+            AuditEvent(action=row["action"], actor=row["actor"], subject=row["subject"],
+                       at=dt_from_db(row["at"]), detail=json_from_db(row["detail"]),
+                       event_id=row["event_id"])
+            for row in rows
+        ]
+
     def _delivered_channels(self, alert_ids: list[str]) -> dict[str, list[str]]:
         """Channels that succeeded at least once, per alert, in order of first success."""
         delivered: dict[str, list[str]] = {}
@@ -154,7 +176,8 @@ def _hit_from_row(row: sqlite3.Row) -> Hit:
         review_state=cast(ReviewState, row["review_state"]), hit_id=row["hit_id"],
         reviewer=row["reviewer"], review_note=row["review_note"],
         reviewed_at=opt_dt_from_db(row["reviewed_at"]), track=row["track"],
-        frame_times=json_from_db(row["frame_times"]),
+        frame_times=json_from_db(row["frame_times"]), score=row["score"],
+        person_threshold=row["person_threshold"], band=cast(MatchBand | None, row["band"]),
     )
 
 
@@ -168,5 +191,6 @@ def _alert_from_row(row: sqlite3.Row, delivered: list[str]) -> Alert:
         model_id=row["model_id"], media_url=row["media_url"], page_url=row["page_url"],
         created_at=dt_from_db(row["created_at"]), status=cast(AlertStatus, row["status"]),
         attempts=row["attempts"], last_error=row["last_error"], delivered_channels=delivered,
-        alert_id=row["alert_id"],
+        alert_id=row["alert_id"], score=row["score"], person_threshold=row["person_threshold"],
+        band=cast(MatchBand | None, row["band"]),
     )

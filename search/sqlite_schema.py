@@ -80,6 +80,18 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE hits ADD COLUMN frame_times TEXT NOT NULL DEFAULT '[]'",
         "CREATE INDEX hits_media ON hits (media_id, person_id)",
     ),
+    (  # calibrated per-person matching; the audit log
+        "ALTER TABLE hits ADD COLUMN score REAL",
+        "ALTER TABLE hits ADD COLUMN person_threshold REAL",
+        "ALTER TABLE hits ADD COLUMN band TEXT",
+        "ALTER TABLE alerts ADD COLUMN score REAL",
+        "ALTER TABLE alerts ADD COLUMN person_threshold REAL",
+        "ALTER TABLE alerts ADD COLUMN band TEXT",
+        """CREATE TABLE audit (
+            event_id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL)""",
+        "CREATE INDEX audit_subject ON audit (subject, at)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

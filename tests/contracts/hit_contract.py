@@ -11,6 +11,7 @@ import pytest
 
 from jikimi.errors import JikimiError, NotFound
 from jikimi.ports import Store
+from jikimi.records import AuditEvent
 from tests.factories import make_alert, make_face, make_hit
 
 
@@ -44,6 +45,32 @@ class HitStoreContract:
         assert got.similarity == pytest.approx(0.7)
         other_track = make_hit("p1", frames[0], track=3, frame_times=[0.0])
         assert store.upsert_hit(other_track) is True and len(store.hits()) == 2
+
+    def test_calibrated_fields_round_trip_on_hits_and_alerts(self, store: Store) -> None:
+        hit = make_hit("p1", make_face("m1"), similarity=0.5, score=3.25,
+                       person_threshold=0.47, band="likely")
+        store.upsert_hit(hit)
+        assert store.upsert_hit(make_hit("p1", make_face("m1"), similarity=0.6, score=4.0,
+                                         person_threshold=0.47, band="strong")) is False
+        [got] = store.hits()
+        assert (got.score, got.person_threshold, got.band) == (4.0, 0.47, "strong")
+        alert = make_alert("p1", "m1", score=4.0, person_threshold=0.47, band="strong")
+        store.add_alert(alert)
+        [stored] = store.alerts()
+        assert (stored.score, stored.person_threshold, stored.band) == (4.0, 0.47, "strong")
+
+    def test_audit_log_is_append_only_and_idempotent(self, store: Store) -> None:
+        at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        read = AuditEvent("evidence.read", "op@ngo.example", "ev/abc", at=at,
+                          detail={"reason": "takedown request"})
+        store.record_audit(read)
+        store.record_audit(read)
+        later = AuditEvent("hit.review", "op@ngo.example", "hit-1",
+                           at=datetime(2026, 1, 2, 4, 0, tzinfo=UTC))
+        store.record_audit(later)
+        assert store.audit_events() == [read, later]
+        assert store.audit_events("ev/abc") == [read]
+        assert store.audit_events("nothing") == []
 
     def test_hits_round_trip_and_filter(self, store: Store) -> None:
         hit = make_hit("p1", make_face("m1"))
