@@ -7,6 +7,7 @@ ever compared with the templates of people who enrolled (`jikimi enroll`).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -39,9 +40,12 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from jikimi.commands import register
+# Modules that add sub-commands, each with `register(sub)`; one module per area keeps the
+# handlers short and lets areas (Elasticsearch, evidence, evaluation, …) grow on their own.
+COMMAND_MODULES: tuple[str, ...] = ("jikimi.commands",)
 
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jikimi",
         description="Find deepfakes of enrolled people on the web and get them taken down.",
@@ -52,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help="TOML or YAML settings file (env JIKIMI_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
