@@ -98,3 +98,24 @@ def test_a_still_image_is_one_frame() -> None:
     Image.fromarray(pattern(SIZE, 3)).save(out, format="PNG")
     sample = sample_animation(out.getvalue(), VideoSettings())
     assert [f.ts for f in sample.frames] == [0.0] and sample.codec == "apng"
+
+
+def test_a_slideshow_animation_samples_every_slide() -> None:
+    # six slides of 0.5 s: fps samples land on slides 0, 2 and 4; the cuts add 1, 3 and 5
+    data = make_animation(_slides([500] * 6), "GIF")
+    sample = sample_animation(data, VideoSettings())
+    assert [(f.ts, f.reason) for f in sample.frames] == [
+        (0.0, "fps"), (0.5, "scene"), (1.0, "fps"), (1.5, "scene"), (2.0, "fps"), (2.5, "scene")]
+    for frame, index in zip(sample.frames, range(6), strict=True):
+        assert np.array_equal(frame.rgb, pattern(SIZE, index))
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG"])
+def test_truncated_animation_keeps_the_frames_before_the_cut(fmt: str) -> None:
+    data = make_animation(_slides([500] * 6), fmt)
+    sample = sample_animation(data[: int(len(data) * 0.8)], VideoSettings(scene_changes=False))
+    assert sample.truncated and sample.duration is None
+    assert 2 <= sample.frames_decoded < 6
+    last_start = (sample.frames_decoded - 1) * 0.5  # no sample after the last frame decoded
+    assert [f.ts for f in sample.frames] == [float(k) for k in range(int(last_start) + 1)]
+    assert any("(truncated)" in note for note in sample.notes)

@@ -86,16 +86,21 @@ def _sample(data: bytes, settings: VideoSettings, max_animation_frames: int) -> 
             max_duration=settings.max_duration,
             scene_threshold=settings.scene_threshold if settings.scene_changes else None)
         deadline = time.monotonic() + settings.max_decode_seconds
-        clock, index, stop = Fraction(0), 0, ""
+        clock, index, stop, broken = Fraction(0), 0, "", ""
         while True:
             if index >= max_animation_frames:
                 stop = f"stopped after the {max_animation_frames}-frame cap for animations"
                 break
             try:
                 image.seek(index)
+                image.load()  # WebP sets the frame's duration only when it is loaded
             except EOFError:
                 break
-            image.load()  # WebP sets the frame's duration only when it is loaded
+            except _FAILURES as exc:
+                if index == 0:
+                    raise
+                broken = one_line(exc)  # a cut or corrupt file: keep the frames before it
+                break
             start, clock = clock, clock + frame_duration(image.info.get("duration"))
             if not (sampler.offer(start, _PilPicture(image)) and sampler.flush_before(clock)):
                 stop = (f"frame cap of {settings.max_frames} reached" if sampler.full
@@ -105,14 +110,17 @@ def _sample(data: bytes, settings: VideoSettings, max_animation_frames: int) -> 
             if time.monotonic() > deadline:
                 stop = f"decode stopped at the {settings.max_decode_seconds:g} s time cap"
                 break
-    if index == 0 and sampler.frames_seen == 0:
+    if sampler.frames_seen == 0:
         raise DecodeError(f"no decodable frame in {codec} animation")
-    frames = sampler.finish(None if stop else clock)
+    complete = not (stop or broken)
+    frames = sampler.finish(clock if complete else None)
     notes = [f"{stop} ({float(sampler.last_time or 0):.1f} s into the animation)"] if stop else []
-    complete = not stop
+    if broken:
+        notes.append(f"animation ended at {float(clock):.1f} s after {index} frames "
+                     f"(truncated): {broken}")
     return VideoSample(
         frames=frames, duration=float(clock) if complete else None,
         width=frames[0].rgb.shape[1], height=frames[0].rgb.shape[0], codec=codec,
-        container="png" if codec == "apng" else codec,
+        container="png" if codec == "apng" else codec, truncated=bool(broken),
         fps=index / float(clock) if complete and clock else None, frames_decoded=index,
         notes=notes)

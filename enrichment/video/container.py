@@ -70,10 +70,11 @@ def open_video(data: bytes) -> tuple[av.container.InputContainer, str]:
                           "(mp4, mov, m4v, webm, mkv, avi, flv, ts)")
     demuxer, name = sniffed
     try:
-        container = av.open(io.BytesIO(data), mode="r", format=demuxer,
+        container = av.open(io.BytesIO(data), mode="r", format=demuxer, metadata_errors="replace",
                             options={"probesize": "5000000", "analyzeduration": "5000000"})
     except FAILURES as exc:
-        hint = " (truncated file, or its index is missing)" if demuxer == "mov" else ""
+        missing = demuxer == "mov" and isinstance(exc, av.InvalidDataError)
+        hint = " (truncated file, or its index is missing)" if missing else ""
         raise DecodeError(f"cannot open {name} video{hint}: {one_line(exc)}") from None
     return container, name
 
@@ -83,7 +84,10 @@ def first_video_stream(container: av.container.InputContainer,
     if not container.streams.video:
         kinds = ", ".join(sorted({str(s.type) for s in container.streams})) or "no"
         raise DecodeError(f"{name} file has no video stream ({kinds} streams only)")
-    return container.streams.video[0]
+    stream = container.streams.video[0]
+    if stream.codec_context is None:  # FFmpeg has no decoder for the stream's codec tag
+        raise DecodeError(f"{name} video stream uses a codec this decoder does not support")
+    return stream
 
 
 def describe(container: av.container.InputContainer, stream: av.video.stream.VideoStream,

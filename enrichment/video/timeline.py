@@ -5,8 +5,10 @@ picture a player shows at t. Times are k / sample_fps as exact fractions and fra
 pts x time_base as exact fractions, so the choice never depends on float rounding, on the decoder,
 or on the run: the same bytes give the same frames. (FFmpeg's `fps` filter rounds to the nearest
 frame instead and picks different ones.) Scene changes use FFmpeg's `scene` score on small
-grayscale thumbnails, so the familiar 0.3-0.4 thresholds mean what they mean there. A cut whose
-decoded frame is also an fps sample (a picture held past the next sample time) is kept once.
+grayscale thumbnails, so the familiar 0.3-0.4 thresholds mean what they mean there; its damping
+of steady motion is skipped after a picture held for 0.2 s or more (a slideshow, an animated
+GIF), where every change is a cut. A cut whose decoded frame is also an fps sample (a picture
+held past the next sample time) is kept once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from enrichment.frames import Frame
 
 THUMB_WIDTH, THUMB_HEIGHT = 64, 36  # the picture the scene score compares
+SLIDE_SECONDS = Fraction(1, 5)  # a picture held this long is a slide: its change counts in full
 
 
 class Picture(Protocol):
@@ -150,7 +153,9 @@ class TimelineSampler:
 
     def _consider_cut(self, current: _Decoded) -> None:
         assert self._prev is not None and self._prev.thumb is not None and current.thumb is not None
-        score, self._prev_mafd = scene_score(self._prev.thumb, current.thumb, self._prev_mafd)
+        held = current.time - self._prev.time
+        motion = 0.0 if held >= SLIDE_SECONDS else self._prev_mafd
+        score, self._prev_mafd = scene_score(self._prev.thumb, current.thumb, motion)
         if self._threshold is None or score <= self._threshold or self._scene_capacity == 0:
             return
         key = _SceneCut(score, -current.index, current.time, np.empty(0, np.uint8))

@@ -32,6 +32,7 @@ from jikimi.errors import DecodeError, MediaTooLarge
 from jikimi.settings import VideoSettings
 
 MAX_BAD_PACKETS = 20  # packets that fail to decode before the rest of the stream is given up
+FIRST_FRAME_GRACE = 2.0  # seconds past the time cap allowed for the first frame (cap 0: 1 frame)
 
 
 class _AvPicture:
@@ -78,6 +79,8 @@ def _sample(container: av.container.InputContainer, stream: av.video.stream.Vide
     state = _Decode()
     try:
         for packet in container.demux(stream):
+            if _out_of_time(deadline, state, settings.max_decode_seconds):
+                break
             try:
                 frames = packet.decode()
             except FAILURES as exc:
@@ -105,6 +108,17 @@ def _sample(container: av.container.InputContainer, stream: av.video.stream.Vide
         detail = state.read_error or state.first_error or "the stream holds no picture"
         raise DecodeError(f"no decodable frame in {info.container} video: {detail}")
     return _result(sampler, info, settings, state)
+
+
+def _out_of_time(deadline: float, state: _Decode, cap: float) -> bool:
+    """Checked per packet, so packets that yield no frame cannot run past the cap either."""
+    now = time.monotonic()
+    if now > deadline and state.frames:
+        state.stop = "time"
+        return True
+    if now > deadline + FIRST_FRAME_GRACE:
+        raise DecodeError(f"no video frame decoded within the {cap:g} s time cap")
+    return False
 
 
 class _Decode:
