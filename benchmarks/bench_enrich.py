@@ -34,13 +34,18 @@ PHOTOS = ["person_a_1.jpg", "person_a_2.jpg", "person_b_1.jpg", "person_b_2.jpg"
           "impostor_1.jpg", "impostor_2.jpg"]
 
 
-def timed(run: Callable[[], int], seconds: float) -> tuple[float, int]:
-    """Warm up once, then run whole rounds for at least `seconds`; (elapsed, units done)."""
-    run()
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        done += run()
-    return time.perf_counter() - started, done
+def paired(baseline: Callable[[], int], candidate: Callable[[], int],
+           seconds: float) -> tuple[float, float]:
+    """Units/s of both, warmed up once, then in alternating whole rounds until each has had
+    `seconds`: alternating keeps the ratio fair when the machine's load drifts."""
+    baseline(), candidate()
+    spent, done = [0.0, 0.0], [0, 0]
+    while min(spent) < seconds:
+        for i, run in enumerate((baseline, candidate)):
+            started = time.perf_counter()
+            done[i] += run()
+            spent[i] += time.perf_counter() - started
+    return done[0] / spent[0], done[1] / spent[1]
 
 
 def rounds(items: list[bytes], settings: Settings, suite: SignalSuite,
@@ -76,21 +81,24 @@ def main() -> None:
     if len(videos) == 1:
         print(f"(../shared videos not found at {SHARED_VIDEO}: demo clip only)")
     print(f"signals: {[s.name for s in full.signals]}; {args.seconds:.0f} s per measurement")
-    base_s, base_n = timed(rounds(images, settings, none, lambda m: 1), args.seconds)
-    full_s, full_n = timed(rounds(images, settings, full, lambda m: 1), args.seconds)
-    base_rate, full_rate = base_n / base_s, full_n / full_s
+    base_rate, full_rate = paired(rounds(images, settings, none, lambda m: 1),
+                                  rounds(images, settings, full, lambda m: 1), args.seconds)
     print(f"images      faces+hashes only {base_rate:7.1f}/s   full enrichment {full_rate:7.1f}/s"
           f"   ratio {full_rate / base_rate:.2f}")
     for label, items in videos.items():
-        frames = rounds(items, settings, full, lambda m: m.frame_count)
-        decoded = rounds(items, settings, full, lambda m: int(m.info.get("frames_decoded", 0)))
-        base = rounds(items, settings, none, lambda m: m.frame_count)
-        b_s, b_n = timed(base, args.seconds)
-        f_s, f_n = timed(frames, args.seconds)
-        d_s, d_n = timed(decoded, args.seconds)
-        print(f"video       {label}: sampled frames {f_n / f_s:6.1f}/s full "
-              f"({b_n / b_s:6.1f}/s without signals, ratio {(f_n / f_s) / (b_n / b_s):.2f}); "
-              f"decoded frames {d_n / d_s:7.1f}/s")
+        base, frames = paired(rounds(items, settings, none, lambda m: m.frame_count),
+                              rounds(items, settings, full, lambda m: m.frame_count),
+                              args.seconds)
+        decoded = frames * sum(_decoded_per_sampled(d, settings, full) for d in items) / len(items)
+        print(f"video       {label}: sampled frames {frames:6.1f}/s full "
+              f"({base:6.1f}/s without signals, ratio {frames / base:.2f}); "
+              f"decoded frames {decoded:7.1f}/s")
+
+
+def _decoded_per_sampled(data: bytes, settings: Settings, suite: SignalSuite) -> float:
+    media = Media(media_id="bench", kind="unknown", content_type="", size=len(data))
+    enriched, _ = analyze(data, media, build_engine(settings), suite, settings)
+    return int(enriched.info.get("frames_decoded", 0)) / max(1, enriched.frame_count)
 
 
 if __name__ == "__main__":
