@@ -14,6 +14,7 @@ from enrichment.video import (
     frame_pdq,
     sample_video,
     video_vpdq,
+    vpdq_or_reason,
     vpdq_unavailable_reason,
 )
 from jikimi.errors import DecodeError
@@ -96,6 +97,20 @@ def test_vpdq_hashes_when_installed(original: bytes) -> None:
     assert compare_videos(features, _hashes(original)).is_same_family
     with pytest.raises(DecodeError, match="not a supported video container"):
         video_vpdq(b"#EXTM3U\nhttp://127.0.0.1/x.ts\n")
+
+
+def test_vpdq_failure_is_a_reason_not_a_failed_item() -> None:
+    whole = make_video([(demo_photo("person_a_1"), 3.0), (demo_photo("person_b_1"), 3.0)],
+                       codec="libx264", faststart=True)
+    cut = whole[: len(whole) // 2]
+    assert sample_video(cut, VideoSettings()).truncated  # PyAV still samples the start
+    features, reason = vpdq_or_reason(cut)
+    assert features is None and reason
+    if vpdq_unavailable_reason() is None:
+        assert reason.startswith("vPDQ could not hash the video")
+        with pytest.raises(DecodeError, match="vPDQ"):
+            video_vpdq(cut)
+        assert vpdq_or_reason(whole)[0] is not None
 
 
 def _shared(name: str) -> Path:

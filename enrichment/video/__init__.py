@@ -9,7 +9,13 @@ lets :func:`compare_videos` recognise a re-encoded or resized copy as the same m
 from enrichment.video.animation import sample_animation
 from enrichment.video.container import VideoInfo, probe_video
 from enrichment.video.family import FamilyMatch, compare_videos
-from enrichment.video.frame_hashes import FrameHash, frame_pdq, video_vpdq, vpdq_unavailable_reason
+from enrichment.video.frame_hashes import (
+    FrameHash,
+    frame_pdq,
+    video_vpdq,
+    vpdq_or_reason,
+    vpdq_unavailable_reason,
+)
 from enrichment.video.sample import VideoSample
 from enrichment.video.video_sampling import sample_video
 
@@ -24,5 +30,6 @@ __all__ = [
     "sample_animation",
     "sample_video",
     "video_vpdq",
+    "vpdq_or_reason",
     "vpdq_unavailable_reason",
 ]

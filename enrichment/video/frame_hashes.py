@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from enrichment.hashes import pdq_hash
-from enrichment.video.container import FAILURES, one_line, sniff_container
+from enrichment.video.container import one_line, sniff_container
 from enrichment.video.sample import VideoSample
-from jikimi.errors import DecodeError
+from jikimi.errors import DecodeError, MediaError
 
 VPDQ_SECONDS_PER_HASH = 1.0  # vPDQ's own sampling: one frame per this many seconds (its default)
 
@@ -72,7 +72,7 @@ def video_vpdq(data: bytes, *, seconds_per_hash: float = VPDQ_SECONDS_PER_HASH
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         features = vpdq.computeHash(path, seconds_per_hash=seconds_per_hash)
-    except FAILURES as exc:
+    except Exception as exc:  # noqa: BLE001 - the binding raises bare Exception on bad input
         raise DecodeError(f"vPDQ could not hash the video: {one_line(exc)}") from None
     finally:
         os.unlink(path)
@@ -80,3 +80,18 @@ def video_vpdq(data: bytes, *, seconds_per_hash: float = VPDQ_SECONDS_PER_HASH
         raise DecodeError("vPDQ found no decodable frame in the video")
     return [FrameHash(ts=float(f.timestamp), pdq_hex=str(f.hex), quality=int(f.quality))
             for f in features]
+
+
+def vpdq_or_reason(data: bytes) -> tuple[list[FrameHash] | None, str | None]:
+    """(vPDQ features, None), or (None, why not): never fails the item for want of a vPDQ.
+
+    vPDQ refuses some files PyAV still samples (a truncated MP4 gives PyAV its first frames but
+    vPDQ nothing), and the per-frame PDQ hashes identify the media family without it.
+    """
+    reason = vpdq_unavailable_reason()
+    if reason is not None:
+        return None, reason
+    try:
+        return video_vpdq(data), None
+    except MediaError as exc:
+        return None, str(exc)

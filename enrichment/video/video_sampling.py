@@ -17,6 +17,7 @@ import av
 import av.container
 import av.video.stream
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from enrichment.video.container import (
     FAILURES,
@@ -36,9 +37,11 @@ FIRST_FRAME_GRACE = 2.0  # seconds past the time cap allowed for the first frame
 
 
 class _AvPicture:
-    def __init__(self, frame: av.VideoFrame, quarter_turns: int) -> None:
+    def __init__(self, frame: av.VideoFrame, quarter_turns: int,
+                 scaler: VideoReformatter) -> None:
         self._frame = frame
         self._turns = quarter_turns
+        self._scaler = scaler  # one per video: a fresh scaler per frame costs ~8x more
 
     def rgb(self) -> np.ndarray:
         rgb = self._frame.to_ndarray(format="rgb24")
@@ -47,8 +50,8 @@ class _AvPicture:
         return np.ascontiguousarray(rgb, dtype=np.uint8)
 
     def thumbnail(self) -> np.ndarray:
-        small = self._frame.reformat(width=THUMB_WIDTH, height=THUMB_HEIGHT, format="gray",
-                                     interpolation="AREA")
+        small = self._scaler.reformat(self._frame, width=THUMB_WIDTH, height=THUMB_HEIGHT,
+                                      format="gray", interpolation="AREA")
         return np.ascontiguousarray(small.to_ndarray()[:THUMB_HEIGHT, :THUMB_WIDTH])
 
 
@@ -77,6 +80,7 @@ def _sample(container: av.container.InputContainer, stream: av.video.stream.Vide
     stream.thread_type = "AUTO"  # frame threads: same pixels, faster on several cores
     deadline = time.monotonic() + settings.max_decode_seconds
     state = _Decode()
+    scaler = VideoReformatter()
     try:
         for packet in container.demux(stream):
             if _out_of_time(deadline, state, settings.max_decode_seconds):
@@ -94,7 +98,7 @@ def _sample(container: av.container.InputContainer, stream: av.video.stream.Vide
                 state.rotation = state.rotation if state.frames else _rotation(frame)
                 state.frames += 1
                 when = _frame_time(frame, info, state)
-                if not sampler.offer(when, _AvPicture(frame, state.rotation // 90)):
+                if not sampler.offer(when, _AvPicture(frame, state.rotation // 90, scaler)):
                     state.stop = "cap"
                     break
                 if time.monotonic() > deadline:
