@@ -122,7 +122,38 @@ class ElasticsearchSettings(_Section):
 
 
 class BlobSettings(_Section):
-    uri: str | None = None  # file:///path, memory://name; default <data-dir>/blobs
+    uri: str | None = None  # file:///path, memory://name, s3://bucket/prefix; <data-dir>/blobs
+
+
+class S3Settings(_Section):
+    """S3 or an S3-compatible server (Ceph radosgw, MinIO): blobs, evidence and export batches."""
+
+    endpoint_url: str | None = None  # None: AWS; e.g. http://127.0.0.1:7480 (radosgw)
+    region: str = "us-east-1"
+    access_key_id: str | None = None  # None: boto3's own chain (env, profile, instance role)
+    secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
+    addressing_style: Literal["auto", "path", "virtual"] = "auto"  # auto: path for endpoint_url
+    verify_tls: bool = True
+    ca_bundle: Path | None = None
+    create_buckets: bool = False  # create missing buckets (evidence ones with Object Lock)
+    multipart_threshold: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    multipart_chunksize: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    max_concurrency: int = Field(default=4, ge=1)
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_attempts: int = 5
+    presigned_url_expiry: int = Field(default=7 * 86400, ge=1, le=7 * 86400)  # seconds (SigV4 max)
+
+
+class EvidenceSettings(_Section):
+    """Preserved evidence: media bytes, page HTML and a capture record per sighting of a hit."""
+
+    uri: str | None = None  # s3://bucket/prefix (Object Lock) or file:///path; <data-dir>/evidence
+    retention_days: float = Field(default=5 * 365, gt=0)  # S3 Object Lock COMPLIANCE retention
+    kms_key_id: str | None = None  # SSE-KMS key id for every evidence object
+    sse_customer_key: SecretStr | None = None  # SSE-C: base64 of 32 bytes (not with kms_key_id)
+    fetch_timeout: float = 30.0
 
 
 class AlertSettings(_Section):
@@ -163,6 +194,8 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
+    s3: S3Settings = Field(default_factory=S3Settings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
 
@@ -174,6 +207,10 @@ class Settings(BaseSettings):
     @property
     def blob_uri(self) -> str:
         return self.blobs.uri or (self.data_dir / "blobs").resolve().as_uri()
+
+    @property
+    def evidence_uri(self) -> str:
+        return self.evidence.uri or (self.data_dir / "evidence").resolve().as_uri()
 
     @property
     def sites_dir(self) -> Path:
