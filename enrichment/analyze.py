@@ -25,15 +25,17 @@ from enrichment.tracks import assign_tracks
 from enrichment.video import (
     VideoSample,
     frame_pdq,
+    probe_video,
     sample_animation,
     sample_video,
-    video_vpdq,
-    vpdq_unavailable_reason,
 )
+from enrichment.video.frame_hashes import vpdq_or_reason
 from jikimi.errors import JikimiError, MediaTooLarge
 from jikimi.ports import FaceEngine
 from jikimi.records import Face, Media
-from jikimi.settings import Settings
+from jikimi.settings import Settings, VideoSettings
+
+VPDQ_MAX_SECONDS = 3600.0  # vPDQ decodes every frame: longer videos rely on frame PDQ
 
 
 def analyze(
@@ -45,7 +47,7 @@ def analyze(
     if kind == "video":
         if len(data) > settings.video.max_bytes:
             raise MediaTooLarge(f"video is {len(data)} bytes, over video.max_bytes")
-        sample = sample_video(data, settings.video)
+        sample = sample_video(data, covering_whole_video(data, settings.video))
         return analyze_sequence(data, media, content_type, sample, engine, suite, settings)
     if kind != "image":
         raise JikimiError("not a recognised image or video format")
@@ -85,16 +87,21 @@ def analyze_sequence(
     tracks = assign_tracks(faces, settings.video.track_similarity)
     hashes = frame_pdq(sample)
     best = max(hashes, key=lambda h: h.quality, default=None)
+    interval = _sample_interval(sample)
     info: dict[str, Any] = dict(
-        media.info, format=sample.container, fps=sample.fps, frames_decoded=sample.frames_decoded,
+        media.info, format=sample.container, fps=sample.fps, sample_interval=interval,
+        frames_decoded=sample.frames_decoded,
         truncated=sample.truncated, notes=list(sample.notes), tracks=tracks,
         frame_pdq=[[h.ts, h.pdq_hex, h.quality] for h in hashes],
     )
     if media.kind == "video":
-        vpdq = video_vpdq(data)
+        why: str | None = "vPDQ skipped: truncated stream or longer than its time budget"
+        vpdq = None
+        if not sample.truncated and (sample.duration or 0.0) <= VPDQ_MAX_SECONDS:
+            vpdq, why = vpdq_or_reason(data)
         info["vpdq"] = None if vpdq is None else [[h.ts, h.pdq_hex, h.quality] for h in vpdq]
-        if vpdq is None:
-            info["vpdq_missing"] = vpdq_unavailable_reason()
+        if why:
+            info["vpdq_missing"] = why
     assessment = suite.assess(SignalInput(data, content_type, media.kind, sample.frames, faces))
     enriched = replace(
         media, status="enriched", error=None, width=sample.width, height=sample.height,
@@ -104,6 +111,30 @@ def analyze_sequence(
         score_basis=assessment.score_basis, evidence=assessment.evidence,
     )
     return enriched, faces
+
+
+def covering_whole_video(data: bytes, video: VideoSettings) -> VideoSettings:
+    """Sampling settings that spread `max_frames` over the whole video.
+
+    At 1 fps a two-hour video would use its frame budget on the first two minutes, and the
+    person may appear at 1:40:00. When the declared duration needs more frames than 80 % of the
+    budget (the rest is left for scene cuts), the rate is lowered to fit; the effective interval
+    is recorded with the media (`info["sample_interval"]`) so time ranges are merged correctly.
+    """
+    try:
+        duration = min(probe_video(data).duration or 0.0, video.max_duration)
+    except JikimiError:
+        return video  # sampling reports the problem itself
+    budget = 0.8 * video.max_frames
+    if duration * video.sample_fps <= budget:
+        return video
+    return video.model_copy(update={"sample_fps": budget / duration})
+
+
+def _sample_interval(sample: VideoSample) -> float | None:
+    """The regular spacing of the fps-sampled frames (None with fewer than two)."""
+    times = [f.ts for f in sample.frames if f.reason == "fps" and f.ts is not None]
+    return round(times[1] - times[0], 6) if len(times) > 1 else None
 
 
 def faces_in(frame: Frame, media_id: str, engine: FaceEngine) -> list[Face]:

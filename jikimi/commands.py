@@ -147,7 +147,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from search.export import write_export
 
     with closing(wiring.open_store(settings)) as store:
-        count = write_export(store, args.format, args.out, 1.5 / settings.video.sample_fps)
+        count = write_export(store, args.format, args.out, settings.video.sample_fps)
     print(f"wrote {count} rows to {args.out}", file=sys.stderr)
     return 0
 

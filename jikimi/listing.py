@@ -9,7 +9,7 @@ from typing import Any
 
 from jikimi.ports import Store
 from jikimi.settings import Settings
-from jikimi.timeranges import merge_times
+from jikimi.timeranges import merge_gap, merge_times
 
 
 def alert_rows(store: Store) -> list[dict[str, object]]:
@@ -32,7 +32,6 @@ def hit_rows(store: Store, settings: Settings, order: str = "time") -> list[dict
     missing score last), then the highest similarity. The score only orders the queue.
     """
     rows = []
-    gap = 1.5 / settings.video.sample_fps
     for hit in sorted(store.hits(), key=lambda h: (h.created_at, h.hit_id)):
         sightings = sorted(store.sightings(hit.media_id), key=lambda s: s.first_seen)
         media = store.get_media(hit.media_id)
@@ -49,7 +48,9 @@ def hit_rows(store: Store, settings: Settings, order: str = "time") -> list[dict
             "duration": media.duration if media else None,
             "track": hit.track,
             "frame_times": hit.frame_times,
-            "time_ranges": [list(r) for r in merge_times(hit.frame_times, gap)],
+            "time_ranges": [list(r) for r in merge_times(hit.frame_times, merge_gap(
+                media.info.get("sample_interval") if media else None,
+                settings.video.sample_fps))],
             "family_id": media.family_id if media else None,
             "fake_score": media.fake_score if media else None,
             "score_basis": media.score_basis if media else "none",

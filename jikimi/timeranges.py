@@ -10,6 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def merge_gap(sample_interval: float | None, sample_fps: float) -> float:
+    """How far apart two matching frames may be and still be one appearance: one and a half
+    sampling intervals (the media's own, when long videos were sampled more sparsely)."""
+    return 1.5 * (sample_interval if sample_interval else 1.0 / sample_fps)
+
+
 def merge_times(times: Iterable[float], max_gap: float) -> list[tuple[float, float]]:
     """Sorted, merged (start, end) ranges; times at most `max_gap` apart join one range."""
     ranges: list[tuple[float, float]] = []

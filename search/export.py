@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from jikimi.errors import ConfigError
 from jikimi.ports import Store
 from jikimi.records import Evidence, utcnow
-from jikimi.timeranges import format_ranges, merge_times
+from jikimi.timeranges import format_ranges, merge_gap, merge_times
 
 FIELDS = [
     "host", "media_url", "page_url", "sha256", "pdq", "first_seen", "last_seen",
@@ -47,9 +47,9 @@ class ExportRow:
     evidence: str = ""  # names of the synthetic-media signals that said something
 
 
-def export_rows(store: Store, frame_gap: float = 1.5) -> list[ExportRow]:
-    """All exportable rows, sorted by host, then media URL. Video frames at most `frame_gap`
-    seconds apart are one time range."""
+def export_rows(store: Store, sample_fps: float = 1.0) -> list[ExportRow]:
+    """All exportable rows, sorted by host, then media URL. Matching video frames one sampling
+    interval apart (the media's own, else 1 / `sample_fps`) are one time range."""
     # (media, person) → best similarity, model, review state
     best: dict[tuple[str, str], tuple[float, str, str]] = {}
     times: dict[tuple[str, str], list[float]] = {}
@@ -64,7 +64,9 @@ def export_rows(store: Store, frame_gap: float = 1.5) -> list[ExportRow]:
     rows = []
     for (media_id, person_id), (score, model, state) in best.items():
         media = store.get_media(media_id)
-        ranges = format_ranges(merge_times(times[(media_id, person_id)], frame_gap))
+        interval = media.info.get("sample_interval") if media else None
+        ranges = format_ranges(merge_times(times[(media_id, person_id)],
+                                           merge_gap(interval, sample_fps)))
         for sighting in store.sightings(media_id):
             rows.append(ExportRow(
                 host=urlsplit(sighting.media_url).hostname or "",
@@ -88,10 +90,10 @@ def _said(evidence: list[Evidence]) -> list[str]:
 
 
 def write_export(
-    store: Store, fmt: Literal["csv", "json"] | str, out: Path, frame_gap: float = 1.5
+    store: Store, fmt: Literal["csv", "json"] | str, out: Path, sample_fps: float = 1.0
 ) -> int:
     """Write the batch to `out`; return the number of rows."""
-    rows = export_rows(store, frame_gap)
+    rows = export_rows(store, sample_fps)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         with out.open("w", newline="", encoding="utf-8") as fh:

@@ -25,7 +25,7 @@ from jikimi.errors import DeliveryError, JikimiError
 from jikimi.ports import Notifier, Store
 from jikimi.records import Alert
 from jikimi.settings import Settings
-from jikimi.timeranges import merge_times
+from jikimi.timeranges import merge_gap, merge_times
 
 __all__ = [
     "DeliveryReport",
@@ -136,7 +136,11 @@ def alert_time_ranges(
     the hits at delivery time, so frames matched after the alert was recorded are included."""
     times = [t for hit in store.hits(alert.person_id) if hit.media_id == alert.media_id
              for t in hit.frame_times]
-    return merge_times(times, max_gap=1.5 / settings.video.sample_fps)
+    if not times:
+        return []
+    media = store.get_media(alert.media_id)
+    interval = media.info.get("sample_interval") if media else None
+    return merge_times(times, max_gap=merge_gap(interval, settings.video.sample_fps))
 
 
 def _failed_attempts(store: Store, alert: Alert, failures_now: int) -> int:
