@@ -49,7 +49,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = add("export", cmd_export, "write a takedown URL batch grouped by host")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--out", required=True, type=Path)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", type=Path, help="write the batch to this file")
+    target.add_argument("--to", metavar="URI", help="write to a blob store, e.g. "
+                        "s3://bucket/prefix (prints a presigned GET URL)")
+    p.add_argument("--expires", type=int, metavar="SECONDS",
+                   help="presigned URL lifetime (default s3.presigned_url_expiry)")
 
     p = add("forget", cmd_forget, "erase a person with their templates, hits and alerts")
     p.add_argument("person_id")
@@ -146,6 +151,14 @@ def cmd_persons(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from search.export import write_export
 
+    if args.to:
+        from search.export_publish import publish_export
+
+        expires = args.expires or settings.s3.presigned_url_expiry
+        with closing(wiring.open_store(settings)) as store:
+            emit(publish_export(store, wiring.open_blob_uri(args.to, settings), args.format,
+                                expires, settings.video.sample_fps))
+        return 0
     with closing(wiring.open_store(settings)) as store:
         count = write_export(store, args.format, args.out, settings.video.sample_fps)
     print(f"wrote {count} rows to {args.out}", file=sys.stderr)

@@ -1,0 +1,132 @@
+"""Fetch a page or media URL again for evidence, with the crawler's address guard.
+
+Raw media is deleted after enrichment by default, so preserving a hit means fetching it once
+more. A hit's URLs came from hostile sites, so this fetch is guarded exactly like the crawler's:
+`jikimi.netguard.check_url` on the URL and on every redirect target (followed by hand, so each
+hop is checked and the final URL is known), the connected socket's peer address checked again
+(DNS rebinding), no proxies from the environment, and a byte cap. `allow_private` lifts the
+address checks (tests, the demo), as `crawl.allow_private` does for the crawler.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from jikimi.errors import FetchRefused
+from jikimi.netguard import check_url, is_public_address
+from jikimi.records import utcnow
+
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass
+class Fetched:
+    """What a server answered, as evidence: status, every header (duplicates kept), the body."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime = field(default_factory=utcnow)
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def content_type(self) -> str:
+        for name, value in self.headers:
+            if name.lower() == "content-type":
+                return value.split(";", 1)[0].strip()
+        return "application/octet-stream"
+
+
+def fetch(
+    url: str, *, allow_private: bool, max_bytes: int, timeout: float, user_agent: str,
+) -> Fetched:
+    """GET `url`, following up to MAX_REDIRECTS checked redirects; raise FetchRefused when the
+    address guard refuses, the body exceeds `max_bytes`, or the server cannot be reached."""
+    opener = _opener(allow_private)
+    current, hops = url, []
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(current, allow_private=allow_private)
+        request = urllib.request.Request(current, headers={"User-Agent": user_agent})
+        try:
+            response = opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            response = exc  # 3xx (not followed by urllib) and 4xx/5xx are answers too
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FetchRefused(f"cannot fetch {current}: {reason}") from None
+        with response:
+            status = int(getattr(response, "status", None) or getattr(response, "code", 0) or 0)
+            headers = [(str(k), str(v)) for k, v in response.headers.items()]
+            location = response.headers.get("Location")
+            if status in _REDIRECTS and location:
+                hops.append(current)
+                current = urljoin(current, location)
+                continue
+            body = _read_capped(response, max_bytes, current)
+        return Fetched(url, current, status, headers, body, redirects=hops)
+    raise FetchRefused(f"cannot fetch {url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _read_capped(response: Any, max_bytes: int, url: str) -> bytes:
+    try:
+        body = bytes(response.read(max_bytes + 1))
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchRefused(f"cannot read {url}: {type(exc).__name__}: {exc}") from None
+    if len(body) > max_bytes:
+        raise FetchRefused(f"refused {url}: larger than {max_bytes} bytes")
+    return body
+
+
+# ------------------------------------------------------------------ transport safety ---
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # fetch() follows redirects itself, checking each target first
+
+
+def _check_peer(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    address = ipaddress.ip_address(str(sock.getpeername()[0]).split("%", 1)[0])
+    if not is_public_address(address):
+        sock.close()
+        raise FetchRefused(f"refused: connected to non-public address {address}")
+
+
+class _PeerCheckedHTTP(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.sock)
+
+
+class _PeerCheckedHTTPS(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.sock)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PeerCheckedHTTP, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PeerCheckedHTTPS, req, context=getattr(self, "_context", None))
+
+
+def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}), _NoRedirect()]
+    if not allow_private:
+        handlers += [_GuardedHTTPHandler(), _GuardedHTTPSHandler()]
+    return urllib.request.build_opener(*handlers)
