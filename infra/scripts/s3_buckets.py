@@ -48,7 +48,11 @@ def ensure_bucket(s3: Any, name: str, *, object_lock: bool = False) -> str:
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in _MISSING:
             raise
-        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=object_lock)
+        args: dict[str, Any] = {"Bucket": name, "ObjectLockEnabledForBucket": object_lock}
+        region = s3.meta.region_name
+        if region and region != "us-east-1":  # AWS wants the region named outside us-east-1
+            args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**args)
         return "created"
     if object_lock:
         try:
