@@ -42,7 +42,9 @@ def _json_default(value: Any) -> Any:
 
 # Modules that add sub-commands, each with `register(sub)`; one module per area keeps the
 # handlers short and lets areas (Elasticsearch, evidence, evaluation, …) grow on their own.
-COMMAND_MODULES: tuple[str, ...] = ("jikimi.commands", "jikimi.commands_evidence")
+COMMAND_MODULES: tuple[str, ...] = (
+    "jikimi.commands", "jikimi.commands_evidence", "jikimi.commands_eval",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,8 +83,16 @@ class PersonStore(Protocol):
     def template_models(self) -> list[str]:
         """Model ids that at least one enrolled template was made with, sorted."""
 
+    def save_calibration(self, person_id: str, model_id: str, data: bytes) -> None:
+        """Upsert the person's calibration record for one model (opaque bytes: a background
+        score sketch, search/calibration.py). NotFound when the person is not enrolled."""
+
+    def load_calibration(self, person_id: str, model_id: str) -> bytes | None:
+        """The record last saved for (person, model), or None."""
+
     def delete_person(self, person_id: str) -> dict[str, int]:
-        """Erase the person, templates, hits and alerts; return counts of what was removed."""
+        """Erase the person, templates, calibration records, hits and alerts; return counts of
+        persons, templates, hits and alerts removed."""
 
 
 @runtime_checkable
@@ -130,6 +138,23 @@ class Store(MediaStore, PersonStore, HitStore, Protocol):
         alerts_pending."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class FaceSearch(Protocol):
+    """Optional Store capability: find stored faces close to an enrolled person's templates.
+
+    Retroactive matching (`search.matching.match_person`) uses it when the store has it, e.g.
+    Elasticsearch kNN instead of streaming every face. It takes `Template`s, not vectors, and an
+    adapter refuses templates it does not hold for that person: it is not a search by arbitrary
+    face. It yields at least every face of the templates' model whose cosine similarity with
+    some template is >= `min_similarity`, as (face, index into `templates`, similarity); it may
+    yield a few more, so callers recompute similarities exactly as they would have anyway.
+    """
+
+    def search_faces(
+        self, templates: Sequence[Template], min_similarity: float
+    ) -> Iterator[tuple[Face, int, float]]: ...
 
 
 @runtime_checkable

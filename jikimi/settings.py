@@ -100,6 +100,37 @@ class FaceSettings(_Section):
         return self.thresholds.get(model_id, DEFAULT_THRESHOLDS.get(model_id, DEFAULT_THRESHOLD))
 
 
+class MatchingSettings(_Section):
+    """How a similarity becomes a decision: per-person calibration, fusion, quality (issue 6).
+
+    "calibrated": each enrolled person's threshold is read from her own similarity distribution
+    against the background (the faces already in the store, almost all strangers) for
+    `target_far` false accepts per comparison; "global": the model's threshold for everyone.
+    Both record bands; an "uncertain" hit goes to operator review and never alerts the person.
+    """
+
+    # "global" until calibration beats it at the same TAR (benchmarks/eval_calibration.py)
+    mode: Literal["calibrated", "global"] = "global"
+    target_far: float = Field(default=1e-4, gt=0, lt=1)  # per comparison, per person
+    min_background: int = Field(default=1000, ge=1)  # fewer background faces: global threshold
+    allow_below_global: bool = False  # calibration may only make alerting stricter
+    max_raise: float = Field(default=0.15, ge=0)  # a person's threshold ≤ global + this
+    fusion: Literal["max", "topk_mean"] = "max"  # over one person's templates
+    fusion_k: int = Field(default=2, ge=1)
+    strong_margin: float = Field(default=0.08, ge=0)  # "strong" from threshold + this
+    review_margin: float = Field(default=0.0, ge=0)  # "uncertain" hits this far below threshold
+    # probe side: faces below these need `probe_quality_margin` more, or go to review
+    probe_min_face_px: int = 40
+    probe_max_yaw: float = 0.45  # nose offset from the eyes' midpoint, in eye distances
+    probe_min_det_score: float = 0.75
+    probe_quality_margin: float = Field(default=0.05, ge=0)
+    # enrollment photos below these are refused with a request for a better photo
+    enroll_min_face_px: int = 64
+    enroll_max_yaw: float = 0.3
+    enroll_min_det_score: float = 0.85
+    enroll_min_sharpness: float = 60.0  # variance of the Laplacian of the aligned 112×112 crop
+
+
 class StoreSettings(_Section):
     backend: Literal["sqlite", "elasticsearch"] = "sqlite"
     sqlite_path: Path | None = None  # default <data-dir>/jikimi.sqlite3
@@ -189,6 +220,7 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     faces: FaceSettings = Field(default_factory=FaceSettings)
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
     signals: SignalSettings = Field(default_factory=SignalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)

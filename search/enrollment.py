@@ -1,9 +1,12 @@
 """Enrollment: a consenting person's photos become templates; the photos are then discarded.
 
-Every photo must show exactly one face; anything else is refused with a message the person (or
-the NGO operator helping them) can act on. Photo bytes live only in memory for the length of this
-call — they are never written to the store, the blob store or a log. After storing the templates,
-the faces already collected are searched (retroactive matching) so old copies alert too.
+Every photo must show exactly one face, large, sharp, frontal and clearly detected enough to make
+a good template (search/quality.py); anything else is refused with a message the person (or the
+NGO operator helping them) can act on. Several photos give several templates, fused at matching.
+Photo bytes live only in memory for the length of this call — they are never written to the
+store, the blob store or a log. After storing the templates,
+the faces already collected seed the person's background (her scores against strangers, for
+calibrated thresholds) and are searched (retroactive matching) so old copies alert too.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from jikimi.ports import FaceEngine, Store
 from jikimi.records import Person, Template, derive_id
 from jikimi.settings import Settings
 from search.matching import MatchReport, match_person
+from search.quality import detected_quality, enrollment_problems
 
 
 @dataclass
@@ -49,6 +53,9 @@ def photo_template(
         raise EnrollmentRefused(
             f"{label}: {len(faces)} faces found; use a photo that shows only the person enrolling"
         )
+    problems = enrollment_problems(detected_quality(image.rgb, faces[0]), settings.matching)
+    if problems:
+        raise EnrollmentRefused(f"{label}: {'; '.join(problems)}")
     embedding = engine.embed(image.rgb, faces)[0]
     template_id = derive_id("template", person_id, engine.model_id, label, uuid.uuid4().hex)
     return Template(template_id, person_id, engine.model_id, embedding)

@@ -3,26 +3,30 @@
 There is deliberately no function here that takes an arbitrary face and searches the store: the
 only queries are "new faces against all enrolled templates" and "all stored faces against a newly
 enrolled person's templates" (retroactive matching). Comparisons happen only between embeddings
-of the same model, with that model's own threshold. A hit is recorded per face of a still image
-and per face track of a video (listing every matching frame's time, keeping the best frame); an
-alert is recorded once per (person, media), ever.
+of the same model. A person's templates are fused into one score per face (best-of or top-k
+mean); the decision is hers (search/calibration.py): her own threshold where her background is
+large enough (`matching.mode = "calibrated"`), the model's threshold otherwise, raised for poor
+probes (search/quality.py). A hit is recorded per face of a still image and per face track of a
+video (listing every matching frame's time, keeping the best frame), with its band; an alert is
+recorded once per (person, media), ever — and never for an "uncertain" hit, which waits for
+operator review instead.
 """
 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 
 import numpy as np
 
-from jikimi.ports import Store
+from jikimi.ports import FaceSearch, Store
 from jikimi.records import Alert, Face, Hit, Template
 from jikimi.settings import Settings
+from search.background import Background, PersonTemplates, batched, embeddings_of
+from search.calibration import PersonThreshold, decide
+from search.quality import probe_is_poor, probe_quality
 
-BATCH = 4096
 Progress = Callable[[str], None]
 
 
@@ -32,20 +36,9 @@ class MatchReport:
     hits: int = 0
     new_hits: int = 0
     new_alerts: int = 0
+    uncertain: int = 0  # hits sent to operator review only (included in `hits`)
     seconds: float = 0.0
     persons: set[str] = field(default_factory=set)
-
-
-@dataclass
-class _TemplateMatrix:
-    """All templates of one model stacked for a single matrix product."""
-
-    matrix: np.ndarray  # (n_templates, dims)
-    templates: list[Template]
-
-    @classmethod
-    def of(cls, templates: list[Template]) -> _TemplateMatrix:
-        return cls(np.stack([t.embedding for t in templates]).astype(np.float32), templates)
 
 
 def match_new_faces(
@@ -56,11 +49,17 @@ def match_new_faces(
     report = MatchReport()
     # Faces of a model nobody is enrolled with stay unmatched: enrollment searches them anyway.
     for model_id in store.template_models():  # each has at least one template
-        matrix = _TemplateMatrix.of(store.templates(model_id))
-        threshold = settings.faces.threshold_for(model_id)
-        for batch in _batched(store.faces(model_id, unmatched_only=True), BATCH):
-            _match_batch(store, batch, matrix, threshold, report)
+        persons = PersonTemplates.of(store.templates(model_id))
+        global_threshold = settings.faces.threshold_for(model_id)
+        background = Background.open(store, persons, model_id, global_threshold,
+                                     settings.matching)
+        for batch in batched(store.faces(model_id, unmatched_only=True)):
+            fused, best = persons.scores(embeddings_of(batch), settings.matching)
+            thresholds = background.thresholds(global_threshold)
+            _decide_batch(store, batch, persons, fused, best, thresholds, settings, report)
             store.mark_faces_matched(f.face_id for f in batch)
+            background.update(fused)
+            background.save()
             report.faces += len(batch)
             if progress:
                 progress(f"match: {report.faces} faces compared, {report.hits} hits")
@@ -69,52 +68,73 @@ def match_new_faces(
 
 
 def match_person(store: Store, templates: list[Template], settings: Settings) -> MatchReport:
-    """Retroactive matching: search all stored faces for a newly enrolled person's templates."""
+    """Retroactive matching for newly enrolled people: seed each one's background from every
+    stored face of the model, then search those faces with the resulting thresholds."""
     started = time.monotonic()
     report = MatchReport()
-    by_model: dict[str, list[Template]] = defaultdict(list)
-    for template in templates:
-        by_model[template.model_id].append(template)
-    for model_id, templates in by_model.items():
-        matrix = _TemplateMatrix.of(templates)
-        threshold = settings.faces.threshold_for(model_id)
-        for batch in _batched(store.faces(model_id), BATCH):
-            _match_batch(store, batch, matrix, threshold, report)
+    for model_id in sorted({t.model_id for t in templates}):
+        persons = PersonTemplates.of([t for t in templates if t.model_id == model_id])
+        global_threshold = settings.faces.threshold_for(model_id)
+        background = Background.open(store, persons, model_id, global_threshold,
+                                     settings.matching, reseed=True)
+        thresholds = background.thresholds(global_threshold)
+        floor = min(t.review_floor for t in thresholds) - settings.matching.review_margin
+        for batch in batched(_candidates(store, model_id, persons.templates, floor)):
+            fused, best = persons.scores(embeddings_of(batch), settings.matching)
+            _decide_batch(store, batch, persons, fused, best, thresholds, settings, report)
             report.faces += len(batch)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _match_batch(
+def _candidates(
+    store: Store, model_id: str, templates: list[Template], floor: float
+) -> Iterable[Face]:
+    """The faces retroactive matching decides on, in face id order: every stored face of the
+    model, or — when the store can search them (FaceSearch, e.g. Elasticsearch kNN) — those
+    whose similarity to some template reaches `floor`. A fused score never exceeds the person's
+    best template similarity, so the decisions, hits and alerts are the same either way."""
+    if not isinstance(store, FaceSearch):
+        return store.faces(model_id)
+    found = {face.face_id: face for face, _, _ in store.search_faces(templates, floor)}
+    return [found[face_id] for face_id in sorted(found)]
+
+
+def _decide_batch(
     store: Store,
     faces: list[Face],
-    templates: _TemplateMatrix,
-    threshold: float,
+    persons: PersonTemplates,
+    fused: np.ndarray,
+    best: np.ndarray,
+    thresholds: list[PersonThreshold],
+    settings: Settings,
     report: MatchReport,
 ) -> None:
-    embeddings = np.stack([f.embedding for f in faces]).astype(np.float32)
-    similarity = embeddings @ templates.matrix.T  # cosine: both sides are L2-normalised
-    face_idx, tmpl_idx = np.nonzero(similarity >= threshold)
-    best: dict[tuple[int, str], tuple[float, Template]] = {}
-    for fi, ti in zip(face_idx.tolist(), tmpl_idx.tolist(), strict=True):
-        template = templates.templates[ti]
-        key = (fi, template.person_id)
-        score = float(similarity[fi, ti])
-        if key not in best or score > best[key][0]:
-            best[key] = (score, template)
-    for (fi, person_id), (score, template) in sorted(best.items(), key=lambda kv: kv[0]):
+    floors = np.array([t.review_floor - settings.matching.review_margin for t in thresholds])
+    face_idx, person_idx = np.nonzero(fused >= floors[np.newaxis, :])
+    for fi, pi in zip(face_idx.tolist(), person_idx.tolist(), strict=True):
         face = faces[fi]
+        similarity = float(fused[fi, pi])
+        poor = probe_is_poor(probe_quality(face), settings.matching)
+        decision = decide(similarity, thresholds[pi], poor, settings.matching)
+        if decision is None:
+            continue
+        template = persons.templates[int(best[fi, pi])]
         hit = Hit(
-            person_id=person_id, face_id=face.face_id, media_id=face.media_id,
-            model_id=face.model_id, similarity=round(score, 6), threshold=threshold,
-            template_id=template.template_id, track=face.track,
-            frame_times=[] if face.frame_ts is None else [face.frame_ts],
+            person_id=template.person_id, face_id=face.face_id, media_id=face.media_id,
+            model_id=face.model_id, similarity=round(similarity, 6),
+            threshold=thresholds[pi].global_threshold, template_id=template.template_id,
+            track=face.track, frame_times=[] if face.frame_ts is None else [face.frame_ts],
+            score=decision.score, person_threshold=decision.person_threshold,
+            band=decision.band,
         )
         report.hits += 1
-        report.persons.add(person_id)
+        report.persons.add(hit.person_id)
         if store.upsert_hit(hit):
             report.new_hits += 1
-        if _record_alert(store, hit):
+        if hit.band == "uncertain":
+            report.uncertain += 1
+        elif _record_alert(store, hit):
             report.new_alerts += 1
 
 
@@ -124,12 +144,7 @@ def _record_alert(store: Store, hit: Hit) -> bool:
     alert = Alert(
         person_id=hit.person_id, media_id=hit.media_id, similarity=hit.similarity,
         model_id=hit.model_id, media_url=first.media_url if first else "",
-        page_url=first.page_url if first else "",
+        page_url=first.page_url if first else "", score=hit.score,
+        person_threshold=hit.person_threshold, band=hit.band,
     )
     return store.add_alert(alert)
-
-
-def _batched(items: Iterable[Face], size: int) -> Iterator[list[Face]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from jikimi.crypto import TemplateCipher
 from jikimi.errors import NotFound, StoreError
-from jikimi.records import Person, Template
+from jikimi.records import Person, Template, utcnow
 from search.sqlite_codec import dt_from_db, dt_to_db
 from search.sqlite_db import SqliteDatabase
 
@@ -85,14 +85,37 @@ class SqlitePersonStore:
         rows = self._db.query("SELECT DISTINCT model_id FROM templates ORDER BY model_id")
         return [row["model_id"] for row in rows]
 
+    def save_calibration(self, person_id: str, model_id: str, data: bytes) -> None:
+        """Upsert the person's calibration record for one model. It holds counts of similarity
+        scores, nothing a face or a template could be rebuilt from, so it is stored in the clear."""
+        with self._db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM persons WHERE person_id = ?", (person_id,)).fetchone() \
+                    is None:
+                raise NotFound(f"no enrolled person with id {person_id}")
+            conn.execute(
+                "INSERT INTO calibrations (person_id, model_id, data, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (person_id, model_id) DO UPDATE SET "
+                "data = excluded.data, updated_at = excluded.updated_at",
+                (person_id, model_id, bytes(data), dt_to_db(utcnow())),
+            )
+
+    def load_calibration(self, person_id: str, model_id: str) -> bytes | None:
+        row = self._db.query_one(
+            "SELECT data FROM calibrations WHERE person_id = ? AND model_id = ?",
+            (person_id, model_id),
+        )
+        return None if row is None else bytes(row["data"])
+
     def delete_person(self, person_id: str) -> dict[str, int]:
-        """Erase the person, templates, hits, alerts and their deliveries; return the counts."""
+        """Erase the person, templates, calibrations, hits, alerts and their deliveries; return the
+        counts."""
         where = (person_id,)
         with self._db.transaction() as conn:
             persons = conn.execute("DELETE FROM persons WHERE person_id = ?", where).rowcount
             if persons == 0:
                 raise NotFound(f"no enrolled person with id {person_id}")
             templates = conn.execute("DELETE FROM templates WHERE person_id = ?", where).rowcount
+            conn.execute("DELETE FROM calibrations WHERE person_id = ?", where)
             hits = conn.execute("DELETE FROM hits WHERE person_id = ?", where).rowcount
             conn.execute(
                 "DELETE FROM deliveries WHERE alert_id IN "

@@ -92,6 +92,11 @@ MIGRATIONS: list[tuple[str, ...]] = [
             action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL)""",
         "CREATE INDEX audit_subject ON audit (subject, at)",
     ),
+    (  # issue 6: one calibration record (background score sketch) per enrolled person and model
+        """CREATE TABLE calibrations (
+            person_id TEXT NOT NULL, model_id TEXT NOT NULL, data BLOB NOT NULL,
+            updated_at TEXT NOT NULL, PRIMARY KEY (person_id, model_id))""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

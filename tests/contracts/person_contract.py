@@ -99,3 +99,34 @@ class PersonStoreContract:
     def test_delete_unknown_person(self, store: Store) -> None:
         with pytest.raises(NotFound):
             store.delete_person("nobody")
+
+    def test_calibration_records_round_trip_per_person_and_model(self, store: Store) -> None:
+        ana, bo = make_person("Ana"), make_person("Bo")
+        store.add_person(ana, [make_template(ana.person_id, 1)])
+        store.add_person(bo, [])
+        assert store.load_calibration(ana.person_id, MODEL_ID) is None
+        store.save_calibration(ana.person_id, MODEL_ID, b'{"v":1}')
+        store.save_calibration(ana.person_id, "other", b"\x00\xffbinary")
+        store.save_calibration(bo.person_id, MODEL_ID, b"bo")
+        store.save_calibration(ana.person_id, MODEL_ID, b'{"v":2}')  # an upsert, not a second
+        assert store.load_calibration(ana.person_id, MODEL_ID) == b'{"v":2}'
+        assert store.load_calibration(ana.person_id, "other") == b"\x00\xffbinary"
+        assert store.load_calibration(bo.person_id, MODEL_ID) == b"bo"
+        assert store.load_calibration(bo.person_id, "other") is None
+
+    def test_calibration_needs_an_enrolled_person(self, store: Store) -> None:
+        with pytest.raises(NotFound):
+            store.save_calibration("nobody", MODEL_ID, b"x")
+        assert store.load_calibration("nobody", MODEL_ID) is None
+
+    def test_delete_person_erases_calibration_records(self, store: Store) -> None:
+        gone, kept = make_person("Gone"), make_person("Kept")
+        store.add_person(gone, [make_template(gone.person_id, 1)])
+        store.add_person(kept, [make_template(kept.person_id, 2)])
+        for person in (gone, kept):
+            store.save_calibration(person.person_id, MODEL_ID, person.person_id.encode())
+        store.delete_person(gone.person_id)
+        assert store.load_calibration(gone.person_id, MODEL_ID) is None
+        assert store.load_calibration(kept.person_id, MODEL_ID) == kept.person_id.encode()
+        store.add_person(gone, [])  # enrolled again under the same id: nothing left over
+        assert store.load_calibration(gone.person_id, MODEL_ID) is None
