@@ -38,6 +38,7 @@ def hit_rows(store: Store, settings: Settings, order: str = "time") -> list[dict
         rows.append({
             "hit_id": hit.hit_id, "person_id": hit.person_id, "media_id": hit.media_id,
             "face_id": hit.face_id, "similarity": hit.similarity, "threshold": hit.threshold,
+            "band": hit.band, "score": hit.score, "person_threshold": hit.person_threshold,
             "model": hit.model_id, "created_at": hit.created_at.isoformat(),
             "review_state": hit.review_state,
             "media_url": sightings[0].media_url if sightings else None,
