@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.jikimi-installed
 
-.PHONY: demo test lint insightface vpdq clean-venv
+.PHONY: demo test lint insightface vpdq eval clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
@@ -32,6 +32,11 @@ insightface: $(STAMP)
 # libswresample-dev (.ci/run installs them).
 vpdq: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[vpdq]'
+
+# Face-matching evaluations on ../shared (each skips with a message when a set is absent).
+eval: $(STAMP)
+	$(VENV)/bin/jikimi eval faces ../shared/faces/dev ../shared/faces/korean-dev
+	$(PY) benchmarks/eval_calibration.py
 
 clean-venv:
 	rm -rf $(VENV)
