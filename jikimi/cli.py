@@ -43,7 +43,10 @@ def _json_default(value: Any) -> Any:
 # Modules that add sub-commands, each with `register(sub)`; one module per area keeps the
 # handlers short and lets areas (Elasticsearch, evidence, evaluation, …) grow on their own.
 COMMAND_MODULES: tuple[str, ...] = (
-    "jikimi.commands", "jikimi.commands_evidence", "jikimi.commands_eval",
+    "jikimi.commands",
+    "jikimi.commands_evidence",
+    "jikimi.commands_eval",
+    "jikimi.commands_es",
 )
 
 

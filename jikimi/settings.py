@@ -150,6 +150,15 @@ class ElasticsearchSettings(_Section):
     # Compatibility: send plain `application/json` instead of the client's versioned media type
     # (needed by osmem-server and some OpenSearch-compatible servers). Off for real clusters.
     plain_json_headers: bool = False
+    # Bulk writes: documents per request, and retries of documents the cluster rejects with 429
+    # (back-off doubles from `bulk_initial_backoff` up to `bulk_max_backoff` seconds).
+    bulk_chunk_size: int = Field(default=500, ge=1)
+    bulk_max_retries: int = Field(default=5, ge=0)
+    bulk_initial_backoff: float = Field(default=0.5, ge=0)
+    bulk_max_backoff: float = Field(default=30.0, ge=0)
+    # Retroactive search with kNN: nearest faces asked per template; when all of them match, the
+    # adapter cannot know what lies beyond and scans exactly instead.
+    knn_k: int = Field(default=1000, ge=1, le=10000)
 
 
 class BlobSettings(_Section):

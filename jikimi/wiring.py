@@ -37,6 +37,10 @@ def open_store(settings: Settings) -> Store:
 
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteStore(settings.sqlite_path, open_cipher(settings))
+    if settings.store.backend == "elasticsearch":
+        from search.elastic.store import ElasticStore
+
+        return ElasticStore.open(settings.elasticsearch, open_cipher(settings))
     raise ConfigError(f"unknown store backend: {settings.store.backend}")
 
 

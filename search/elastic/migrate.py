@@ -1,0 +1,188 @@
+"""`jikimi es migrate`: create missing indices, and move aliases to new schema versions safely.
+
+For each mapping file: if its alias is missing, the versioned index is created with the alias in
+the same request. If the alias points at an older version, the new index is created beside it,
+the old one is made read-only (writers get a clear error instead of writing into an index about
+to be left behind), every document is copied, the counts are compared, and only then does one
+atomic alias update move reads and writes to the new index; the old index is deleted unless
+`keep_old` (it may hold erased people's data otherwise). On any failure the new index is
+removed, the old one writable again and the alias untouched. Running it again is a no-op.
+
+The copy is a client-side reindex (scroll + bulk) rather than `_reindex`, because documents may
+need fields derived in Python: a faces index that gains `dense_vector` fields gets each face's
+kNN copy from its stored float32 embedding. It works on any cluster, without scripts or ingest
+pipelines. `dense_vector` support is detected by creating the faces index: a cluster that
+refuses the type gets the fallback mapping without it (logged and recorded in `_meta`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from elasticsearch import ApiError, Elasticsearch, helpers
+
+from jikimi.errors import ConfigError, StoreError
+from search.elastic.bulk import BulkPolicy, bulk_write
+from search.elastic.codec import vector_from_doc
+from search.elastic.errors import describe, store_errors
+from search.elastic.schema import IndexSpec, index_version, load_specs, vector_fields
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+
+@dataclass
+class MigrationStep:
+    index: str  # logical name, e.g. "hits"
+    alias: str
+    target: str
+    action: str  # "created", "current" or "migrated"
+    source: str | None = None
+    documents: int = 0
+    vectors: str | None = None  # faces: "dense_vector" or "none"
+
+
+def migrate(client: Elasticsearch, prefix: str = "jikimi",
+            specs: dict[str, IndexSpec] | None = None, *, keep_old: bool = False,
+            policy: BulkPolicy | None = None, progress: Progress | None = None
+            ) -> list[MigrationStep]:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", prefix):
+        raise ConfigError(f"elasticsearch.index_prefix {prefix!r}: use lowercase a-z, 0-9, _.-")
+    steps = []
+    for spec in (specs or load_specs()).values():
+        step = _migrate_one(client, spec, prefix, keep_old, policy or BulkPolicy())
+        if progress:
+            progress(f"{step.alias}: {step.action} ({step.target}"
+                     f"{f', {step.documents} documents copied' if step.source else ''})")
+        steps.append(step)
+    return steps
+
+
+def alias_holders(client: Elasticsearch, alias: str) -> list[str]:
+    with store_errors(f"reading alias {alias}"):
+        if not client.indices.exists_alias(name=alias):
+            return []
+        return sorted(client.indices.get_alias(name=alias).body)
+
+
+def _migrate_one(client: Elasticsearch, spec: IndexSpec, prefix: str, keep_old: bool,
+                 policy: BulkPolicy) -> MigrationStep:
+    alias, target = spec.alias(prefix), spec.index(prefix)
+    holders = alias_holders(client, alias)
+    step = MigrationStep(spec.name, alias, target, "current")
+    if holders == [target]:
+        step.vectors = _variant(client, target) if spec.vector_fields() else None
+        return step
+    with store_errors(f"checking {alias}"):
+        if not holders and client.indices.exists(index=alias):
+            raise StoreError(f"{alias} is an index, not an alias (auto-created by a write?): "
+                             "delete it, then run `jikimi es migrate` again")
+        target_exists = bool(client.indices.exists(index=target))
+    if len(holders) > 1:
+        raise StoreError(f"alias {alias} points at several indices: {', '.join(holders)}")
+    if not holders:
+        if target_exists:  # left by an interrupted migration whose old index is gone
+            with store_errors(f"adding alias {alias}"):
+                client.indices.put_alias(index=target, name=alias)
+            step.vectors = _variant(client, target) if spec.vector_fields() else None
+        else:
+            step.vectors = _create(client, spec, target, alias)
+        step.action = "created"
+        return step
+    old = holders[0]
+    old_version = index_version(old, spec, prefix)
+    if old_version is None:
+        raise StoreError(f"alias {alias} points at {old}, which is not a {alias}-vN index")
+    if old_version > spec.version:
+        raise StoreError(f"{old} is newer than this jikimi's schema v{spec.version}: upgrade "
+                         "jikimi instead")
+    if target_exists:  # an earlier attempt failed before its alias flip: start over
+        with store_errors(f"removing the unfinished {target}"):
+            client.indices.delete(index=target)
+    step.vectors = _create(client, spec, target, None)
+    step.source, step.action = old, "migrated"
+    step.documents = _switch(client, spec, alias, old, target, policy)
+    if not keep_old:
+        with store_errors(f"deleting {old}"):
+            client.indices.delete(index=old)
+    return step
+
+
+def _create(client: Elasticsearch, spec: IndexSpec, index: str, alias: str | None) -> str:
+    """Create `index` (with `alias` when given); returns its vectors variant."""
+    aliases: dict[str, Any] | None = {alias: {}} if alias else None
+    body = spec.body(vectors=True)
+    try:
+        with store_errors(f"creating {index}"):
+            client.indices.create(index=index, aliases=aliases, **body)
+    except StoreError as exc:
+        cause = exc.__cause__
+        if not (spec.vector_fields() and isinstance(cause, ApiError)
+                and "dense_vector" in describe(cause)):
+            raise
+        log.warning("%s: the cluster refused dense_vector (%s); creating it without kNN "
+                    "fields (retroactive search will scan exactly)", index, describe(cause))
+        body = spec.body(vectors=False)
+        with store_errors(f"creating {index}"):
+            client.indices.create(index=index, aliases=aliases, **body)
+    return str(body["mappings"]["_meta"]["jikimi"]["vectors"])
+
+
+def _variant(client: Elasticsearch, index: str) -> str:
+    with store_errors(f"reading the mapping of {index}"):
+        mapping = client.indices.get_mapping(index=index).body[index]["mappings"]
+    return "dense_vector" if vector_fields(mapping) else "none"
+
+
+def _switch(client: Elasticsearch, spec: IndexSpec, alias: str, old: str, new: str,
+            policy: BulkPolicy) -> int:
+    """Copy old → new with old read-only, verify, flip the alias; undo everything on failure."""
+    try:
+        with store_errors(f"migrating {old} to {new}"):
+            client.indices.put_settings(index=old, settings={"index.blocks.write": True})
+            client.indices.refresh(index=old)
+            fields = vector_fields(client.indices.get_mapping(index=new).body[new]["mappings"])
+            copied = bulk_write(client, _copies(client, old, new, fields), policy,
+                                f"copying {old} to {new}", require_alias=False)
+            client.indices.refresh(index=new)
+            before = int(client.count(index=old)["count"])
+            after = int(client.count(index=new)["count"])
+            if before != after:
+                raise StoreError(f"migrating {old} to {new}: {after} documents in the new index, "
+                                 f"{before} in the old one; alias left on {old}")
+            client.indices.update_aliases(actions=[
+                {"remove": {"index": old, "alias": alias}},
+                {"add": {"index": new, "alias": alias}},
+            ])
+        return copied
+    except BaseException:
+        _undo(client, old, new)
+        raise
+
+
+def _undo(client: Elasticsearch, old: str, new: str) -> None:
+    for action in (lambda: client.indices.delete(index=new, ignore_unavailable=True),
+                   lambda: client.indices.put_settings(
+                       index=old, settings={"index.blocks.write": False})):
+        try:
+            action()
+        except ApiError as exc:  # report, and let the original failure propagate
+            log.error("undoing the migration %s → %s: %s", old, new, describe(exc))
+
+
+def _copies(client: Elasticsearch, old: str, new: str,
+            fields: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for hit in helpers.scan(client, index=old, query={"query": {"match_all": {}}}, size=1000):
+        source = {k: v for k, v in hit["_source"].items()
+                  if not k.startswith("vector_") or k in fields}
+        if fields and "embedding" in source:  # faces: derive kNN copies the old index lacked
+            vector = vector_from_doc(source["embedding"])
+            for field, dims in fields.items():
+                if field not in source and vector.shape == (dims,):
+                    source[field] = [float(v) for v in np.asarray(vector, dtype=np.float32)]
+        yield {"_op_type": "index", "_index": new, "_id": hit["_id"], "_source": source}
