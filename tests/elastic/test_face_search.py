@@ -1,0 +1,188 @@
+"""Retroactive search on Elasticsearch: the exact scan (what osmem-server can run) gives the same
+hits and alerts as the embedded store; the kNN path is checked on the request body it builds and
+on how it reads an answer, since osmem-server has neither `dense_vector` nor `knn`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from elasticsearch import Elasticsearch
+
+from jikimi.crypto import TemplateCipher
+from jikimi.errors import StoreError
+from jikimi.ports import FaceSearch, Store
+from jikimi.records import Face, Template
+from jikimi.settings import Settings
+from search.elastic.codec import face_to_doc
+from search.elastic.face_search import knn_matches, knn_request
+from search.elastic.schema import load_specs
+from search.elastic.store import ElasticStore
+from search.matching import match_person
+from search.sqlite_store import SqliteStore
+from tests.factories import (
+    DIMS,
+    MODEL_ID,
+    make_face,
+    make_media,
+    make_person,
+    make_sighting,
+    make_template,
+    unit_vector,
+)
+
+
+def at_cosine(target: np.ndarray, cosine: float, seed: int) -> np.ndarray:
+    """A unit vector whose cosine with the unit vector `target` is `cosine`."""
+    other = unit_vector(10_000 + seed)  # never a template's own seed
+    other = other - float(other @ target) * target
+    other /= np.linalg.norm(other)
+    return (cosine * target + np.sqrt(1 - cosine**2) * other).astype(np.float32)
+
+
+def build_world(store: Store, template: Template) -> list[Face]:
+    """Media with faces at known similarities to `template`, a video track among them."""
+    faces = []
+    for n, cosine in enumerate([0.2, 0.40, 0.449, 0.451, 0.5, 0.62, 0.8, 0.95, -0.3]):
+        media = make_media(f"world-{n}".encode())
+        store.upsert_media(media)
+        store.add_sighting(make_sighting(media.media_id, n))
+        near = make_face(media.media_id, 0, embedding=at_cosine(template.embedding, cosine, n))
+        noise = [make_face(media.media_id, i, seed=100 * n + i) for i in range(1, 4)]
+        store.save_enrichment(media, [near, *noise])
+        faces += [near, *noise]
+    video = make_media(b"world-video", kind="video", duration=4.0)
+    store.upsert_media(video)
+    store.add_sighting(make_sighting(video.media_id, 99))
+    track = [make_face(video.media_id, 0, frame_ts=float(t), track=1,
+                       embedding=at_cosine(template.embedding, 0.55 + 0.1 * t, 50 + t))
+             for t in range(3)]
+    store.save_enrichment(video, track)
+    return faces + track
+
+
+@pytest.fixture
+def sqlite_store() -> Iterator[SqliteStore]:
+    store = SqliteStore(":memory:", TemplateCipher.generate())
+    yield store
+    store.close()
+
+
+def outcome(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    hits = sorted((h.hit_id, h.face_id, h.similarity, h.template_id, h.track, h.frame_times,
+                   h.band, h.score, h.person_threshold) for h in store.hits())
+    alerts = sorted((a.alert_id, a.media_id, a.similarity, a.media_url, a.page_url, a.band)
+                    for a in store.alerts())
+    return hits, alerts
+
+
+def test_exact_scan_retroactive_matching_equals_the_embedded_store(
+        es_store: ElasticStore, sqlite_store: SqliteStore) -> None:
+    person = make_person("Late Enroller")
+    templates = [make_template(person.person_id, 1), make_template(person.person_id, 2)]
+    results = {}
+    for store in (sqlite_store, es_store):
+        all_faces = build_world(store, templates[0])
+        store.add_person(person, templates)
+        report = match_person(store, templates, Settings())
+        results[type(store).__name__] = (outcome(store), report.faces, len(all_faces))
+    (sqlite_outcome, sqlite_seen, total), (es_outcome, es_seen, _) = results.values()
+    assert es_outcome == sqlite_outcome
+    hits, alerts = es_outcome
+    assert len(hits) >= 5 and len(alerts) >= 5  # 0.451 … 0.95 and the video's track
+    assert isinstance(es_store, FaceSearch) and not isinstance(sqlite_store, FaceSearch)
+    assert sqlite_seen == total and es_seen < total  # only the search's candidates were decided
+
+
+def test_search_faces_finds_exactly_the_faces_at_or_above_the_similarity(
+        es_store: ElasticStore) -> None:
+    person = make_person()
+    template = make_template(person.person_id, 7)
+    faces = build_world(es_store, template)
+    es_store.add_person(person, [template])
+    assert es_store.faces_search_mode(DIMS) == "exact"
+    found = {f.face_id: s for f, qi, s in es_store.search_faces([template], 0.45)}
+    expected = {f.face_id for f in faces if float(f.embedding @ template.embedding) >= 0.45}
+    assert set(found) == expected and len(expected) == 8
+    for face in faces:
+        if face.face_id in found:
+            assert found[face.face_id] == pytest.approx(float(face.embedding @ template.embedding),
+                                                        abs=1e-6)
+
+
+def test_only_enrolled_templates_can_be_searched(es_store: ElasticStore) -> None:
+    person = make_person()
+    enrolled = make_template(person.person_id, 1)
+    es_store.add_person(person, [enrolled])
+    stranger = make_template(person.person_id, 2)  # never stored: an arbitrary face
+    with pytest.raises(StoreError, match="not enrolled"):
+        list(es_store.search_faces([enrolled, stranger], 0.4))
+    impostor = make_template("someone-else", 1, template_id=enrolled.template_id)
+    with pytest.raises(StoreError, match="not enrolled"):
+        list(es_store.search_faces([impostor], 0.4))
+
+
+def test_search_mode_is_detected_from_the_faces_index_once_and_logged(
+        es_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.elastic.conftest import es_settings
+
+    with caplog.at_level(logging.INFO, logger="search.elastic.store"):
+        store = ElasticStore.open(es_settings(es_url), TemplateCipher.generate())
+    assert "jikimi-faces has no dense_vector field" in caplog.text
+    assert store.faces_search_mode(128) == store.faces_search_mode(512) == "exact"
+    store.close()
+
+
+def test_knn_request_body() -> None:
+    vector = unit_vector(3)
+    body = knn_request("vector_128", vector, MODEL_ID, k=1000, min_similarity=0.45)
+    assert body == {
+        "knn": {"field": "vector_128", "query_vector": [float(v) for v in vector],
+                "k": 1000, "num_candidates": 2000,
+                "filter": {"term": {"model_id": MODEL_ID}}, "similarity": 0.44},
+        "size": 1000,
+        "_source": {"excludes": ["vector_*"]},
+    }
+    assert knn_request("vector_512", vector, "m", k=8000, min_similarity=0.4)["knn"][
+        "num_candidates"] == 10000  # Elasticsearch's ceiling
+
+
+def test_knn_answers_are_rescored_exactly_and_saturation_is_detected() -> None:
+    template = unit_vector(5)
+    faces = [make_face("m1", i, embedding=at_cosine(template, c, i))
+             for i, c in enumerate([0.9, 0.46, 0.445])]
+    response = {"hits": {"hits": [
+        {"_id": f.face_id, "_score": 0.5, "_source": face_to_doc(f, {})} for f in faces]}}
+    matches, saturated = knn_matches(response, 0, template, k=10, min_similarity=0.45)
+    assert [(m[0].face_id, m[1]) for m in matches] == [(f.face_id, 0) for f in faces[:2]]
+    assert matches[0][2] == pytest.approx(0.9, abs=1e-6)  # the cosine, not the kNN _score
+    assert saturated is False
+    assert knn_matches(response, 0, template, k=3, min_similarity=0.45)[1] is True
+
+
+def test_the_faces_mapping_has_knn_fields_and_a_fallback_without_them() -> None:
+    faces = load_specs()["faces"]
+    dense = faces.body(vectors=True)["mappings"]
+    assert dense["properties"]["vector_128"] == {
+        "type": "dense_vector", "dims": 128, "index": True, "similarity": "cosine",
+        "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100}}
+    assert dense["properties"]["vector_512"]["dims"] == 512
+    assert dense["_meta"]["jikimi"]["vectors"] == "dense_vector"
+    fallback = faces.body(vectors=False)["mappings"]
+    assert not any(k.startswith("vector_") for k in fallback["properties"])
+    assert fallback["_meta"]["jikimi"]["vectors"] == "none"
+    doc = face_to_doc(make_face("m1"), {"vector_128": 128, "vector_512": 512})
+    assert len(doc["vector_128"]) == 128 and "vector_512" not in doc
+
+
+def test_face_documents_carry_no_kNN_copy_on_a_cluster_without_dense_vector(
+        es_store: ElasticStore, es_client: Elasticsearch) -> None:
+    media = make_media(b"plain")
+    es_store.upsert_media(media)
+    face = make_face(media.media_id)
+    es_store.save_enrichment(media, [face])
+    source = es_client.get(index="jikimi-faces", id=face.face_id)["_source"]
+    assert not any(k.startswith("vector_") for k in source)
