@@ -177,7 +177,9 @@ class S3Settings(_Section):
     verify_tls: bool = True
     ca_bundle: Path | None = None
     create_buckets: bool = False  # create missing buckets (evidence ones with Object Lock)
-    multipart_threshold: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # Multipart above this size (parts retried one by one); on a local radosgw one PUT of a 64 MiB
+    # video ran at 180 MiB/s and 8 MiB parts at 42 (benchmarks/bench_s3_blobs.py).
+    multipart_threshold: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
     multipart_chunksize: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
     max_concurrency: int = Field(default=4, ge=1)
     connect_timeout: float = 10.0

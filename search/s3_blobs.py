@@ -85,10 +85,8 @@ class S3BlobStore:
                 raise store_error("delete", f"{self.uri}{key}", exc) from None
 
     def keys(self, prefix: str = "") -> Iterator[str]:
-        """Keys starting with `prefix`, sorted; pages through listings of any length."""
-        return iter(list(self._iter_keys(prefix)))
-
-    def _iter_keys(self, prefix: str) -> Iterator[str]:
+        """Keys starting with `prefix`, sorted; lazily pages through listings of any length
+        (a listing error surfaces as StoreError while iterating)."""
         paginator = self.client.get_paginator("list_objects_v2")
         cut = len(self.prefix)
         try:
