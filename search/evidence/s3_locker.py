@@ -6,8 +6,9 @@ evidence was altered can be answered by the storage itself. The bucket must have
 with Object Lock enabled (`s3.create_buckets` does that; existing buckets cannot be converted).
 Every write is checked to be locked: radosgw 16 drops the lock headers of multipart uploads, so
 those are locked right after. A plain DELETE on a versioned bucket only adds a delete marker;
-reads here fall back to the newest real version, so hiding an object does not lose it. SSE-C keys never leave this process except
-in the request headers S3 needs; losing the key loses the evidence.
+reads here fall back to the newest real version, so hiding an object does not lose it. SSE-C
+keys never leave this process except in the request headers S3 needs; losing the key loses the
+evidence.
 """
 
 from __future__ import annotations
