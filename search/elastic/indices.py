@@ -151,13 +151,20 @@ class ElasticIndices:
             self.wrote(*names)
 
     def delete_where(self, name: str, query: Source) -> int:
+        """Delete every match; a document changed meanwhile (version conflict) is deleted on
+        the next pass, so erasure never stops half way silently."""
         self.refresh(name)
-        with store_errors(f"deleting from {self.alias(name)}"):
-            response = self.client.delete_by_query(index=self.alias(name), query=query,
-                                                   refresh=True, conflicts="proceed")
-        if response.get("failures"):
-            raise StoreError(f"deleting from {self.alias(name)}: {response['failures'][:3]}")
-        return int(response.get("deleted", 0))
+        deleted = 0
+        for _ in range(_CAS_ATTEMPTS):
+            with store_errors(f"deleting from {self.alias(name)}"):
+                response = self.client.delete_by_query(index=self.alias(name), query=query,
+                                                       refresh=True, conflicts="proceed")
+            if response.get("failures"):
+                raise StoreError(f"deleting from {self.alias(name)}: {response['failures'][:3]}")
+            deleted += int(response.get("deleted", 0))
+            if not response.get("version_conflicts"):
+                return deleted
+        raise StoreError(f"deleting from {self.alias(name)}: documents kept changing; run again")
 
     # ---------------------------------------------------------------------------- reads ---
     def get(self, name: str, doc_id: str) -> Source | None:
