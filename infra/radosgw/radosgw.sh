@@ -80,7 +80,7 @@ stop_daemons() {
       if alive "$pid"; then
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 50); do alive "$pid" || break; sleep 0.2; done
-        alive "$pid" && kill -9 "$pid" 2>/dev/null || true
+        if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
       fi
       rm -f "$f"
     done
