@@ -19,7 +19,7 @@ from elasticsearch import Elasticsearch
 from jikimi.crypto import TemplateCipher
 from jikimi.errors import StoreError
 from search.elastic.bulk import BulkWriteError
-from search.elastic.migrate import migrate
+from search.elastic.migrate import _copies, migrate
 from search.elastic.schema import INDEX_NAMES, MAPPINGS_DIR, load_specs
 from search.elastic.store import ElasticStore
 from tests.factories import make_face, make_hit, make_media, make_person, make_sighting
@@ -162,3 +162,22 @@ def test_an_index_where_an_alias_belongs_is_reported(es_client: Elasticsearch) -
         migrate(es_client, "odd")
     with pytest.raises(Exception, match="use lowercase"):
         migrate(es_client, "Bad Prefix")
+
+
+def test_the_copy_derives_knn_vectors_a_new_faces_index_gains(es_store: ElasticStore,
+                                                              es_client: Elasticsearch) -> None:
+    """Moving faces from the fallback to a dense_vector index (a cluster upgrade) fills each
+    face's kNN copy from its stored embedding; osmem cannot hold such an index, so this checks
+    the documents the copy would write."""
+    media = make_media(b"to be vectorised")
+    es_store.upsert_media(media)
+    faces = {f.face_id: f for f in (make_face(media.media_id, i) for i in range(3))}
+    es_store.save_enrichment(media, list(faces.values()))
+    es_store.close()
+    actions = list(_copies(es_client, "jikimi-faces-v1", "jikimi-faces-v2",
+                           {"vector_128": 128, "vector_512": 512}))
+    assert sorted(a["_id"] for a in actions) == sorted(faces)
+    for action in actions:
+        assert action["_index"] == "jikimi-faces-v2" and "vector_512" not in action["_source"]
+        assert action["_source"]["vector_128"] == [
+            float(v) for v in faces[action["_id"]].embedding]
