@@ -66,12 +66,13 @@ def make_client(settings: S3Settings) -> S3Client:
     secret = settings.secret_access_key
     token = settings.session_token
     session = boto3.session.Session(
-        aws_access_key_id=settings.access_key_id,
+        aws_access_key_id=settings.access_key_id or None,
         aws_secret_access_key=secret.get_secret_value() if secret else None,
         aws_session_token=token.get_secret_value() if token else None,
         region_name=settings.region,
     )
-    return session.client("s3", endpoint_url=settings.endpoint_url, config=config, verify=verify)
+    endpoint = settings.endpoint_url or None  # an empty variable (compose files) means AWS
+    return session.client("s3", endpoint_url=endpoint, config=config, verify=verify)
 
 
 def transfer_config(settings: S3Settings) -> TransferConfig:
