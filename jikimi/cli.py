@@ -44,6 +44,7 @@ def _json_default(value: Any) -> Any:
 # handlers short and lets areas (Elasticsearch, evidence, evaluation, …) grow on their own.
 COMMAND_MODULES: tuple[str, ...] = (
     "jikimi.commands",
+    "jikimi.commands_kibana",
     "jikimi.commands_evidence",
     "jikimi.commands_eval",
     "jikimi.commands_es",
