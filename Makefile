@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.jikimi-installed
 
-.PHONY: demo test lint insightface vpdq eval clean-venv
+.PHONY: demo test lint insightface vpdq eval s3-up s3-down clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
@@ -37,6 +37,13 @@ vpdq: $(STAMP)
 eval: $(STAMP)
 	$(VENV)/bin/jikimi eval faces ../shared/faces/dev ../shared/faces/korean-dev
 	$(PY) benchmarks/eval_calibration.py
+
+# A throwaway single-node Ceph radosgw on 127.0.0.1 for development (the tests start their own).
+s3-up:
+	bash infra/radosgw/radosgw.sh start
+
+s3-down:
+	bash infra/radosgw/radosgw.sh stop
 
 clean-venv:
 	rm -rf $(VENV)
