@@ -21,9 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +30,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jikimi.errors import DeliveryError, FetchRefused
-from jikimi.netguard import check_url, is_public_address
+from jikimi.guarded_http import guarded_opener
+from jikimi.netguard import check_url
 from jikimi.ports import AlertMessage
 from jikimi.records import Person
 from jikimi.settings import Settings
@@ -81,13 +80,7 @@ class WebhookNotifier:
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.clock = clock
-        handlers: list[urllib.request.BaseHandler] = [
-            urllib.request.ProxyHandler({}),  # no environment proxies: connect where checked
-            _NoRedirect(),
-        ]
-        if not settings.crawl.allow_private:
-            handlers += [_GuardedHTTPHandler(), _GuardedHTTPSHandler()]
-        self._opener = urllib.request.build_opener(*handlers)
+        self._opener = guarded_opener(settings.crawl.allow_private)
 
     def wants(self, person: Person) -> bool:
         return bool(person.webhook)
@@ -132,42 +125,3 @@ class WebhookNotifier:
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from None
         if not 200 <= status < 300:
             raise DeliveryError(f"{where}: HTTP {status}")
-
-
-# ------------------------------------------------------------------ transport safety ---
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A 3xx is an error: following it would send the alert somewhere that was never checked."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _check_peer(sock: socket.socket | None) -> None:
-    if sock is None:
-        return
-    address = ipaddress.ip_address(str(sock.getpeername()[0]).split("%", 1)[0])
-    if not is_public_address(address):
-        sock.close()
-        raise FetchRefused(f"refused: connected to non-public address {address}")
-
-
-class _GuardedHTTPConnection(http.client.HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.sock)
-
-
-class _GuardedHTTPSConnection(http.client.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.sock)
-
-
-class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_GuardedHTTPConnection, req)
-
-
-class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_GuardedHTTPSConnection, req, context=getattr(self, "_context", None))

@@ -11,8 +11,6 @@ address checks (tests, the demo), as `crawl.allow_private` does for the crawler.
 from __future__ import annotations
 
 import http.client
-import ipaddress
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -21,7 +19,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from jikimi.errors import FetchRefused
-from jikimi.netguard import check_url, is_public_address
+from jikimi.guarded_http import guarded_opener
+from jikimi.netguard import check_url
 from jikimi.records import utcnow
 
 MAX_REDIRECTS = 5
@@ -53,7 +52,7 @@ def fetch(
 ) -> Fetched:
     """GET `url`, following up to MAX_REDIRECTS checked redirects; raise FetchRefused when the
     address guard refuses, the body exceeds `max_bytes`, or the server cannot be reached."""
-    opener = _opener(allow_private)
+    opener = guarded_opener(allow_private)
     current, hops = url, []
     for _ in range(MAX_REDIRECTS + 1):
         check_url(current, allow_private=allow_private)
@@ -86,47 +85,3 @@ def _read_capped(response: Any, max_bytes: int, url: str) -> bytes:
     if len(body) > max_bytes:
         raise FetchRefused(f"refused {url}: larger than {max_bytes} bytes")
     return body
-
-
-# ------------------------------------------------------------------ transport safety ---
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # fetch() follows redirects itself, checking each target first
-
-
-def _check_peer(sock: socket.socket | None) -> None:
-    if sock is None:
-        return
-    address = ipaddress.ip_address(str(sock.getpeername()[0]).split("%", 1)[0])
-    if not is_public_address(address):
-        sock.close()
-        raise FetchRefused(f"refused: connected to non-public address {address}")
-
-
-class _PeerCheckedHTTP(http.client.HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.sock)
-
-
-class _PeerCheckedHTTPS(http.client.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.sock)
-
-
-class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_PeerCheckedHTTP, req)
-
-
-class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_PeerCheckedHTTPS, req, context=getattr(self, "_context", None))
-
-
-def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
-    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}), _NoRedirect()]
-    if not allow_private:
-        handlers += [_GuardedHTTPHandler(), _GuardedHTTPSHandler()]
-    return urllib.request.build_opener(*handlers)
