@@ -10,7 +10,7 @@ crash loses at most the item in flight, and a re-run redoes only what is still "
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from enrichment.analyze import analyze
@@ -32,6 +32,7 @@ class EnrichReport:
     errors: list[str] = field(default_factory=list)
     swept: int = 0
     seconds: float = 0.0
+    skipped: int = 0  # enrich_media_ids: ids already processed
 
 
 def enrich_pending(
@@ -54,28 +55,63 @@ def enrich_pending(
         report.swept = sweep_processed_blobs(store, blobs)
     pending = store.media_to_enrich(limit)
     for n, media in enumerate(pending, 1):
-        report.media += 1
-        try:
-            enriched, faces = _enrich_one(media, blobs, engine, suite, settings)
-        except JikimiError as exc:
-            store.set_media_error(media.media_id, str(exc))
-            report.errors.append(f"{media.media_id[:12]}: {exc}")
-            if not settings.media.keep_media and media.blob_key:
-                blobs.delete(media.blob_key)  # unusable bytes are not kept either
-            continue
-        if not settings.media.keep_media and media.blob_key:
-            enriched = replace(enriched, blob_key=None)
-        if enriched.duration is not None:
-            enriched = replace(enriched, family_id=find_family(store, enriched))
-        store.save_enrichment(enriched, faces)
-        if not settings.media.keep_media and media.blob_key:
-            blobs.delete(media.blob_key)
-        report.enriched += 1
-        report.faces += len(faces)
+        _enrich_and_store(media, store, blobs, engine, suite, settings, report)
         if progress and (n % 25 == 0 or n == len(pending)):
             progress(f"enrich: {n}/{len(pending)} media, {report.faces} faces")
     report.seconds = time.monotonic() - started
     return report
+
+
+def enrich_media_ids(
+    store: MediaStore,
+    blobs: BlobStore,
+    engine: FaceEngine,
+    settings: Settings,
+    media_ids: Iterable[str],
+    *,
+    suite: SignalSuite | None = None,
+) -> EnrichReport:
+    """Enrich exactly the given media: one batch of a scheduler's fan-out (Airflow maps batches of
+    ids over GPU workers). Ids that are no longer "new" (a retried batch, or media another site's
+    run enriched first) are skipped, so a batch can run again safely; unknown ids are errors."""
+    started = time.monotonic()
+    suite = suite or build_signal_suite(settings)
+    report = EnrichReport()
+    for media_id in dict.fromkeys(media_ids):
+        media = store.get_media(media_id)
+        if media is None:
+            report.errors.append(f"{media_id[:12]}: no such media")
+        elif media.status != "new":
+            report.skipped += 1
+        else:
+            _enrich_and_store(media, store, blobs, engine, suite, settings, report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _enrich_and_store(
+    media: Media, store: MediaStore, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite,
+    settings: Settings, report: EnrichReport,
+) -> None:
+    """One item: results (or its error) stored, raw bytes deleted unless kept."""
+    report.media += 1
+    try:
+        enriched, faces = _enrich_one(media, blobs, engine, suite, settings)
+    except JikimiError as exc:
+        store.set_media_error(media.media_id, str(exc))
+        report.errors.append(f"{media.media_id[:12]}: {exc}")
+        if not settings.media.keep_media and media.blob_key:
+            blobs.delete(media.blob_key)  # unusable bytes are not kept either
+        return
+    if not settings.media.keep_media and media.blob_key:
+        enriched = replace(enriched, blob_key=None)
+    if enriched.duration is not None:
+        enriched = replace(enriched, family_id=find_family(store, enriched))
+    store.save_enrichment(enriched, faces)
+    if not settings.media.keep_media and media.blob_key:
+        blobs.delete(media.blob_key)
+    report.enriched += 1
+    report.faces += len(faces)
 
 
 def sweep_processed_blobs(store: MediaStore, blobs: BlobStore) -> int:

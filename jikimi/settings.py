@@ -222,6 +222,25 @@ class SecuritySettings(_Section):
     template_key: SecretStr | None = None
 
 
+class SchedulerSettings(_Section):
+    """The Airflow DAGs (dags/) and the nightly housekeeping they run: batching, pools, schedules,
+    retention. Pools and queues must exist in Airflow (infra/airflow/pools.json)."""
+
+    enrich_batch: int = Field(default=32, ge=1)  # media ids per mapped enrichment task
+    max_enrich_batches: int = Field(default=256, ge=1)  # beyond this, batches grow instead
+    gpu_pool: str = "gpu"  # bounds concurrent enrichment tasks (GPU memory), across all DAGs
+    gpu_queue: str = "default"  # executor queue the GPU workers listen on (Celery: "gpu")
+    match_pool: str = "jikimi_match"  # one slot: matching and delivery never run twice at once
+    match_schedule: str = "*/30 * * * *"  # catch-up matching and delivery retries
+    housekeeping_schedule: str = "30 3 * * *"  # erasure requests, export batch, retention
+    crawl_timeout_minutes: float = Field(default=240, gt=0)
+    export_format: Literal["csv", "json"] = "json"
+    export_prefix: str = "exports/"  # blob key prefix of nightly takedown batches
+    export_retention_days: float = Field(default=90, gt=0)
+    outbox_retention_days: float = Field(default=30, gt=0)  # outbox copies of delivered alerts
+    kept_media_retention_days: float = Field(default=30, gt=0)  # kept raw bytes without a hit
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="JIKIMI_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -241,6 +260,7 @@ class Settings(BaseSettings):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 
     # -- derived paths -------------------------------------------------------------------------
     @property

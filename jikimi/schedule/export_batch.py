@@ -1,0 +1,44 @@
+"""The nightly takedown batch, written to the blob store (S3 at scale) for takedown teams.
+
+One object per day under `<scheduler.export_prefix><YYYY-MM-DD>/takedown-<YYYY-MM-DD>.<fmt>`: the
+day is the run's logical date, so a retried or re-run task overwrites the same object instead of
+adding one. Rows are exactly those of `jikimi export` (search.export); retention deletes batches
+after `scheduler.export_retention_days`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from jikimi.ports import BlobStore, Store
+from jikimi.settings import Settings
+from search.export import write_export
+
+
+@dataclass
+class ExportBatch:
+    key: str
+    rows: int
+    bytes: int
+
+
+def export_key(settings: Settings, day: date) -> str:
+    rules = settings.scheduler
+    stamp = day.isoformat()
+    return f"{rules.export_prefix}{stamp}/takedown-{stamp}.{rules.export_format}"
+
+
+def write_export_batch(
+    store: Store, blobs: BlobStore, settings: Settings, day: date
+) -> ExportBatch:
+    """Write the day's batch; return where it went and how many rows it has."""
+    key = export_key(settings, day)
+    with tempfile.TemporaryDirectory(prefix="jikimi-export-") as tmp:
+        path = Path(tmp) / f"batch.{settings.scheduler.export_format}"
+        rows = write_export(store, settings.scheduler.export_format, path)
+        data = path.read_bytes()
+    blobs.put(key, data)
+    return ExportBatch(key=key, rows=rows, bytes=len(data))

@@ -1,0 +1,124 @@
+"""The functions Airflow tasks call, one per task: open adapters from settings, run one stage.
+
+Each takes plain values (a site name, a list of media ids, a day) and returns a small JSON-able
+dict, because Airflow passes both through XCom: ids and counts, never media. Settings are read
+when a task runs (`jikimi.settings.get_settings`, i.e. the worker's `JIKIMI_*` environment), not
+when a DAG file is parsed. Every function is idempotent, so Airflow may retry any of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import closing
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from jikimi import wiring
+from jikimi.errors import JikimiError
+from jikimi.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+MAX_ERROR_LINES = 20  # per-item errors returned through XCom; the rest are counted
+
+
+def crawl_site(site_name: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Crawl one site definition from `<data-dir>/sites`. A crawl that fetched no page at all
+    (site down, start URL refused) raises, so Airflow retries it later."""
+    from jikimi.flow import crawl_stage
+
+    settings = settings or get_settings()
+    report = crawl_stage(site_name, None, settings, log.info)
+    if report.pages == 0:
+        first = report.errors[0] if report.errors else "no error recorded"
+        raise JikimiError(f"crawl of {site_name} fetched no page ({first})")
+    return _capped({**report.to_dict(), "errors": report.errors}, report.errors_left_out)
+
+
+def plan_enrichment(site_name: str, settings: Settings | None = None) -> list[list[str]]:
+    """Batches of ids of the site's media waiting for enrichment (one mapped task each)."""
+    from jikimi.schedule.batches import batches, new_media_of_site
+
+    settings = settings or get_settings()
+    with closing(wiring.open_store(settings)) as store:
+        ids = new_media_of_site(store, site_name)
+    rules = settings.scheduler
+    planned = batches(ids, rules.enrich_batch, rules.max_enrich_batches)
+    log.info("%s: %d media to enrich in %d batches", site_name, len(ids), len(planned))
+    return planned
+
+
+def enrich_batch(media_ids: list[str], settings: Settings | None = None) -> dict[str, Any]:
+    """Enrich exactly these media (faces, hashes, signals); per-item errors are recorded."""
+    from enrichment.stage import enrich_media_ids
+
+    settings = settings or get_settings()
+    with closing(wiring.open_store(settings)) as store:
+        report = enrich_media_ids(
+            store, wiring.open_blobs(settings), wiring.open_face_engine(settings), settings,
+            media_ids, suite=wiring.open_signal_suite(settings),
+        )
+    return _capped(asdict(report), 0)
+
+
+def match_faces(settings: Settings | None = None) -> dict[str, Any]:
+    """Compare every not-yet-matched face with the enrolled templates; record hits and alerts."""
+    from search.matching import match_new_faces
+
+    settings = settings or get_settings()
+    with closing(wiring.open_store(settings)) as store:
+        report = match_new_faces(store, settings)
+    return {"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
+            "new_alerts": report.new_alerts, "persons": len(report.persons),
+            "seconds": round(report.seconds, 3)}
+
+
+def deliver_alerts(settings: Settings | None = None) -> dict[str, Any]:
+    """Deliver pending alerts on every channel (at-least-once; failed channels retry later)."""
+    from jikimi.alerts import deliver_pending
+
+    settings = settings or get_settings()
+    with closing(wiring.open_store(settings)) as store:
+        report = deliver_pending(store, wiring.open_notifiers(settings), settings)
+    return _capped(asdict(report), 0)
+
+
+def erase_requested(settings: Settings | None = None) -> dict[str, Any]:
+    """Carry out pending erasure requests (see jikimi.schedule.erasure_requests)."""
+    from jikimi.schedule.erasure_requests import process_erasure_requests
+
+    settings = settings or get_settings()
+    with closing(wiring.open_store(settings)) as store:
+        report = process_erasure_requests(store, wiring.open_blobs(settings), settings)
+    return _capped(asdict(report), 0)
+
+
+def export_takedown_batch(day: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Write the takedown batch of `day` (YYYY-MM-DD) to the blob store; return its key."""
+    from jikimi.schedule.export_batch import write_export_batch
+
+    settings = settings or get_settings()
+    with closing(wiring.open_store(settings)) as store:
+        batch = write_export_batch(store, wiring.open_blobs(settings), settings,
+                                   date.fromisoformat(day))
+    return asdict(batch)
+
+
+def apply_retention(now: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Delete what is past its retention at `now` (ISO 8601; default: the current time)."""
+    from jikimi.schedule.retention import apply_retention as apply
+
+    settings = settings or get_settings()
+    at = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    with closing(wiring.open_store(settings)) as store:
+        report = apply(store, wiring.open_blobs(settings), settings, at)
+    return asdict(report)
+
+
+def _capped(result: dict[str, Any], left_out: int) -> dict[str, Any]:
+    errors = list(result.get("errors", []))
+    result["errors"] = errors[:MAX_ERROR_LINES]
+    result["errors_left_out"] = left_out + max(0, len(errors) - MAX_ERROR_LINES)
+    return result
