@@ -1,0 +1,64 @@
+"""Nightly housekeeping: erasure requests, the takedown export batch, retention.
+
+    erase ─► export ─► retention
+
+Erasure runs first and the export waits for it: a person who asked to be forgotten must not
+appear in the next batch, so a failed erasure also holds the export back. The export is named
+after the run's logical date, so a retry overwrites the same object. Retention runs whatever
+happened before it (it only deletes what is past its time). See jikimi/schedule/.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, TriggerRule, dag, task
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def build_housekeeping_dag(schedule: str) -> DAG:
+    @dag(
+        dag_id="jikimi_housekeeping",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        dagrun_timeout=timedelta(hours=4),
+        default_args={"owner": "jikimi", "retries": 2, "retry_delay": timedelta(minutes=10)},
+        tags=["jikimi", "housekeeping"],
+        doc_md="Carry out erasure requests, write the takedown batch, apply retention.",
+    )
+    def housekeeping() -> None:
+        @task(execution_timeout=timedelta(minutes=30))
+        def erase() -> dict[str, Any]:
+            from jikimi.schedule.tasks import erase_requested
+
+            return erase_requested()
+
+        @task(execution_timeout=timedelta(minutes=30))
+        def export(day: str) -> dict[str, Any]:
+            from jikimi.schedule.tasks import export_takedown_batch
+
+            return export_takedown_batch(day)
+
+        @task(trigger_rule=TriggerRule.ALL_DONE, execution_timeout=timedelta(hours=1))
+        def retention() -> dict[str, Any]:
+            from jikimi.schedule.tasks import apply_retention
+
+            return apply_retention()
+
+        # A manual run may have no logical date (Airflow 3): then the day it was asked to run.
+        erase() >> export("{{ (logical_date or dag_run.run_after) | ds }}") >> retention()
+
+    return housekeeping()
+
+
+def _build() -> DAG:
+    from jikimi.settings import get_settings
+
+    return build_housekeeping_dag(get_settings().scheduler.housekeeping_schedule)
+
+
+jikimi_housekeeping = _build()
