@@ -3,7 +3,8 @@
     erase ─► export ─► retention
 
 Erasure runs first and the export waits for it: a person who asked to be forgotten must not
-appear in the next batch, so a failed erasure also holds the export back. The export is named
+appear in the next batch, so a failed erasure (or a malformed request, which fails the task after
+every other request is done) holds the export back until an operator sees to it. The export is named
 after the run's logical date, so a retry overwrites the same object. Retention runs whatever
 happened before it (it only deletes what is past its time). See jikimi/schedule/.
 """

@@ -48,6 +48,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jikimi.commands_evidence",
     "jikimi.commands_eval",
     "jikimi.commands_es",
+    "jikimi.commands_schedule",
 )
 
 

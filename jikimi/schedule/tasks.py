@@ -84,12 +84,17 @@ def deliver_alerts(settings: Settings | None = None) -> dict[str, Any]:
 
 
 def erase_requested(settings: Settings | None = None) -> dict[str, Any]:
-    """Carry out pending erasure requests (see jikimi.schedule.erasure_requests)."""
+    """Carry out pending erasure requests (see jikimi.schedule.erasure_requests). Raises when
+    any request failed, after doing all the others: an erasure must never go unnoticed, and the
+    nightly export must wait for it (the person could otherwise still appear in the batch)."""
     from jikimi.schedule.erasure_requests import process_erasure_requests
 
     settings = settings or get_settings()
     with closing(wiring.open_store(settings)) as store:
         report = process_erasure_requests(store, wiring.open_blobs(settings), settings)
+    if report.errors:
+        raise JikimiError(f"{len(report.errors)} erasure request(s) failed (erased "
+                          f"{len(report.erased)}): " + "; ".join(report.errors[:5]))
     return _capped(asdict(report), 0)
 
 
