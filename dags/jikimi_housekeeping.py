@@ -1,12 +1,14 @@
 """Nightly housekeeping: erasure requests, the takedown export batch, retention.
 
-    erase ─► export ─► retention
+    erase ─┬─► export
+           └─► retention
 
 Erasure runs first and the export waits for it: a person who asked to be forgotten must not
 appear in the next batch, so a failed erasure (or a malformed request, which fails the task after
 every other request is done) holds the export back until an operator sees to it. The export is named
 after the run's logical date, so a retry overwrites the same object. Retention runs whatever
-happened before it (it only deletes what is past its time). See jikimi/schedule/.
+happened to erasure (it only deletes what is past its time) and beside the export, so a failed
+export still fails the run. See jikimi/schedule/.
 """
 
 from __future__ import annotations
@@ -50,8 +52,11 @@ def build_housekeeping_dag(schedule: str) -> DAG:
 
             return apply_retention()
 
-        # A manual run may have no logical date (Airflow 3): then the day it was asked to run.
-        erase() >> export("{{ (logical_date or dag_run.run_after) | ds }}") >> retention()
+        # A manual run has no logical date in Airflow 3 (nor `logical_date` in the template
+        # context): then the batch is named after the day the run was asked for.
+        erased = erase()
+        erased >> export("{{ (dag_run.logical_date or dag_run.run_after) | ds }}")
+        erased >> retention()
 
     return housekeeping()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, TriggerRule, dag, task
+from airflow.sdk import DAG, dag, task
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -37,9 +37,10 @@ def build_matching_dag(schedule: str, rules: Any) -> DAG:
 
             return match_faces()
 
-        # Delivery also runs when matching failed: alerts already pending should not wait.
-        @task(pool=rules.match_pool, trigger_rule=TriggerRule.ALL_DONE, retries=3,
-              retry_delay=timedelta(minutes=5), execution_timeout=timedelta(minutes=30))
+        # After matching, so new alerts go out in the same run; a failed match fails the run
+        # (visibly) and the next run does both.
+        @task(pool=rules.match_pool, retries=3, retry_delay=timedelta(minutes=5),
+              execution_timeout=timedelta(minutes=30))
         def alert() -> dict[str, Any]:
             from jikimi.schedule.tasks import deliver_alerts
 

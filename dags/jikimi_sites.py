@@ -9,8 +9,9 @@ Tasks are thin: each imports and calls one function of `jikimi.schedule.tasks` i
 and passes ids and counts through XCom, never media. All of them are idempotent (content-hash ids,
 upserts, "new"-status checks), so Airflow's retries and re-runs are safe. Matching and delivery
 share the one-slot `scheduler.match_pool` with the matching DAG, so they never run twice at once.
-Matching and delivery run even when some enrichment batches failed: faces of the other batches
-should not wait, and media of a failed batch stays "new" for the next run.
+Matching runs when there was nothing to enrich (the mapped task is then skipped) but not after a
+failure: the run then fails visibly, media of a failed batch stays "new" for the next run, and the
+matching DAG (every 30 min) matches and delivers what the other batches found.
 """
 
 from __future__ import annotations
@@ -65,15 +66,15 @@ def build_site_dag(
 
             return enrich_batch(media_ids)
 
-        @task(pool=rules.match_pool, trigger_rule=TriggerRule.ALL_DONE, retries=3,
+        @task(pool=rules.match_pool, trigger_rule=TriggerRule.NONE_FAILED, retries=3,
               retry_delay=timedelta(minutes=2), execution_timeout=timedelta(minutes=30))
         def match() -> dict[str, Any]:
             from jikimi.schedule.tasks import match_faces
 
             return match_faces()
 
-        @task(pool=rules.match_pool, trigger_rule=TriggerRule.ALL_DONE, retries=3,
-              retry_delay=timedelta(minutes=5), execution_timeout=timedelta(minutes=30))
+        @task(pool=rules.match_pool, retries=3, retry_delay=timedelta(minutes=5),
+              execution_timeout=timedelta(minutes=30))
         def alert() -> dict[str, Any]:
             from jikimi.schedule.tasks import deliver_alerts
 
