@@ -10,14 +10,17 @@ DAGs, so matching and delivery never run twice at once (delivery is at-least-onc
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import DAG, dag, task
+
+if TYPE_CHECKING:
+    from jikimi.settings import SchedulerSettings
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def build_matching_dag(schedule: str, rules: Any) -> DAG:
+def build_matching_dag(schedule: str, rules: SchedulerSettings) -> DAG:
     @dag(
         dag_id="jikimi_match_alert",
         schedule=schedule,

@@ -17,15 +17,18 @@ matching DAG (every 30 min) matches and delivers what the other batches found.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import DAG, TriggerRule, dag, task
+
+if TYPE_CHECKING:
+    from jikimi.settings import SchedulerSettings
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def build_site_dag(
-    site_ref: str, site_name: str, dag_id: str, schedule: str, rules: Any
+    site_ref: str, site_name: str, dag_id: str, schedule: str, rules: SchedulerSettings
 ) -> DAG:
     """The DAG of one site. `rules` is `Settings.scheduler` (pools, queue, timeouts)."""
 
