@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.jikimi-installed
 
-.PHONY: demo test lint insightface vpdq eval s3-up s3-down clean-venv
+.PHONY: demo test lint insightface vpdq eval s3-up s3-down airflow dag-test clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check jikimi crawlers enrichment search tests benchmarks
+	$(VENV)/bin/ruff check jikimi crawlers enrichment search tests benchmarks dags
 	$(VENV)/bin/mypy jikimi crawlers enrichment search
 
 # Optional: InsightFace (non-commercial weights) without a second OpenCV wheel.
@@ -37,6 +37,20 @@ vpdq: $(STAMP)
 eval: $(STAMP)
 	$(VENV)/bin/jikimi eval faces ../shared/faces/dev ../shared/faces/korean-dev
 	$(PY) benchmarks/eval_calibration.py
+
+AIRFLOW_VENV  ?= .venv-airflow
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.jikimi-installed
+
+# Airflow 3.3.2 in its own venv (its pins are not jikimi's): Airflow + jikimi (editable) + pytest.
+$(AIRFLOW_STAMP): pyproject.toml infra/airflow/setup-venv.sh infra/airflow/constraints-3.3.2-py3.11.txt
+	PYTHON=$(PYTHON) bash infra/airflow/setup-venv.sh $(AIRFLOW_VENV)
+	@touch $(AIRFLOW_STAMP)
+
+airflow: $(AIRFLOW_STAMP)
+
+# The DAG tests alone (make test also runs them, via tests/test_airflow_dags.py).
+dag-test: $(AIRFLOW_STAMP)
+	$(AIRFLOW_VENV)/bin/python -m pytest -q dags/tests
 
 # A throwaway single-node Ceph radosgw on 127.0.0.1 for development (the tests start their own).
 s3-up:
