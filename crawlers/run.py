@@ -17,7 +17,9 @@ import queue as queue_module
 import sys
 import time
 import traceback
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from crawlers.media import MediaSink
@@ -31,6 +33,22 @@ from jikimi.settings import Settings
 Progress = Callable[[str], None]
 PROGRESS_EVERY_PAGES = 10
 _POLL_SECONDS = 0.5
+
+
+@contextmanager
+def _bare_main_module() -> Iterator[None]:
+    """Start the child without re-running this process's `__main__` script.
+
+    Spawn re-imports the parent's main script in the child. In an Airflow 3 worker that script is
+    `airflow`, whose import configures Airflow's database (which task processes are not given)
+    and kills the child; other hosts (Celery, notebooks) have main scripts just as unsuitable.
+    The child needs nothing from `__main__`, so it gets an empty one while it starts."""
+    real = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = real
 
 
 def crawl(
@@ -48,7 +66,8 @@ def crawl(
     child = context.Process(
         target=_child_main, args=(site, settings, messages), name=f"jikimi-crawl-{site.name}"
     )
-    child.start()
+    with _bare_main_module():
+        child.start()
     try:
         return _await_report(site, child, messages, emit)
     finally:

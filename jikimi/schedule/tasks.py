@@ -9,10 +9,7 @@ when a DAG file is parsed. Every function is idempotent, so Airflow may retry an
 from __future__ import annotations
 
 import logging
-import sys
-import types
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,8 +28,7 @@ def crawl_site(site_name: str, settings: Settings | None = None) -> dict[str, An
     from jikimi.flow import crawl_stage
 
     settings = settings or get_settings()
-    with _bare_main_module():
-        report = crawl_stage(site_name, None, settings, log.info)
+    report = crawl_stage(site_name, None, settings, log.info)
     if report.pages == 0:
         first = report.errors[0] if report.errors else "no error recorded"
         raise JikimiError(f"crawl of {site_name} fetched no page ({first})")
@@ -124,22 +120,6 @@ def apply_retention(now: str | None = None, settings: Settings | None = None) ->
     with closing(wiring.open_store(settings)) as store:
         report = apply(store, wiring.open_blobs(settings), settings, at)
     return asdict(report)
-
-
-@contextmanager
-def _bare_main_module() -> Iterator[None]:
-    """Start the crawl's child process without re-running this process's `__main__`.
-
-    The crawler spawns a child (crawlers/run.py), and spawn re-imports the parent's main script.
-    In an Airflow 3 worker that script is `airflow`, whose import configures Airflow's database
-    (which task processes are not given) and kills the child. The child needs nothing from
-    `__main__`, so it gets an empty one while it starts."""
-    real = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = real
 
 
 def _capped(result: dict[str, Any], left_out: int) -> dict[str, Any]:
