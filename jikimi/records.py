@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
+
+from jikimi.errors import StoreError
 
 MediaKind = Literal["image", "video", "unknown"]
 MediaStatus = Literal["new", "enriched", "error"]
@@ -168,6 +171,17 @@ class Template:
     model_id: str
     embedding: np.ndarray
     created_at: datetime = field(default_factory=utcnow)
+
+
+def require_own_templates(person: Person, templates: Iterable[Template]) -> None:
+    """Every store refuses templates filed under someone else: one person's face must never be
+    matchable as another's."""
+    for template in templates:
+        if template.person_id != person.person_id:
+            raise StoreError(
+                f"template {template.template_id} belongs to {template.person_id}, "
+                f"not {person.person_id}"
+            )
 
 
 @dataclass

@@ -13,8 +13,8 @@ import sqlite3
 from collections.abc import Sequence
 
 from jikimi.crypto import TemplateCipher
-from jikimi.errors import NotFound, StoreError
-from jikimi.records import Person, Template, utcnow
+from jikimi.errors import NotFound
+from jikimi.records import Person, Template, require_own_templates, utcnow
 from search.sqlite_codec import dt_from_db, dt_to_db
 from search.sqlite_db import SqliteDatabase
 
@@ -25,12 +25,7 @@ class SqlitePersonStore:
 
     def add_person(self, person: Person, templates: Sequence[Template]) -> None:
         """Insert or update the person (keeping `created_at`) and upsert their templates."""
-        for template in templates:
-            if template.person_id != person.person_id:
-                raise StoreError(
-                    f"template {template.template_id} belongs to {template.person_id}, "
-                    f"not {person.person_id}"
-                )
+        require_own_templates(person, templates)
         encrypt = self._cipher.encrypt_text
         person_row = (
             person.person_id, encrypt(person.name), person.ref,

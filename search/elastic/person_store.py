@@ -12,8 +12,8 @@ import base64
 from collections.abc import Sequence
 
 from jikimi.crypto import TemplateCipher
-from jikimi.errors import NotFound, StoreError
-from jikimi.records import Person, Template, utcnow
+from jikimi.errors import NotFound
+from jikimi.records import Person, Template, require_own_templates, utcnow
 from search.elastic.codec import doc_id, dt_to_doc
 from search.elastic.codec_hits import (
     person_from_doc,
@@ -30,12 +30,7 @@ class ElasticPersonStore:
 
     def add_person(self, person: Person, templates: Sequence[Template]) -> None:
         """Insert or update the person (keeping `created_at`) and upsert their templates."""
-        for template in templates:
-            if template.person_id != person.person_id:
-                raise StoreError(
-                    f"template {template.template_id} belongs to {template.person_id}, "
-                    f"not {person.person_id}"
-                )
+        require_own_templates(person, templates)
         doc = person_to_doc(person, self._cipher)
 
         def keep_created(current: Source | None) -> Source:
