@@ -13,7 +13,7 @@ faces each, so each save is one bulk request; the person is enrolled with three 
 
     python benchmarks/bench_store_scale.py [--sizes 10000,100000,1000000] [--es-max 100000]
 
-osmem-server keeps everything in memory, about 17 KB per face document: 1M faces outgrew a
+osmem-server keeps everything in memory, about 22 KB per face document: 1M faces outgrew a
 23 GB machine (stopped at ~17 GB), so sizes above `--es-max` run on the embedded store only. A
 real Elasticsearch node keeps them on disk and is not limited this way.
 """

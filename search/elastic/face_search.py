@@ -26,13 +26,13 @@ from jikimi.errors import StoreError
 from jikimi.records import Face, Template
 from search.elastic.codec import face_from_doc
 from search.elastic.errors import store_errors
-from search.elastic.indices import ElasticIndices, Source
+from search.elastic.indices import FACE_PAGE, ElasticIndices, Source
 
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 10000  # Elasticsearch's limit for num_candidates
 KNN_SLACK = 0.01  # asked below the threshold: Lucene's float cosine is not numpy's
 EXACT_SLACK = 1e-6  # float32 rounding between matrix products of different shapes
-SCAN_BATCH = 2048
+SCAN_BATCH = FACE_PAGE  # faces compared per numpy batch: one scan page
 Match = tuple[Face, int, float]
 
 

@@ -30,6 +30,9 @@ from search.elastic.schema import IndexSpec
 
 log = logging.getLogger(__name__)
 PAGE = 1000
+# Faces stream in larger pages: each page is one sorted search, and some servers (osmem) sort the
+# whole match set per page, so the page count dominates a scan of millions of faces.
+FACE_PAGE = 5000
 _CAS_ATTEMPTS = 50
 Source = dict[str, Any]
 

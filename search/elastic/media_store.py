@@ -32,7 +32,7 @@ from search.elastic.codec import (
     sighting_id,
     sighting_to_doc,
 )
-from search.elastic.indices import PAGE, ElasticIndices, Source
+from search.elastic.indices import FACE_PAGE, PAGE, ElasticIndices, Source
 
 MEDIA_ORDER = [{"first_seen": "asc"}, {"media_id": "asc"}]
 NO_VECTORS = {"excludes": ["vector_*"]}  # kNN copies are never read back
@@ -127,7 +127,7 @@ class ElasticMediaStore:
         if unmatched_only:
             filters.append({"term": {"matched": False}})
         docs = self._es.scan("faces", {"bool": {"filter": filters}}, [{"face_id": "asc"}],
-                             source=NO_VECTORS)
+                             source=NO_VECTORS, page=FACE_PAGE)
         return (face_from_doc(d) for d in docs)
 
     def get_face(self, face_id: str) -> Face | None:
