@@ -80,7 +80,8 @@ def cmd_enroll(args: argparse.Namespace, settings: Settings) -> int:
         delivery = alert_stage(settings, store)
     emit({"person_id": result.person_id, "ref": result.ref, "templates": result.templates,
           "model": result.model_id, "retroactive_hits": result.retroactive.hits,
-          "alerts": result.retroactive.new_alerts, "alerts_sent": delivery.sent})
+          "alerts": result.retroactive.new_alerts, "alerts_sent": delivery.sent,
+          "for_review": result.retroactive.uncertain})
     return 0
 
 
@@ -107,7 +108,8 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
         report = match_stage(settings, store, progress)
         delivery = alert_stage(settings, store)
     emit({"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
-          "new_alerts": report.new_alerts, "alerts_sent": delivery.sent,
+          "new_alerts": report.new_alerts, "for_review": report.uncertain,
+          "alerts_sent": delivery.sent,
           "delivery_errors": delivery.errors})
     return 0
 

@@ -35,6 +35,7 @@ class RunSummary:
     faces: int = 0
     hits: int = 0
     new_alerts: int = 0
+    for_review: int = 0  # "uncertain" hits: operators review them, the person is not alerted
     alerts_sent: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -93,6 +94,7 @@ def run_once(
         summary.errors += enrich.errors
         match = match_stage(settings, store, progress)
         summary.hits, summary.new_alerts = match.hits, match.new_alerts
+        summary.for_review = match.uncertain
         delivery = alert_stage(settings, store)
         summary.alerts_sent = delivery.sent
         summary.errors += delivery.errors

@@ -57,6 +57,7 @@ def test_enroll_run_alerts_hits_export_forget(capsys, tmp_path, site, photos):
     assert rc == 0, out
     summary = json.loads(out)
     assert summary["pages"] >= 6 and summary["faces"] >= 7
+    assert summary["for_review"] == 0  # clear matches alert; only uncertain ones wait for review
 
     rc, out, _ = jikimi(capsys, data, "alerts", "--json")
     alerts = json.loads(out)
