@@ -67,6 +67,17 @@ class MediaStore(Protocol):
 
     def list_media(self) -> list[Media]: ...
 
+    def expired_media(self, before: datetime, limit: int) -> list[str]:
+        """Ids of stranger media past retention, oldest `last_seen` first, at most `limit`:
+        analysed (status not "new"), last seen before `before` (the media and every sighting of
+        it), with no hit (in any review state) and no alert."""
+
+    def delete_media(self, media_ids: Sequence[str]) -> dict[str, int]:
+        """Delete these media records with their sightings, faces and fetch records (a later
+        crawl then downloads and analyses the media afresh). Media that has a hit or an alert
+        is never deleted: it is skipped and counted as "refused". Unknown ids are no-ops.
+        Returns counts: media, sightings, faces, fetches, refused."""
+
 
 @runtime_checkable
 class PersonStore(Protocol):

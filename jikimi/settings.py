@@ -239,6 +239,8 @@ class SchedulerSettings(_Section):
     export_retention_days: float = Field(default=90, gt=0)
     outbox_retention_days: float = Field(default=30, gt=0)  # outbox copies of delivered alerts
     kept_media_retention_days: float = Field(default=30, gt=0)  # kept raw bytes without a hit
+    # media of strangers (no hit, no alert), its sightings, faces, fetches and any kept bytes
+    stranger_media_retention_days: float = Field(default=180, gt=0)
 
 
 class Settings(BaseSettings):

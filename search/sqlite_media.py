@@ -23,6 +23,7 @@ from search.sqlite_codec import (
     vector_to_db,
 )
 from search.sqlite_db import SqliteDatabase
+from search.sqlite_media_expiry import SqliteMediaExpiry
 
 FACE_BATCH = 1000
 
@@ -45,7 +46,7 @@ _ENRICHED_FIELDS = (
 )
 
 
-class SqliteMediaStore:
+class SqliteMediaStore(SqliteMediaExpiry):
     _db: SqliteDatabase
 
     # ---------------------------------------------------------------------------- media ---

@@ -97,6 +97,11 @@ MIGRATIONS: list[tuple[str, ...]] = [
             person_id TEXT NOT NULL, model_id TEXT NOT NULL, data BLOB NOT NULL,
             updated_at TEXT NOT NULL, PRIMARY KEY (person_id, model_id))""",
     ),
+    (  # retention of stranger media: find expired media, and what points at it, by index
+        "CREATE INDEX media_last_seen ON media (last_seen)",
+        "CREATE INDEX alerts_media ON alerts (media_id)",
+        "CREATE INDEX fetches_media ON fetches (media_id)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

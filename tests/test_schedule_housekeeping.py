@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jikimi import wiring
-from jikimi.records import AuditEvent
+from jikimi.records import AuditEvent, FetchRecord
 from jikimi.schedule import tasks
 from jikimi.schedule.erasure_requests import (
     REQUEST_PREFIX,
@@ -22,6 +22,7 @@ from jikimi.schedule.export_batch import write_export_batch
 from jikimi.schedule.retention import apply_retention
 from jikimi.settings import Settings
 from tests.factories import (
+    MODEL_ID,
     make_alert,
     make_face,
     make_hit,
@@ -137,6 +138,44 @@ def test_retention_deletes_only_what_is_past_its_time(settings):
     assert report.outbox_deleted == 1
     assert sorted(p.stem for p in settings.outbox_dir.iterdir()) == sorted(
         [todays, sent_new.alert_id, pending_old.alert_id])
+
+
+def test_retention_deletes_stranger_media_with_faces_and_kept_bytes(settings):
+    settings.media.keep_media = True
+    settings.scheduler.stranger_media_retention_days = 180
+    settings.scheduler.kept_media_retention_days = 1000  # this test is about the record's age
+    blobs = wiring.open_blobs(settings)
+    old, recent = NOW - timedelta(days=181), NOW - timedelta(days=179)
+    with closing(wiring.open_store(settings)) as store:
+        _, matched = person_with_hit(store, settings, data=b"victim")
+        strangers = []
+        for n, seen in enumerate((old, old, recent)):
+            media = make_media(f"stranger {n}".encode(), first_seen=seen, last_seen=seen,
+                               blob_key=f"kept/stranger-{n}")
+            store.upsert_media(media)
+            store.add_sighting(make_sighting(media.media_id, n, first_seen=seen, last_seen=seen))
+            store.save_enrichment(media, [make_face(media.media_id, i, seed=10 * n + i)
+                                          for i in range(2)])
+            store.record_fetch(FetchRecord(f"https://example.org/{n}.jpg", media.media_id))
+            blobs.put(media.blob_key or "", b"kept bytes")
+            strangers.append(media)
+        blobs.put(f"kept/{matched}", b"evidence")
+        store.save_enrichment(make_media(b"victim", blob_key=f"kept/{matched}"), [])
+
+        report = apply_retention(store, blobs, settings, NOW)
+        again = apply_retention(store, blobs, settings, NOW)
+
+        gone, kept = [m.media_id for m in strangers[:2]], strangers[2].media_id
+        assert (report.stranger_media_deleted, report.stranger_faces_deleted,
+                report.stranger_sightings_deleted, report.stranger_blobs_deleted,
+                report.stranger_media_refused) == (2, 4, 2, 2, 0)
+        assert (again.stranger_media_deleted, again.stranger_blobs_deleted) == (0, 0)
+        assert all(store.get_media(media_id) is None for media_id in gone)
+        assert store.get_fetch("https://example.org/0.jpg") is None
+        assert {f.media_id for f in store.faces(MODEL_ID)} == {kept, matched}
+        assert store.get_media(matched) is not None and store.sightings(matched) != []
+        assert sorted(blobs.keys("kept/")) == sorted(["kept/stranger-2", f"kept/{matched}"])
+        assert store.expired_media(NOW + timedelta(days=1000), 10) == [kept]  # never `matched`
 
 
 def test_retention_sweeps_raw_bytes_a_crash_left_behind(settings):

@@ -1,18 +1,26 @@
 """Retention: what jikimi stops keeping once it is old, run nightly by the housekeeping DAG.
 
 Data about strangers and copies of alerts are only kept as long as they serve a takedown:
+- media of strangers (no hit in any review state, no alert) that no crawl has seen for
+  `scheduler.stranger_media_retention_days`: the media record with its sightings, fetch records
+  and face embeddings (the bulk of what jikimi stores, almost all of people who are not enrolled),
+  and any raw bytes still kept for it. The store re-checks for a hit as it deletes, so media
+  matched meanwhile (say, by someone enrolled today) is refused and kept. A crawl meeting deleted
+  media again downloads and analyses it afresh. Media not analysed yet is left alone: it may still
+  match. Background sketches (search/background.py) were computed from such faces and stay valid;
 - takedown export batches in the blob store, after `scheduler.export_retention_days`;
 - outbox copies of alerts that every channel has delivered, after `outbox_retention_days`
   (the store keeps the alert itself: it is what stops a second alert for the same media);
 - raw media bytes kept for evidence (`media.keep_media`) of media that matched nobody and was
-  last seen more than `kept_media_retention_days` ago (the media record keeps its now dangling
-  blob key: a later read says NotFound);
+  last seen more than `kept_media_retention_days` ago (its record keeps the blob key, which reads
+  as NotFound, until the record itself goes with the stranger media above);
 - raw bytes a crash left behind after enrichment (the same sweep enrichment runs).
 Each step is idempotent: running it twice deletes nothing more.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,6 +30,9 @@ from jikimi.errors import JikimiError
 from jikimi.ports import BlobStore, Store
 from jikimi.settings import Settings
 
+log = logging.getLogger(__name__)
+STRANGER_BATCH = 500  # media ids per expired_media / delete_media round (one transaction each)
+
 
 @dataclass
 class RetentionReport:
@@ -29,6 +40,11 @@ class RetentionReport:
     outbox_deleted: int = 0
     kept_media_deleted: int = 0
     incoming_swept: int = 0
+    stranger_media_deleted: int = 0
+    stranger_faces_deleted: int = 0
+    stranger_sightings_deleted: int = 0
+    stranger_blobs_deleted: int = 0
+    stranger_media_refused: int = 0  # had a hit or an alert by the time it was to be deleted
 
 
 def apply_retention(
@@ -37,6 +53,8 @@ def apply_retention(
     """Delete what is past its retention at `now` (timezone-aware UTC)."""
     rules = settings.scheduler
     report = RetentionReport()
+    _stranger_media(store, blobs, now - timedelta(days=rules.stranger_media_retention_days),
+                    report)
     report.exports_deleted = _old_exports(blobs, rules.export_prefix,
                                           now - timedelta(days=rules.export_retention_days))
     report.outbox_deleted = _old_outbox(store, settings,
@@ -93,3 +111,26 @@ def _old_kept_media(store: Store, blobs: BlobStore, cutoff: datetime) -> int:
             blobs.delete(media.blob_key)
             deleted += 1
     return deleted
+
+
+def _stranger_media(store: Store, blobs: BlobStore, cutoff: datetime,
+                    report: RetentionReport) -> None:
+    """Delete expired stranger media batch by batch: records first, then their kept bytes (only
+    of media actually deleted: bytes of media refused for a fresh hit are its evidence)."""
+    while media_ids := store.expired_media(cutoff, STRANGER_BATCH):
+        blob_keys = {media.media_id: media.blob_key for media_id in media_ids
+                     if (media := store.get_media(media_id)) is not None and media.blob_key}
+        counts = store.delete_media(media_ids)
+        report.stranger_media_deleted += counts["media"]
+        report.stranger_faces_deleted += counts["faces"]
+        report.stranger_sightings_deleted += counts["sightings"]
+        report.stranger_media_refused += counts["refused"]
+        for media_id, key in blob_keys.items():
+            if store.get_media(media_id) is None and blobs.exists(key):
+                blobs.delete(key)
+                report.stranger_blobs_deleted += 1
+        if counts["refused"]:
+            log.warning("retention: %d stranger media got a hit or an alert while being "
+                        "deleted and were kept", counts["refused"])
+        if counts["media"] == 0:
+            return  # nothing in this batch could go: do not ask for the same batch again

@@ -33,6 +33,7 @@ from search.elastic.codec import (
     sighting_to_doc,
 )
 from search.elastic.indices import FACE_PAGE, PAGE, ElasticIndices, Source
+from search.elastic.media_expiry import ElasticMediaExpiry
 
 MEDIA_ORDER = [{"first_seen": "asc"}, {"media_id": "asc"}]
 NO_VECTORS = {"excludes": ["vector_*"]}  # kNN copies are never read back
@@ -49,7 +50,7 @@ def _later_seen(last_seen: str, fresh: Source) -> Any:
     return rule
 
 
-class ElasticMediaStore:
+class ElasticMediaStore(ElasticMediaExpiry):
     _es: ElasticIndices
     _vector_fields: dict[str, int]
 

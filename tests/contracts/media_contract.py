@@ -13,10 +13,11 @@ import pytest
 from jikimi.errors import JikimiError, NotFound
 from jikimi.ports import Store
 from jikimi.records import Evidence, FetchRecord, utcnow
+from tests.contracts.media_retention_contract import MediaRetentionContract
 from tests.factories import MODEL_ID, make_face, make_media, make_sighting
 
 
-class MediaStoreContract:
+class MediaStoreContract(MediaRetentionContract):
     def test_upsert_media_inserts_then_only_moves_last_seen(self, store: Store) -> None:
         media = make_media(b"a", info={"source": "crawl", "n": 1})
         assert store.upsert_media(media) is True
