@@ -21,7 +21,7 @@ from airflow.sdk import DAG, TriggerRule, dag, task
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def build_housekeeping_dag(schedule: str) -> DAG:
+def build_housekeeping_dag(schedule: str, match_pool: str = "jikimi_match") -> DAG:
     @dag(
         dag_id="jikimi_housekeeping",
         schedule=schedule,
@@ -46,7 +46,10 @@ def build_housekeeping_dag(schedule: str) -> DAG:
 
             return export_takedown_batch(day)
 
-        @task(trigger_rule=TriggerRule.ALL_DONE, execution_timeout=timedelta(hours=1))
+        # In the matching pool: deleting strangers' faces must not interleave with a match run
+        # that could turn one of them into a hit between the store's re-check and the delete.
+        @task(pool=match_pool, trigger_rule=TriggerRule.ALL_DONE,
+              execution_timeout=timedelta(hours=1))
         def retention() -> dict[str, Any]:
             from jikimi.schedule.tasks import apply_retention
 
@@ -64,7 +67,8 @@ def build_housekeeping_dag(schedule: str) -> DAG:
 def _build() -> DAG:
     from jikimi.settings import get_settings
 
-    return build_housekeeping_dag(get_settings().scheduler.housekeeping_schedule)
+    rules = get_settings().scheduler
+    return build_housekeeping_dag(rules.housekeeping_schedule, rules.match_pool)
 
 
 jikimi_housekeeping = _build()
