@@ -1,9 +1,13 @@
 """Each enrolled person's background: her fused scores against the faces already in the store.
 
 The background is made only of embeddings the store already holds (no image of anyone is kept or
-read) and only of comparisons with the person's own enrollment templates. It is seeded from every
-stored face when she enrolls (or when a record is missing), then grows with every batch of newly
-crawled faces, and is saved through the Store port (`save_calibration`) as a `ScoreSketch`.
+read) and only of comparisons with the person's own enrollment templates. In calibrated mode it is
+seeded from every stored face when she enrolls (or when her record is missing), then grows with
+every batch of newly crawled faces, and is saved through the Store port (`save_calibration`) as a
+`ScoreSketch`. In global mode nothing is seeded — a seed is one pass over every stored face, which
+would make each enrollment as slow as a full scan even where kNN finds her hits quickly — but
+sketches that already exist keep growing, so switching back to calibrated finds them current and
+seeds only the people who have none.
 
 Faces scoring at or above the highest threshold she can get (global + `max_raise`) are kept out
 of it: they are probably her (a deepfake is exactly what jikimi looks for), and one of them in a
@@ -87,10 +91,12 @@ class Background:
         cls, store: Store, persons: PersonTemplates, model_id: str, global_threshold: float,
         settings: MatchingSettings, *, reseed: bool = False,
     ) -> Background:
-        """Load every person's sketch; seed (one pass over stored faces) those missing, or all
-        of them with `reseed`."""
+        """Load every person's sketch; in calibrated mode, seed (one pass over stored faces)
+        those missing, or all of them with `reseed`."""
         background = cls(store, model_id, persons, settings,
                          global_threshold + settings.max_raise)
+        calibrated = settings.mode == "calibrated"
+        reseed = reseed and calibrated
         missing = []
         for person_id in persons.persons:
             data = None if reseed else store.load_calibration(person_id, model_id)
@@ -98,7 +104,7 @@ class Background:
                 missing.append(person_id)
             else:
                 background.sketches[person_id] = ScoreSketch.from_bytes(data)
-        if missing:
+        if missing and calibrated:
             background._seed(missing)
         return background
 
@@ -121,13 +127,16 @@ class Background:
                 for p in self.persons.persons]
 
     def update(self, fused: np.ndarray) -> None:
-        """Add a batch of new faces' fused scores (faces, persons) to everyone's background."""
+        """Add a batch of new faces' fused scores (faces, persons) to every existing sketch
+        (everyone has one in calibrated mode, where `open` seeds the missing)."""
         for p, person_id in enumerate(self.persons.persons):
-            if person_id not in self.seeded_now:
-                self._add(self.sketches.setdefault(person_id, ScoreSketch()), fused[:, p])
+            if person_id not in self.seeded_now and person_id in self.sketches:
+                self._add(self.sketches[person_id], fused[:, p])
 
     def save(self, person_ids: list[str] | None = None) -> None:
         for person_id in self.persons.persons if person_ids is None else person_ids:
+            if person_id not in self.sketches:
+                continue
             try:
                 self.store.save_calibration(person_id, self.model_id,
                                             self.sketches[person_id].to_bytes())

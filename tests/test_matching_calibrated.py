@@ -112,7 +112,21 @@ def test_global_mode_alerts_on_what_calibration_sends_to_review(tmp_path):
     assert bands(store, probes)["d48"] == "likely"
     assert probes["d48"].media_id in {a.media_id for a in store.alerts()}
     assert all(h.score is None and h.person_threshold in (0.45, 0.5) for h in store.hits())
-    assert store.load_calibration(DENSE, MODEL_ID) is not None  # kept up for a later switch
+    # no seeding pass over every stored face at enrollment in global mode
+    assert store.load_calibration(DENSE, MODEL_ID) is None
+
+
+def test_switching_to_calibrated_seeds_the_missing_and_keeps_existing_sketches_current(tmp_path):
+    store, _ = build(settings_for(tmp_path, mode="global"))
+    calibrated = settings_for(tmp_path)
+    match_new_faces(store, calibrated)  # nothing new to match: seeds both people's sketches
+    seeded = ScoreSketch.from_bytes(store.load_calibration(DENSE, MODEL_ID) or b"")
+    assert seeded.n == BACKGROUND + 5  # every stored face but d70 (probably her)
+    # back in global mode, an existing sketch still grows with every new face
+    add_face(store, "later", at_cosine(make_template(DENSE, seed=1).embedding, 0.3, 77))
+    match_new_faces(store, settings_for(tmp_path, mode="global"))
+    grown = ScoreSketch.from_bytes(store.load_calibration(DENSE, MODEL_ID) or b"")
+    assert grown.n == seeded.n + 1
 
 
 def test_same_inputs_give_the_same_decisions_and_sketches(tmp_path):
