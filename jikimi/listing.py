@@ -9,7 +9,7 @@ from typing import Any
 
 from jikimi.ports import Store
 from jikimi.settings import Settings
-from jikimi.timeranges import merge_gap, merge_times
+from jikimi.timeranges import media_time_ranges
 
 
 def alert_rows(store: Store) -> list[dict[str, object]]:
@@ -49,9 +49,8 @@ def hit_rows(store: Store, settings: Settings, order: str = "time") -> list[dict
             "duration": media.duration if media else None,
             "track": hit.track,
             "frame_times": hit.frame_times,
-            "time_ranges": [list(r) for r in merge_times(hit.frame_times, merge_gap(
-                media.info.get("sample_interval") if media else None,
-                settings.video.sample_fps))],
+            "time_ranges": [list(r) for r in media_time_ranges(hit.frame_times, media,
+                                                               settings.video.sample_fps)],
             "family_id": media.family_id if media else None,
             "fake_score": media.fake_score if media else None,
             "score_basis": media.score_basis if media else "none",

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from jikimi.records import Media
+
 
 def merge_gap(sample_interval: float | None, sample_fps: float) -> float:
     """How far apart two matching frames may be and still be one appearance: one and a half
     sampling intervals (the media's own, when long videos were sampled more sparsely)."""
     return 1.5 * (sample_interval if sample_interval else 1.0 / sample_fps)
+
+
+def media_time_ranges(
+    times: Iterable[float], media: Media | None, sample_fps: float
+) -> list[tuple[float, float]]:
+    """The ranges of matching frame `times` in `media`, merged by its own sampling interval
+    (recorded by enrichment) or, failing that, the configured rate."""
+    interval = media.info.get("sample_interval") if media is not None else None
+    return merge_times(times, merge_gap(interval, sample_fps))
 
 
 def merge_times(times: Iterable[float], max_gap: float) -> list[tuple[float, float]]:

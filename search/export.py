@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from jikimi.errors import ConfigError
 from jikimi.ports import Store
 from jikimi.records import Evidence, utcnow
-from jikimi.timeranges import format_ranges, merge_gap, merge_times
+from jikimi.timeranges import format_ranges, media_time_ranges
 
 FIELDS = [
     "host", "media_url", "page_url", "sha256", "pdq", "first_seen", "last_seen",
@@ -64,9 +64,8 @@ def export_rows(store: Store, sample_fps: float = 1.0) -> list[ExportRow]:
     rows = []
     for (media_id, person_id), (score, model, state) in best.items():
         media = store.get_media(media_id)
-        interval = media.info.get("sample_interval") if media else None
-        ranges = format_ranges(merge_times(times[(media_id, person_id)],
-                                           merge_gap(interval, sample_fps)))
+        ranges = format_ranges(media_time_ranges(times[(media_id, person_id)], media,
+                                                 sample_fps))
         for sighting in store.sightings(media_id):
             rows.append(ExportRow(
                 host=urlsplit(sighting.media_url).hostname or "",

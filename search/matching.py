@@ -112,6 +112,7 @@ def _decide_batch(
 ) -> None:
     floors = np.array([t.review_floor - settings.matching.review_margin for t in thresholds])
     face_idx, person_idx = np.nonzero(fused >= floors[np.newaxis, :])
+    alerted: set[tuple[str, str]] = set()  # one alert per (person, media): the frames of a video
     for fi, pi in zip(face_idx.tolist(), person_idx.tolist(), strict=True):
         face = faces[fi]
         similarity = float(fused[fi, pi])
@@ -134,8 +135,10 @@ def _decide_batch(
             report.new_hits += 1
         if hit.band == "uncertain":
             report.uncertain += 1
-        elif _record_alert(store, hit):
-            report.new_alerts += 1
+        elif (hit.person_id, hit.media_id) not in alerted:
+            alerted.add((hit.person_id, hit.media_id))  # later frames would only be refused
+            if _record_alert(store, hit):
+                report.new_alerts += 1
 
 
 def _record_alert(store: Store, hit: Hit) -> bool:

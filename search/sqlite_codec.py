@@ -30,10 +30,6 @@ def dt_from_db(text: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def opt_dt_to_db(value: datetime | None) -> str | None:
-    return None if value is None else dt_to_db(value)
-
-
 def opt_dt_from_db(text: str | None) -> datetime | None:
     return None if text is None else dt_from_db(text)
 

@@ -25,7 +25,7 @@ from jikimi.errors import DeliveryError, JikimiError
 from jikimi.ports import Notifier, Store
 from jikimi.records import Alert
 from jikimi.settings import Settings
-from jikimi.timeranges import merge_gap, merge_times
+from jikimi.timeranges import media_time_ranges
 
 __all__ = [
     "DeliveryReport",
@@ -138,9 +138,7 @@ def alert_time_ranges(
              for t in hit.frame_times]
     if not times:
         return []
-    media = store.get_media(alert.media_id)
-    interval = media.info.get("sample_interval") if media else None
-    return merge_times(times, max_gap=merge_gap(interval, settings.video.sample_fps))
+    return media_time_ranges(times, store.get_media(alert.media_id), settings.video.sample_fps)
 
 
 def _failed_attempts(store: Store, alert: Alert, failures_now: int) -> int:

@@ -60,11 +60,11 @@ class ElasticHitStore:
     def upsert_hit(self, hit: Hit) -> bool:
         if self._es.get("hits", hit.hit_id) is None:
             media = self._es.get("media", hit.media_id)
-            sightings = [sighting_from_doc(d) for d in self._es.scan(
+            first = next(self._es.scan(
                 "sightings", {"term": {"media_id": hit.media_id}},
-                [{"first_seen": "asc"}, {"media_url": "asc"}, {"page_url": "asc"}], page=1)]
+                [{"first_seen": "asc"}, {"media_url": "asc"}, {"page_url": "asc"}], page=1), None)
             doc = hit_to_doc(hit, None if media is None else media_from_doc(media),
-                             sightings[0] if sightings else None)
+                             None if first is None else sighting_from_doc(first))
             if self._es.create("hits", hit.hit_id, doc):
                 return True
         self._es.change("hits", hit.hit_id, _merge_hit(hit))

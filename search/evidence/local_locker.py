@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from jikimi.errors import StoreError
+from jikimi.errors import NotFound, StoreError
 from jikimi.ports import BlobStore
 from search.evidence.locker import LockStatus
 
@@ -38,6 +38,12 @@ class LocalEvidenceLocker:
         self._refuse_hold_key(key)
         return self.blobs.get(key)
 
+    def _require(self, key: str) -> None:
+        """NotFound when the evidence is absent, without reading it (it may be a video)."""
+        self._refuse_hold_key(key)
+        if not self.blobs.exists(key):
+            raise NotFound(f"no evidence under {key}")
+
     def exists(self, key: str) -> bool:
         return not key.startswith(HOLD_PREFIX) and self.blobs.exists(key)
 
@@ -45,12 +51,12 @@ class LocalEvidenceLocker:
         return (k for k in self.blobs.keys(prefix) if not k.startswith(HOLD_PREFIX))
 
     def status(self, key: str) -> LockStatus:
-        self.get(key)  # NotFound when absent
+        self._require(key)
         return LockStatus(mode=None, retain_until=None,
                           legal_hold=self.blobs.exists(HOLD_PREFIX + key))
 
     def set_legal_hold(self, key: str, on: bool) -> None:
-        self.get(key)
+        self._require(key)
         if on:
             self.blobs.put(HOLD_PREFIX + key, b"on")
         else:
