@@ -8,6 +8,7 @@ or internal person id. Hits an operator rejected are left out.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -88,18 +89,19 @@ def _said(evidence: list[Evidence]) -> list[str]:
     return [e.name for e in evidence if e.kind != "note"]
 
 
-def write_export(
-    store: Store, fmt: Literal["csv", "json"] | str, out: Path, sample_fps: float = 1.0
-) -> int:
-    """Write the batch to `out`; return the number of rows."""
+def render_export(
+    store: Store, fmt: Literal["csv", "json"] | str, sample_fps: float = 1.0
+) -> tuple[int, bytes]:
+    """The batch as UTF-8 bytes in `fmt`, and its number of rows: what every export writes,
+    to a file (`jikimi export --out`), to S3 (`--to`) or as the nightly batch."""
     rows = export_rows(store, sample_fps)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        with out.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=FIELDS)
-            writer.writeheader()
-            writer.writerows(asdict(r) for r in rows)
-    elif fmt == "json":
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(asdict(r) for r in rows)
+        return len(rows), text.getvalue().encode("utf-8")
+    if fmt == "json":
         hosts: dict[str, list[dict[str, object]]] = {}
         for row in rows:
             hosts.setdefault(row.host, []).append(asdict(row))
@@ -110,7 +112,15 @@ def write_export(
                 {"host": h, "count": len(items), "items": items} for h, items in hosts.items()
             ],
         }
-        out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
-    else:
-        raise ConfigError(f"unknown export format {fmt!r}: use csv or json")
-    return len(rows)
+        return len(rows), json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+    raise ConfigError(f"unknown export format {fmt!r}: use csv or json")
+
+
+def write_export(
+    store: Store, fmt: Literal["csv", "json"] | str, out: Path, sample_fps: float = 1.0
+) -> int:
+    """Write the batch to `out`; return the number of rows."""
+    count, data = render_export(store, fmt, sample_fps)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return count

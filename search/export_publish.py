@@ -9,14 +9,12 @@ Other stores (a folder) just report where the batch was written.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from jikimi.ports import BlobStore, Store
 from jikimi.records import utcnow
-from search.export import write_export
+from search.export import render_export
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -41,10 +39,7 @@ class PublishedExport:
 def publish_export(
     store: Store, blobs: BlobStore, fmt: str, expires_s: int, sample_fps: float = 1.0,
 ) -> PublishedExport:
-    with tempfile.TemporaryDirectory(prefix="jikimi-export-") as tmp:
-        path = Path(tmp) / f"batch.{fmt}"
-        rows = write_export(store, fmt, path, sample_fps)
-        data = path.read_bytes()
+    rows, data = render_export(store, fmt, sample_fps)
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     key = f"jikimi-export-{stamp}-{hashlib.sha256(data).hexdigest()[:12]}.{fmt}"
     blobs.put(key, data)

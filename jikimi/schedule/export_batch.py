@@ -8,14 +8,12 @@ after `scheduler.export_retention_days`.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from jikimi.ports import BlobStore, Store
 from jikimi.settings import Settings
-from search.export import write_export
+from search.export import render_export
 
 
 @dataclass
@@ -36,9 +34,7 @@ def write_export_batch(
 ) -> ExportBatch:
     """Write the day's batch; return where it went and how many rows it has."""
     key = export_key(settings, day)
-    with tempfile.TemporaryDirectory(prefix="jikimi-export-") as tmp:
-        path = Path(tmp) / f"batch.{settings.scheduler.export_format}"
-        rows = write_export(store, settings.scheduler.export_format, path)
-        data = path.read_bytes()
+    rows, data = render_export(store, settings.scheduler.export_format,
+                               settings.video.sample_fps)
     blobs.put(key, data)
     return ExportBatch(key=key, rows=rows, bytes=len(data))
