@@ -68,21 +68,6 @@ def extract_page(html: str, page_url: str) -> PageLinks:
     return PageLinks(media=media, links=links, next_page=next_page, next_by_rel=by_rel)
 
 
-def media_urls(html: str, page_url: str) -> list[str]:
-    """Absolute, de-duplicated media URLs in document order."""
-    return extract_page(html, page_url).media
-
-
-def page_links(html: str, page_url: str) -> list[str]:
-    """Absolute, de-duplicated URLs of pages the page links to (media files excluded)."""
-    return extract_page(html, page_url).links
-
-
-def next_page(html: str, page_url: str) -> str | None:
-    """The pagination target: `rel=next` on `<a>`/`<link>` first, then a "next" labelled link."""
-    return extract_page(html, page_url).next_page
-
-
 def is_media_url(url: str) -> bool:
     """Whether the URL's path ends in a known image or video extension."""
     path = urlsplit(url).path.lower()

@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from enrichment.decode import decode_image
 from enrichment.frames import Frame
 from enrichment.hashes import pdq_hash
@@ -142,7 +140,7 @@ def faces_in(frame: Frame, media_id: str, engine: FaceEngine) -> list[Face]:
     detected = engine.detect(frame.rgb)
     if not detected:
         return []
-    vectors = engine.embed(frame.rgb, detected) if detected else np.zeros((0, engine.dims))
+    vectors = engine.embed(frame.rgb, detected)
     return [
         Face(
             media_id=media_id, model_id=engine.model_id, index=i,

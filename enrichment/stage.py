@@ -95,21 +95,22 @@ def _enrich_and_store(
 ) -> None:
     """One item: results (or its error) stored, raw bytes deleted unless kept."""
     report.media += 1
+    drop_key = None if settings.media.keep_media else media.blob_key
     try:
         enriched, faces = _enrich_one(media, blobs, engine, suite, settings)
     except JikimiError as exc:
         store.set_media_error(media.media_id, str(exc))
         report.errors.append(f"{media.media_id[:12]}: {exc}")
-        if not settings.media.keep_media and media.blob_key:
-            blobs.delete(media.blob_key)  # unusable bytes are not kept either
+        if drop_key:
+            blobs.delete(drop_key)  # unusable bytes are not kept either
         return
-    if not settings.media.keep_media and media.blob_key:
+    if drop_key:
         enriched = replace(enriched, blob_key=None)
     if enriched.duration is not None:
         enriched = replace(enriched, family_id=find_family(store, enriched))
     store.save_enrichment(enriched, faces)
-    if not settings.media.keep_media and media.blob_key:
-        blobs.delete(media.blob_key)
+    if drop_key:
+        blobs.delete(drop_key)
     report.enriched += 1
     report.faces += len(faces)
 

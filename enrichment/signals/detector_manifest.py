@@ -36,7 +36,6 @@ Fields of ``manifest.yaml``:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from fractions import Fraction
@@ -48,6 +47,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from enrichment.faces.model_fix import file_sha256
 from jikimi.errors import ConfigError
 
 MANIFEST_FILE = "manifest.yaml"
@@ -221,14 +221,11 @@ def load_manifest(folder: Path) -> tuple[DetectorManifest, Path]:
 
 
 def _verify_checksum(model: Path, pinned: str, source: Path) -> None:
-    digest = hashlib.sha256()
     try:
-        with model.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        digest = file_sha256(model)
     except OSError as exc:
         raise ConfigError(f"detector manifest {source}: model_file: cannot read {model.name}: "
                           f"{exc.strerror or exc}") from None
-    if digest.hexdigest() != pinned:
+    if digest != pinned:
         raise ConfigError(f"detector manifest {source}: sha256: {model.name} has "
-                          f"{digest.hexdigest()}, the manifest pins {pinned}")
+                          f"{digest}, the manifest pins {pinned}")

@@ -87,11 +87,3 @@ def tally(votes: np.ndarray, length: int) -> np.ndarray | None:
     ones = np.bincount(slot, weights=votes, minlength=length)
     total = np.bincount(slot, minlength=length)
     return (ones * 255 > 127 * total).astype(np.uint8)
-
-
-def decode_bits(
-    rgb: np.ndarray, method: Method, length: int, order: ChannelOrder = "bgr"
-) -> np.ndarray | None:
-    """The `length`-bit message read from `rgb`, or None when the picture has too few blocks."""
-    votes = block_votes(blocks_of(haar_approximation(u_plane(rgb, order))), method)
-    return tally(votes, length)
