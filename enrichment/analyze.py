@@ -23,7 +23,6 @@ from enrichment.tracks import assign_tracks
 from enrichment.video import (
     VideoSample,
     frame_pdq,
-    probe_video,
     sample_animation,
     sample_video,
 )
@@ -31,7 +30,7 @@ from enrichment.video.frame_hashes import vpdq_or_reason
 from jikimi.errors import JikimiError, MediaTooLarge
 from jikimi.ports import FaceEngine
 from jikimi.records import Face, Media
-from jikimi.settings import Settings, VideoSettings
+from jikimi.settings import Settings
 
 VPDQ_MAX_SECONDS = 3600.0  # vPDQ decodes every frame: longer videos rely on frame PDQ
 
@@ -43,9 +42,7 @@ def analyze(
     kind, content_type = sniff(data)
     media = replace(media, kind=kind, content_type=content_type)  # the bytes, not the header
     if kind == "video":
-        if len(data) > settings.video.max_bytes:
-            raise MediaTooLarge(f"video is {len(data)} bytes, over video.max_bytes")
-        sample = sample_video(data, covering_whole_video(data, settings.video))
+        sample = sample_video(data, settings.video, cover_whole=True)
         return analyze_sequence(data, media, content_type, sample, engine, suite, settings)
     if kind != "image":
         raise JikimiError("not a recognised image or video format")
@@ -109,24 +106,6 @@ def analyze_sequence(
         score_basis=assessment.score_basis, evidence=assessment.evidence,
     )
     return enriched, faces
-
-
-def covering_whole_video(data: bytes, video: VideoSettings) -> VideoSettings:
-    """Sampling settings that spread `max_frames` over the whole video.
-
-    At 1 fps a two-hour video would use its frame budget on the first two minutes, and the
-    person may appear at 1:40:00. When the declared duration needs more frames than 80 % of the
-    budget (the rest is left for scene cuts), the rate is lowered to fit; the effective interval
-    is recorded with the media (`info["sample_interval"]`) so time ranges are merged correctly.
-    """
-    try:
-        duration = min(probe_video(data).duration or 0.0, video.max_duration)
-    except JikimiError:
-        return video  # sampling reports the problem itself
-    budget = 0.8 * video.max_frames
-    if duration * video.sample_fps <= budget:
-        return video
-    return video.model_copy(update={"sample_fps": budget / duration})
 
 
 def _sample_interval(sample: VideoSample) -> float | None:

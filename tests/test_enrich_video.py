@@ -87,17 +87,15 @@ def test_a_truncated_video_keeps_the_frames_before_the_cut(tmp_path):
 
 
 def test_a_long_video_is_sampled_over_its_whole_length_within_the_frame_budget(tmp_path):
-    from enrichment.analyze import covering_whole_video
-    from enrichment.video import sample_video
+    from enrichment.video import covering_whole, sample_video
 
     settings = Settings(data_dir=tmp_path, video={"max_frames": 10})
     data = make_clip([(photo_bytes("person_b_1.jpg"), 30.0), (photo_bytes("person_a_2.jpg"), 30.0)],
                      size=(160, 120), fps=2)
-    video = covering_whole_video(data, settings.video)
+    video = covering_whole(60.0, settings.video)
     assert video.sample_fps < settings.video.sample_fps
-    sample = sample_video(data, video)
+    sample = sample_video(data, settings.video, cover_whole=True)
     times = [f.ts for f in sample.frames if f.reason == "fps"]
     assert len(sample.frames) <= 10 and times[0] == 0.0 and times[-1] is not None
     assert times[-1] >= 50.0  # the end of the video is covered, not only its first 10 s
-    short = make_clip([(photo_bytes("person_b_1.jpg"), 3.0)], size=(160, 120), fps=2)
-    assert covering_whole_video(short, settings.video) == settings.video
+    assert covering_whole(3.0, settings.video) == settings.video

@@ -17,7 +17,7 @@ from enrichment.video.frame_hashes import (
     vpdq_unavailable_reason,
 )
 from enrichment.video.sample import VideoSample
-from enrichment.video.video_sampling import sample_video
+from enrichment.video.video_sampling import covering_whole, sample_video
 
 __all__ = [
     "FamilyMatch",
@@ -25,6 +25,7 @@ __all__ = [
     "VideoInfo",
     "VideoSample",
     "compare_videos",
+    "covering_whole",
     "frame_pdq",
     "probe_video",
     "sample_animation",

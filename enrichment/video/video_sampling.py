@@ -55,8 +55,12 @@ class _AvPicture:
         return np.ascontiguousarray(small.to_ndarray()[:THUMB_HEIGHT, :THUMB_WIDTH])
 
 
-def sample_video(data: bytes, settings: VideoSettings) -> VideoSample:
-    """Frames at t = k / sample_fps (plus scene cuts) and what the container says about itself."""
+def sample_video(
+    data: bytes, settings: VideoSettings, *, cover_whole: bool = False
+) -> VideoSample:
+    """Frames at t = k / sample_fps (plus scene cuts) and what the container says about itself.
+    With `cover_whole`, the rate is lowered so that `max_frames` spans the declared duration
+    (see `covering_whole`)."""
     if len(data) > settings.max_bytes:
         raise MediaTooLarge(f"video of {len(data)} bytes exceeds {settings.max_bytes}")
     container, name = open_video(data)
@@ -64,9 +68,26 @@ def sample_video(data: bytes, settings: VideoSettings) -> VideoSample:
         stream = first_video_stream(container, name)
         info = describe(container, stream, name)
         _check_pixels(info.width, info.height, settings.max_pixels)
+        if cover_whole:
+            settings = covering_whole(info.duration, settings)
         return _sample(container, stream, info, settings)
     finally:
         container.close()
+
+
+def covering_whole(duration: float | None, video: VideoSettings) -> VideoSettings:
+    """Sampling settings that spread `max_frames` over the whole video.
+
+    At 1 fps a two-hour video would use its frame budget on the first two minutes, and the
+    person may appear at 1:40:00. When the declared duration needs more frames than 80 % of the
+    budget (the rest is left for scene cuts), the rate is lowered to fit; enrichment records the
+    effective interval with the media (`info["sample_interval"]`) so time ranges merge correctly.
+    """
+    limit = min(duration or 0.0, video.max_duration)
+    budget = 0.8 * video.max_frames
+    if limit * video.sample_fps <= budget:
+        return video
+    return video.model_copy(update={"sample_fps": budget / limit})
 
 
 def _sample(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
