@@ -8,7 +8,7 @@ Every stage is idempotent, so `run` after a crash simply continues where it stop
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,14 +54,17 @@ def crawl_stage(
 
 
 def enrich_stage(
-    settings: Settings, store: Store, progress: Progress | None = None
+    settings: Settings, store: Store, progress: Progress | None = None,
+    media_ids: Sequence[str] | None = None,
 ) -> EnrichReport:
-    from enrichment.stage import enrich_pending
+    """Enrich every pending item, or exactly `media_ids` (one batch of a scheduler's fan-out)."""
+    from enrichment.stage import enrich_media_ids, enrich_pending
 
-    return enrich_pending(
-        store, wiring.open_blobs(settings), wiring.open_face_engine(settings), settings,
-        progress=progress, suite=wiring.open_signal_suite(settings),
-    )
+    blobs, engine = wiring.open_blobs(settings), wiring.open_face_engine(settings)
+    suite = wiring.open_signal_suite(settings)
+    if media_ids is not None:
+        return enrich_media_ids(store, blobs, engine, settings, media_ids, suite=suite)
+    return enrich_pending(store, blobs, engine, settings, progress=progress, suite=suite)
 
 
 def match_stage(

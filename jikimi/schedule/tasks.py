@@ -32,7 +32,7 @@ def crawl_site(site_name: str, settings: Settings | None = None) -> dict[str, An
     if report.pages == 0:
         first = report.errors[0] if report.errors else "no error recorded"
         raise JikimiError(f"crawl of {site_name} fetched no page ({first})")
-    return _capped({**report.to_dict(), "errors": report.errors}, report.errors_left_out)
+    return _capped(report.to_dict(), report.errors_left_out)
 
 
 def plan_enrichment(site_name: str, settings: Settings | None = None) -> list[list[str]]:
@@ -50,24 +50,21 @@ def plan_enrichment(site_name: str, settings: Settings | None = None) -> list[li
 
 def enrich_batch(media_ids: list[str], settings: Settings | None = None) -> dict[str, Any]:
     """Enrich exactly these media (faces, hashes, signals); per-item errors are recorded."""
-    from enrichment.stage import enrich_media_ids
+    from jikimi.flow import enrich_stage
 
     settings = settings or get_settings()
     with closing(wiring.open_store(settings)) as store:
-        report = enrich_media_ids(
-            store, wiring.open_blobs(settings), wiring.open_face_engine(settings), settings,
-            media_ids, suite=wiring.open_signal_suite(settings),
-        )
+        report = enrich_stage(settings, store, media_ids=media_ids)
     return _capped(asdict(report), 0)
 
 
 def match_faces(settings: Settings | None = None) -> dict[str, Any]:
     """Compare every not-yet-matched face with the enrolled templates; record hits and alerts."""
-    from search.matching import match_new_faces
+    from jikimi.flow import match_stage
 
     settings = settings or get_settings()
     with closing(wiring.open_store(settings)) as store:
-        report = match_new_faces(store, settings)
+        report = match_stage(settings, store)
     return {"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
             "new_alerts": report.new_alerts, "persons": len(report.persons),
             "seconds": round(report.seconds, 3)}
@@ -75,11 +72,11 @@ def match_faces(settings: Settings | None = None) -> dict[str, Any]:
 
 def deliver_alerts(settings: Settings | None = None) -> dict[str, Any]:
     """Deliver pending alerts on every channel (at-least-once; failed channels retry later)."""
-    from jikimi.alerts import deliver_pending
+    from jikimi.flow import alert_stage
 
     settings = settings or get_settings()
     with closing(wiring.open_store(settings)) as store:
-        report = deliver_pending(store, wiring.open_notifiers(settings), settings)
+        report = alert_stage(settings, store)
     return _capped(asdict(report), 0)
 
 
