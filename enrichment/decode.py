@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from jikimi.errors import DecodeError, MediaTooLarge
+from jikimi.errors import DecodeError, MediaTooLarge, one_line
 
 # Formats a crawler legitimately meets (JPEG covers MPO). Others (EPS, PSD, PCX, ...) are refused.
 ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
@@ -66,9 +66,9 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return _decode(data, max_pixels)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaTooLarge(f"image too large: {_one_line(exc)}") from None
+        raise MediaTooLarge(f"image too large: {one_line(exc)}") from None
     except _DECODER_FAILURES as exc:
-        raise DecodeError(f"cannot decode image: {_one_line(exc)}") from None
+        raise DecodeError(f"cannot decode image: {one_line(exc)}") from None
 
 
 def _decode(data: bytes, max_pixels: int) -> DecodedImage:
@@ -122,8 +122,3 @@ def _wide_gray_to_8bit(values: np.ndarray) -> np.ndarray:
     elif float(arr.max(initial=0.0)) > 255.0:
         arr = arr * (255.0 / 65535.0)
     return np.clip(arr + 0.5, 0, 255).astype(np.uint8)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]

@@ -48,3 +48,8 @@ class StoreError(JikimiError):
 
 class DeliveryError(JikimiError):
     """An alert could not be delivered through a notifier (SMTP, webhook, outbox)."""
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception as one short line for a per-item error record (its class name when empty)."""
+    return (" ".join(str(exc).split()) or type(exc).__name__)[:limit]

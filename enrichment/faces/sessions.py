@@ -15,7 +15,7 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-from jikimi.errors import ModelError
+from jikimi.errors import ModelError, one_line
 
 _CUDA = "CUDAExecutionProvider"
 _CPU = "CPUExecutionProvider"
@@ -51,7 +51,6 @@ def get_session(model: Path, providers: Sequence[str]) -> ort.InferenceSession:
                 session = ort.InferenceSession(key[0], sess_options=session_options(),
                                                providers=list(providers))
             except Exception as exc:  # onnxruntime raises its own untyped Fail/InvalidGraph
-                message = " ".join(str(exc).split())[:200]
-                raise ModelError(f"cannot load {Path(model).name}: {message}") from None
+                raise ModelError(f"cannot load {Path(model).name}: {one_line(exc)}") from None
             _sessions[key] = session
         return session

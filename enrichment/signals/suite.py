@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from enrichment.signals.base import MediaSignal, SignalInput
+from jikimi.errors import one_line
 from jikimi.records import Evidence
 from jikimi.settings import Settings
 
@@ -51,7 +52,7 @@ class SignalSuite:
                 evidence.extend(signal.assess(subject))
             except Exception as exc:  # one broken signal must not lose the item
                 evidence.append(Evidence(
-                    "note", f"{signal.name}_failed", _one_line(exc),
+                    "note", f"{signal.name}_failed", one_line(exc),
                     f"The {signal.name} signal could not read this item, so it says nothing.",
                 ))
         return combine(evidence)
@@ -80,10 +81,6 @@ def _best(items: list[Evidence], default: float) -> float:
 
 def _calibrated(item: Evidence) -> bool:
     return isinstance(item.value, dict) and bool(item.value.get("calibrated"))
-
-
-def _one_line(exc: BaseException) -> str:
-    return (" ".join(str(exc).split()) or type(exc).__name__)[:200]
 
 
 # ------------------------------------------------------------------------------ building ---

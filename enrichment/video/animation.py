@@ -19,10 +19,9 @@ import numpy as np
 from PIL import Image
 
 from enrichment.decode import to_rgb8
-from enrichment.video.container import one_line
 from enrichment.video.sample import VideoSample
 from enrichment.video.timeline import THUMB_HEIGHT, THUMB_WIDTH, TimelineSampler
-from jikimi.errors import DecodeError, MediaTooLarge
+from jikimi.errors import DecodeError, MediaTooLarge, one_line
 from jikimi.settings import VideoSettings
 
 MAX_ANIMATION_FRAMES = 10_000  # frames read per animation, whatever their durations

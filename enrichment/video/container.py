@@ -17,7 +17,7 @@ import av
 import av.container
 import av.video.stream
 
-from jikimi.errors import DecodeError
+from jikimi.errors import DecodeError, one_line
 
 # ISO-BMFF top-level boxes a QuickTime/MP4 file may start with (MOV often starts with wide/mdat).
 _MP4_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}
@@ -113,8 +113,3 @@ def probe_video(data: bytes) -> VideoInfo:
         return describe(container, first_video_stream(container, name), name)
     finally:
         container.close()
-
-
-def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]

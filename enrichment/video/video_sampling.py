@@ -24,12 +24,11 @@ from enrichment.video.container import (
     VideoInfo,
     describe,
     first_video_stream,
-    one_line,
     open_video,
 )
 from enrichment.video.sample import VideoSample
 from enrichment.video.timeline import THUMB_HEIGHT, THUMB_WIDTH, TimelineSampler
-from jikimi.errors import DecodeError, MediaTooLarge
+from jikimi.errors import DecodeError, MediaTooLarge, one_line
 from jikimi.settings import VideoSettings
 
 MAX_BAD_PACKETS = 20  # packets that fail to decode before the rest of the stream is given up
