@@ -20,3 +20,9 @@ class Frame:
     rgb: np.ndarray  # (H, W, 3) uint8, C-contiguous
     ts: float | None  # seconds from the start; None for a still image
     reason: FrameReason = "still"  # why it was sampled: regular interval or a scene change
+
+
+def frame_key(ts: float | None) -> float | None:
+    """The key that ties a face (`Face.frame_ts`) to its frame (`Frame.ts`): times rounded to the
+    millisecond, as stored; None for a still image."""
+    return None if ts is None else round(float(ts), 3)

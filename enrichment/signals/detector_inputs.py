@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from enrichment.frames import Frame
+from enrichment.frames import Frame, frame_key
 from enrichment.signals.detector_manifest import InputSpec
 from jikimi.records import Face
 
@@ -40,16 +40,12 @@ def face_crop_box(bbox: tuple[float, float, float, float], margin: float,
     return x0, y0, x1, y1
 
 
-def _frame_key(ts: float | None) -> float | None:
-    return None if ts is None else round(ts, 3)
-
-
 def face_crops(frames: Sequence[Frame], faces: Sequence[Face], margin: float) -> list[np.ndarray]:
     """RGB crops (views into the frames) of every face whose frame is among `frames`."""
-    by_ts = {_frame_key(frame.ts): frame for frame in frames}
+    by_ts = {frame_key(frame.ts): frame for frame in frames}
     crops: list[np.ndarray] = []
     for face in faces:
-        frame = by_ts.get(_frame_key(face.frame_ts))
+        frame = by_ts.get(frame_key(face.frame_ts))
         if frame is None:
             continue
         height, width = frame.rgb.shape[:2]

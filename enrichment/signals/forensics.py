@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from enrichment.frames import Frame
+from enrichment.frames import Frame, frame_key
 from enrichment.signals.base import SignalInput
 from enrichment.signals.forensic_evidence import (
     Measured,
@@ -66,7 +66,7 @@ class ForensicSignal:
             whole = spectral_peaks(steps)
             if whole is not None:
                 spectra.append(whole)
-            faces = faces_at.get(_key(frame.ts), [])
+            faces = faces_at.get(frame_key(frame.ts), [])
             if faces:
                 self._measure_faces(gray, steps, frame.ts, faces, per_cue)
         evidence = []
@@ -109,14 +109,10 @@ class ForensicSignal:
                 slot.frame_ts.append(ts)
 
 
-def _key(ts: float | None) -> float | None:
-    return None if ts is None else round(float(ts), 3)
-
-
 def _faces_by_frame(faces: Sequence[Face]) -> dict[float | None, list[Face]]:
     grouped: dict[float | None, list[Face]] = {}
     for face in faces:
-        grouped.setdefault(_key(face.frame_ts), []).append(face)
+        grouped.setdefault(frame_key(face.frame_ts), []).append(face)
     return grouped
 
 
@@ -124,7 +120,7 @@ def _select_frames(
     frames: Sequence[Frame], faces_at: dict[float | None, list[Face]]
 ) -> list[Frame]:
     """At most MAX_FRAMES frames, evenly spread, from those with faces when there are any."""
-    with_faces = [f for f in frames if _key(f.ts) in faces_at]
+    with_faces = [f for f in frames if frame_key(f.ts) in faces_at]
     pool = with_faces or list(frames)
     if len(pool) <= MAX_FRAMES:
         return pool
