@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from enrichment.analyze import analyze  # noqa: E402
-from enrichment.faces import build_engine  # noqa: E402
 from enrichment.signals.suite import SignalSuite, build_signal_suite  # noqa: E402
+from jikimi import registry  # noqa: E402
 from jikimi.demo.clip import make_clip  # noqa: E402
 from jikimi.demo.site import photo_bytes  # noqa: E402
-from jikimi.records import Media  # noqa: E402
-from jikimi.settings import Settings, SignalSettings  # noqa: E402
+from kernel.records import Media  # noqa: E402
+from kernel.settings import Settings, SignalSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_VIDEO = ROOT.parent / "shared" / "fixtures" / "video"
@@ -50,7 +50,7 @@ def paired(baseline: Callable[[], int], candidate: Callable[[], int],
 
 def rounds(items: list[bytes], settings: Settings, suite: SignalSuite,
            unit: Callable[[Media], int]) -> Callable[[], int]:
-    engine = build_engine(settings)
+    engine = registry.open_face_engine(settings)
 
     def run() -> int:
         total = 0
@@ -97,7 +97,7 @@ def main() -> None:
 
 def _decoded_per_sampled(data: bytes, settings: Settings, suite: SignalSuite) -> float:
     media = Media(media_id="bench", kind="unknown", content_type="", size=len(data))
-    enriched, _ = analyze(data, media, build_engine(settings), suite, settings)
+    enriched, _ = analyze(data, media, registry.open_face_engine(settings), suite, settings)
     return int(enriched.info.get("frames_decoded", 0)) / max(1, enriched.frame_count)
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from enrichment.decode import decode_image  # noqa: E402
-from enrichment.faces import build_engine  # noqa: E402
-from jikimi.ports import FaceEngine  # noqa: E402
-from jikimi.settings import load_settings  # noqa: E402
+from jikimi import registry  # noqa: E402
+from kernel.ports import FaceEngine  # noqa: E402
+from kernel.settings import load_settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "jikimi" / "demo" / "photos"
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings(args.config)
     started = time.perf_counter()
-    engine = build_engine(settings)
+    engine = registry.open_face_engine(settings)
     print(f"engine {engine.model_id} loaded in {time.perf_counter() - started:.2f} s "
           f"on {os.cpu_count()} CPUs, det_size {settings.faces.det_size}")
     folders = args.folders or [DEMO] + ([SHARED_DEV] if SHARED_DEV.is_dir() else [])

@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jikimi.ports import BlobStore  # noqa: E402
-from jikimi.settings import S3Settings  # noqa: E402
-from search.local_blobs import LocalBlobStore  # noqa: E402
-from search.s3_blobs import S3BlobStore  # noqa: E402
-from search.s3_client import ensure_bucket, make_client, parse_s3_uri, transfer_config  # noqa: E402
+from kernel.ports import BlobStore  # noqa: E402
+from kernel.settings import S3Settings  # noqa: E402
+from search.blobs.local import LocalBlobStore  # noqa: E402
+from search.blobs.s3 import S3BlobStore  # noqa: E402
+from search.blobs.s3_client import ensure_bucket, make_client, parse_s3_uri, transfer_config  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parents[1] / "infra" / "radosgw" / "radosgw.sh"
 MiB = 1024 * 1024

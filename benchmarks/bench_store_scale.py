@@ -31,10 +31,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jikimi.crypto import TemplateCipher  # noqa: E402
-from jikimi.ports import Store  # noqa: E402
-from jikimi.records import Face, Media, Person, Template  # noqa: E402
-from jikimi.settings import ElasticsearchSettings, Settings  # noqa: E402
+from kernel.ports import Store  # noqa: E402
+from kernel.records import Face, Media, Person, Template  # noqa: E402
+from kernel.settings import ElasticsearchSettings, Settings  # noqa: E402
+from search.crypto import TemplateCipher  # noqa: E402
 from search.matching import match_person  # noqa: E402
 
 MODEL = "yunet-2023mar+sface-2021dec"
@@ -101,7 +101,7 @@ def main() -> None:
     from search.elastic.client import open_client
     from search.elastic.migrate import migrate
     from search.elastic.store import ElasticStore
-    from search.sqlite_store import SqliteStore
+    from search.sqlite.store import SqliteStore
 
     settings = Settings()
     cipher = TemplateCipher.generate()

@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from enrichment.video import frame_pdq, sample_video  # noqa: E402
-from jikimi.settings import VideoSettings  # noqa: E402
+from kernel.settings import VideoSettings  # noqa: E402
 from tests.video_fixtures import demo_photo, encoder_available, make_video  # noqa: E402
 
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jikimi.crypto import TemplateCipher
-from jikimi.records import Face, Media, Template
-from jikimi.records import Person as PersonRecord
-from jikimi.settings import Settings
+from kernel.quality import probe_is_poor, probe_quality
+from kernel.records import Face, Media, Template
+from kernel.records import Person as PersonRecord
+from kernel.settings import Settings
 from search.background import PersonTemplates
+from search.crypto import TemplateCipher
 from search.matching import match_new_faces, match_person
-from search.quality import probe_is_poor, probe_quality
-from search.sqlite_store import SqliteStore
+from search.sqlite.store import SqliteStore
 
 
 @dataclass

@@ -31,10 +31,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.calibration_sim import Case, Person, run_case  # noqa: E402
-from enrichment.faces import build_engine  # noqa: E402
-from jikimi.records import Face  # noqa: E402
-from jikimi.settings import Settings, load_settings  # noqa: E402
-from search.evaluation import largest_face, load_groups  # noqa: E402
+from jikimi import registry  # noqa: E402
+from jikimi.evaluation import largest_face, load_groups  # noqa: E402
+from kernel.records import Face  # noqa: E402
+from kernel.settings import Settings, load_settings  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "faces"
 # korean-dev/README.md: these idols also appear among the singles (cross-source same person).
@@ -48,7 +48,7 @@ def _hash(text: str) -> int:
 
 
 def embed_folder(folder: Path, settings: Settings, tag: str) -> dict[str, list[Face]]:
-    engine = build_engine(settings)
+    engine = registry.open_face_engine(settings)
     people: dict[str, list[Face]] = {}
     for name, paths in load_groups(folder).items():
         for path in paths:
@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     idols = embed_folder(args.korean / "idols", settings, "idols")
     singles = embed_folder(args.korean / "singles", settings, "singles")
     gender = json.loads((args.korean / "singles-gender-estimated.json").read_text("utf-8"))
-    print(f"model {build_engine(settings).model_id}, {args.enroll} enrollment photos per person, "
+    model_id = registry.open_face_engine(settings).model_id
+    print(f"model {model_id}, {args.enroll} enrollment photos per person, "
           f"backgrounds need ≥ {args.min_background} faces\n")
     run_case("korean-dev: different Korean women",
              korean_cases(idols, singles, gender, args.enroll), settings, TARGET_FARS,

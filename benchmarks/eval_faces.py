@@ -1,7 +1,7 @@
 """Face-matching accuracy of the configured engine on the shared evaluation sets.
 
 Why: thresholds (global and per person) must be chosen from measurements, per group of people
-(search/evaluation.py says what is measured). This is `jikimi eval faces` with the shared sets as
+(jikimi/evaluation.py says what is measured). This is `jikimi eval faces` with the shared sets as
 default folders; absent folders are skipped with a message.
 
     python benchmarks/eval_faces.py [DIR…] [--config FILE]

@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from crawlers.report import CrawlReport
-from enrichment.sniff import sniff
-from jikimi.errors import JikimiError
-from jikimi.ports import BlobStore, Store
-from jikimi.records import FetchRecord, Media, Sighting, incoming_key
+from kernel.errors import JikimiError
+from kernel.ports import BlobStore, Store
+from kernel.records import FetchRecord, Media, Sighting, incoming_key
+from kernel.sniff import sniff
 
 # Error prefixes that mean "fetching again will not help" until the refresh period is over.
 PERMANENT_ERRORS = ("not media", "too large", "http 4")

@@ -16,8 +16,8 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
+from crawlers.netguard import is_public_address
 from crawlers.safety import ALLOW_PRIVATE_SETTING
-from jikimi.netguard import is_public_address
 
 
 def refuse_non_public(address: str, name: str) -> str:

@@ -3,9 +3,13 @@
 Scrapy runs on Twisted, whose reactor cannot be restarted within one process: a second crawl in
 the same process (the CLI's `run` twice, a scheduler's loop, a test suite) would fail. So every
 crawl runs in a fresh child process (spawn, not fork: no inherited threads, locks or open
-database handles) that opens its own store and blob store from settings, crawls, and sends back
+database handles) that opens its own store and blob store, crawls, and sends back
 progress lines and the report through a queue. A crash of the child becomes one clear
 :class:`JikimiError` in the parent, never a hang.
+
+The crawler names no backend: a :class:`CrawlJob` carries `open_sinks`, a picklable callable the
+application's composition root supplies, which opens the store and blob store in whichever
+process crawls.
 
 :func:`crawl_here` is the in-process part, for a process that runs exactly one crawl.
 """
@@ -20,17 +24,20 @@ import traceback
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from crawlers.media import MediaSink
 from crawlers.report import CrawlReport
 from crawlers.safety import refusals
 from crawlers.sites import SiteDefinition
-from jikimi import errors, wiring
-from jikimi.errors import ConfigError, JikimiError
-from jikimi.settings import Settings
+from kernel import errors
+from kernel.errors import JikimiError
+from kernel.ports import BlobStore, Store
+from kernel.settings import CrawlSettings
 
 Progress = Callable[[str], None]
+OpenSinks = Callable[[], tuple[Store, BlobStore]]
 PROGRESS_EVERY_PAGES = 10
 _POLL_SECONDS = 0.5
 
@@ -51,20 +58,27 @@ def _bare_main_module() -> Iterator[None]:
         sys.modules["__main__"] = real
 
 
-def crawl(
-    site: SiteDefinition, settings: Settings, *, progress: Progress | None = None
-) -> CrawlReport:
-    """Crawl `site` in a child process; progress lines go to `progress` (default: stderr)."""
-    if settings.blob_uri.startswith("memory://"):
-        raise ConfigError(
-            f"blob store {settings.blob_uri} lives in one process and the crawler runs in a child "
-            "process: use a file:// blob store"
-        )
+@dataclass(frozen=True)
+class CrawlJob:
+    """One crawl: the site, the crawl settings section, the video size cap, and where media goes.
+
+    It crosses into the child process, so every field pickles: `open_sinks` must be a module-level
+    function or a `functools.partial` of one (the application passes its registry's opener)."""
+
+    site: SiteDefinition
+    crawl: CrawlSettings
+    max_video_bytes: int
+    open_sinks: OpenSinks
+
+
+def crawl(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
+    """Crawl `job.site` in a child process; progress lines go to `progress` (default: stderr)."""
+    site = job.site
     emit = progress or _to_stderr
     context = multiprocessing.get_context("spawn")
     messages: Any = context.Queue()
     child = context.Process(
-        target=_child_main, args=(site, settings, messages), name=f"jikimi-crawl-{site.name}"
+        target=_child_main, args=(job, messages), name=f"jikimi-crawl-{site.name}"
     )
     with _bare_main_module():
         child.start()
@@ -77,26 +91,24 @@ def crawl(
         messages.close()
 
 
-def crawl_here(
-    site: SiteDefinition, settings: Settings, *, progress: Progress | None = None
-) -> CrawlReport:
-    """Crawl `site` in this process (once per process: Scrapy's reactor cannot restart)."""
+def crawl_here(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
+    """Crawl `job.site` in this process (once per process: Scrapy's reactor cannot restart)."""
     from scrapy.crawler import CrawlerProcess
 
     from crawlers.settings import scrapy_settings
     from crawlers.spiders.generic import GenericSpider
 
     started = time.monotonic()
-    site = site.resolve(settings.crawl)
+    site = job.site.resolve(job.crawl)
     report = CrawlReport(site=site.name)
-    store = wiring.open_store(settings)
+    store, blobs = job.open_sinks()
     try:
-        sink = MediaSink(store, wiring.open_blobs(settings), site.name, report,
-                         refresh_days=settings.crawl.media_refresh_days)
-        process = CrawlerProcess(scrapy_settings(site, settings))
+        sink = MediaSink(store, blobs, site.name, report,
+                         refresh_days=job.crawl.media_refresh_days)
+        process = CrawlerProcess(scrapy_settings(site, job.crawl))
         crawler = process.create_crawler(GenericSpider)
-        process.crawl(crawler, site, sink, max_media_bytes=settings.crawl.max_media_bytes,
-                      max_video_bytes=settings.video.max_bytes,
+        process.crawl(crawler, site, sink, max_media_bytes=job.crawl.max_media_bytes,
+                      max_video_bytes=job.max_video_bytes,
                       progress=progress, progress_every=PROGRESS_EVERY_PAGES)
         process.start()
         if crawler.stats is not None:
@@ -111,9 +123,9 @@ def crawl_here(
     return report
 
 
-def _child_main(site: SiteDefinition, settings: Settings, messages: Any) -> None:
+def _child_main(job: CrawlJob, messages: Any) -> None:
     try:
-        report = crawl_here(site, settings, progress=lambda line: messages.put(("progress", line)))
+        report = crawl_here(job, progress=lambda line: messages.put(("progress", line)))
         messages.put(("report", report.to_dict()))
     except JikimiError as exc:
         messages.put(("error", (type(exc).__name__, str(exc))))

@@ -1,8 +1,9 @@
 """Scrapy settings for jikimi crawls: safe, quiet defaults plus the per-site values.
 
 The module-level names are a plain Scrapy project settings module (usable with `scrapy` tools);
-:func:`scrapy_settings` layers one site's definition and `settings.crawl` on top. Cookies are off
-(a crawler needs no session and should not carry one between sites), the telnet console is off
+:func:`scrapy_settings` layers one site's definition and the crawl settings section on top.
+Cookies are off (a crawler needs no session and should not carry one between sites), the telnet
+console is off
 (an open local port), AutoThrottle is off (the site's own delay and concurrency apply), and
 the address guard runs before every other downloader middleware.
 """
@@ -17,7 +18,7 @@ from crawlers.safety import ALLOW_PRIVATE_SETTING
 
 if TYPE_CHECKING:
     from crawlers.sites import SiteDefinition
-    from jikimi.settings import Settings
+    from kernel.settings import CrawlSettings
 
 BOT_NAME = "jikimi"
 SPIDER_MODULES = ["crawlers.spiders"]
@@ -38,9 +39,8 @@ DOWNLOADER_MIDDLEWARES = {"crawlers.safety.AddressGuardMiddleware": 10}
 TWISTED_DNS_RESOLVER = "crawlers.resolver.GuardedResolver"  # re-checks the address used to connect
 
 
-def scrapy_settings(site: SiteDefinition, settings: Settings) -> ScrapySettings:
-    """This module's settings with the site's politeness and `settings.crawl`'s limits applied."""
-    crawl = settings.crawl
+def scrapy_settings(site: SiteDefinition, crawl: CrawlSettings) -> ScrapySettings:
+    """This module's settings with the site's politeness and the crawl section's limits applied."""
     result = ScrapySettings()
     result.setmodule("crawlers.settings", priority="project")
     headers: dict[str, Any] = {

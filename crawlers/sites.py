@@ -20,8 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawlers.cron import validate_cron
-from jikimi.errors import ConfigError
-from jikimi.settings import CrawlSettings, Settings
+from kernel.errors import ConfigError
+from kernel.settings import CrawlSettings, Settings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 

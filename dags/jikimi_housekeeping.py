@@ -65,7 +65,7 @@ def build_housekeeping_dag(schedule: str, match_pool: str = "jikimi_match") -> D
 
 
 def _build() -> DAG:
-    from jikimi.settings import get_settings
+    from kernel.settings import get_settings
 
     rules = get_settings().scheduler
     return build_housekeeping_dag(rules.housekeeping_schedule, rules.match_pool)

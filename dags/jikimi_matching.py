@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import DAG, dag, task
 
 if TYPE_CHECKING:
-    from jikimi.settings import SchedulerSettings
+    from kernel.settings import SchedulerSettings
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -55,7 +55,7 @@ def build_matching_dag(schedule: str, rules: SchedulerSettings) -> DAG:
 
 
 def _build() -> DAG:
-    from jikimi.settings import get_settings
+    from kernel.settings import get_settings
 
     rules = get_settings().scheduler
     return build_matching_dag(rules.match_schedule, rules)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import DAG, TriggerRule, dag, task
 
 if TYPE_CHECKING:
-    from jikimi.settings import SchedulerSettings
+    from kernel.settings import SchedulerSettings
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -93,7 +93,7 @@ def build_site_dag(
 def build_all() -> dict[str, DAG]:
     """Every site's DAG, keyed by DAG id; reads settings and site files, nothing more."""
     from jikimi.schedule.sites import scheduled_sites
-    from jikimi.settings import get_settings
+    from kernel.settings import get_settings
 
     settings = get_settings()
     sites, _problems = scheduled_sites(settings)  # broken files are logged and left out

@@ -14,11 +14,8 @@ from dataclasses import replace
 from typing import Any
 
 from enrichment.decode import decode_image
-from enrichment.frames import Frame
 from enrichment.hashes import pdq_hash
-from enrichment.signals.base import SignalInput
 from enrichment.signals.suite import SignalSuite
-from enrichment.sniff import sniff
 from enrichment.tracks import assign_tracks
 from enrichment.video import (
     VideoSample,
@@ -27,10 +24,12 @@ from enrichment.video import (
     sample_video,
 )
 from enrichment.video.frame_hashes import vpdq_or_reason
-from jikimi.errors import JikimiError, MediaTooLarge
-from jikimi.ports import FaceEngine
-from jikimi.records import Face, Media
-from jikimi.settings import Settings
+from kernel.errors import JikimiError, MediaTooLarge
+from kernel.frames import Frame
+from kernel.ports import FaceEngine, SignalInput
+from kernel.records import Face, Media
+from kernel.settings import Settings
+from kernel.sniff import sniff
 
 VPDQ_MAX_SECONDS = 3600.0  # vPDQ decodes every frame: longer videos rely on frame PDQ
 

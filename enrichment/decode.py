@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from jikimi.errors import DecodeError, MediaTooLarge, one_line
+from kernel.errors import DecodeError, MediaTooLarge, one_line
 
 # Formats a crawler legitimately meets (JPEG covers MPO). Others (EPS, PSD, PCX, ...) are refused.
 ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")

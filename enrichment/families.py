@@ -11,8 +11,8 @@ candidates by frame hash.
 from __future__ import annotations
 
 from enrichment.video import FrameHash, compare_videos
-from jikimi.ports import MediaStore
-from jikimi.records import Media
+from kernel.ports import MediaStore
+from kernel.records import Media
 
 
 def frame_hashes(media: Media) -> list[FrameHash]:

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 
 from enrichment.analyze import analyze
 from enrichment.families import find_family
-from enrichment.signals.suite import SignalSuite, build_signal_suite
-from jikimi.errors import JikimiError, NotFound
-from jikimi.ports import BlobStore, FaceEngine, MediaStore
-from jikimi.records import INCOMING_PREFIX, Face, Media
-from jikimi.settings import Settings
+from enrichment.signals.suite import SignalSuite
+from kernel.errors import JikimiError, NotFound
+from kernel.ports import BlobStore, FaceEngine, MediaStore
+from kernel.records import INCOMING_PREFIX, Face, Media
+from kernel.settings import Settings
 
 Progress = Callable[[str], None]
 
@@ -39,17 +39,16 @@ def enrich_pending(
     store: MediaStore,
     blobs: BlobStore,
     engine: FaceEngine,
+    suite: SignalSuite,
     settings: Settings,
     *,
     limit: int | None = None,
     progress: Progress | None = None,
-    suite: SignalSuite | None = None,
 ) -> EnrichReport:
     """Enrich every media item with status "new"; return counts and per-item errors.
 
-    `suite` is the synthetic-media signals to run (default: those the settings enable)."""
+    `engine` finds and embeds faces, `suite` runs the synthetic-media signals."""
     started = time.monotonic()
-    suite = suite or build_signal_suite(settings)
     report = EnrichReport()
     if not settings.media.keep_media:
         report.swept = sweep_processed_blobs(store, blobs)
@@ -66,16 +65,14 @@ def enrich_media_ids(
     store: MediaStore,
     blobs: BlobStore,
     engine: FaceEngine,
+    suite: SignalSuite,
     settings: Settings,
     media_ids: Iterable[str],
-    *,
-    suite: SignalSuite | None = None,
 ) -> EnrichReport:
     """Enrich exactly the given media: one batch of a scheduler's fan-out (Airflow maps batches of
     ids over GPU workers). Ids that are no longer "new" (a retried batch, or media another site's
     run enriched first) are skipped, so a batch can run again safely; unknown ids are errors."""
     started = time.monotonic()
-    suite = suite or build_signal_suite(settings)
     report = EnrichReport()
     for media_id in dict.fromkeys(media_ids):
         media = store.get_media(media_id)

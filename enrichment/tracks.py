@@ -15,7 +15,7 @@ from itertools import groupby
 
 import numpy as np
 
-from jikimi.records import Face
+from kernel.records import Face
 
 
 def assign_tracks(faces: Sequence[Face], min_similarity: float) -> int:

@@ -7,49 +7,20 @@ ever compared with the templates of people who enrolled (`jikimi enroll`).
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, is_dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jikimi import __version__
-from jikimi.errors import JikimiError
-from jikimi.settings import Settings, load_settings
+from jikimi.commands import elastic, evaluation, evidence, kibana, pipeline, schedule
+from jikimi.commands.console import Handler
+from kernel.errors import JikimiError
+from kernel.settings import Settings, load_settings
 
-Handler = Callable[[argparse.Namespace, Settings], int]
-
-
-def progress(line: str) -> None:
-    print(f"  … {line}", file=sys.stderr, flush=True)
-
-
-def emit(obj: Any) -> None:
-    if is_dataclass(obj) and not isinstance(obj, type):
-        obj = asdict(obj)
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, set):
-        return sorted(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-# Modules that add sub-commands, each with `register(sub)`; one module per area keeps the
-# handlers short and lets areas (Elasticsearch, evidence, evaluation, …) grow on their own.
-COMMAND_MODULES: tuple[str, ...] = (
-    "jikimi.commands",
-    "jikimi.commands_kibana",
-    "jikimi.commands_evidence",
-    "jikimi.commands_eval",
-    "jikimi.commands_es",
-    "jikimi.commands_schedule",
-)
+# One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
+# evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
+COMMAND_MODULES = (pipeline, kibana, evidence, evaluation, elastic, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,8 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help="TOML or YAML settings file (env JIKIMI_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

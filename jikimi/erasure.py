@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jikimi.ports import Store
-from jikimi.settings import Settings
+from kernel.ports import Store
+from kernel.settings import Settings
 
 
 def forget_person(store: Store, settings: Settings, person_id: str) -> dict[str, int]:

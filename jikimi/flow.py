@@ -1,7 +1,7 @@
 """The embedded flow: crawl → enrich → match → alert, one stage after the other.
 
 Each stage is a library function that takes its stores as arguments; this module only opens
-them from settings and chains the stages. Airflow tasks (issue 5) call the same stage functions.
+them through the registry and chains the stages. Airflow tasks call the same stage functions.
 Every stage is idempotent, so `run` after a crash simply continues where it stopped.
 """
 
@@ -10,18 +10,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
 
-from jikimi import wiring
+from crawlers.netguard import check_url
+from crawlers.report import CrawlReport
+from crawlers.run import CrawlJob, crawl
+from crawlers.sites import SiteDefinition, find_site, site_from_url
+from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending
+from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
-from jikimi.netguard import check_url
-from jikimi.ports import Store
-from jikimi.settings import Settings
-
-if TYPE_CHECKING:
-    from crawlers.run import CrawlReport
-    from enrichment.stage import EnrichReport
-    from search.matching import MatchReport
+from kernel.errors import ConfigError
+from kernel.ports import Store
+from kernel.settings import Settings
+from search.matching import MatchReport, match_new_faces
 
 Progress = Callable[[str], None]
 
@@ -41,16 +42,24 @@ class RunSummary:
     seconds: float = 0.0
 
 
+def crawl_job(site: SiteDefinition, settings: Settings) -> CrawlJob:
+    """The crawl of `site` with this deployment's crawl settings and its store and blob store."""
+    if settings.blob_uri.startswith("memory://"):
+        raise ConfigError(
+            f"blob store {settings.blob_uri} lives in one process and the crawler runs in a child "
+            "process: use a file:// blob store"
+        )
+    return CrawlJob(site, settings.crawl, settings.video.max_bytes,
+                    partial(registry.open_crawl_sinks, settings))
+
+
 def crawl_stage(
     site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None
 ) -> CrawlReport:
-    from crawlers.run import crawl
-    from crawlers.sites import find_site, site_from_url
-
     site = site_from_url(url) if url else find_site(site_ref or "", settings)
     for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
         check_url(start, allow_private=settings.crawl.allow_private)
-    return crawl(site, settings, progress=progress)
+    return crawl(crawl_job(site, settings), progress=progress)
 
 
 def enrich_stage(
@@ -58,25 +67,21 @@ def enrich_stage(
     media_ids: Sequence[str] | None = None,
 ) -> EnrichReport:
     """Enrich every pending item, or exactly `media_ids` (one batch of a scheduler's fan-out)."""
-    from enrichment.stage import enrich_media_ids, enrich_pending
-
-    blobs, engine = wiring.open_blobs(settings), wiring.open_face_engine(settings)
-    suite = wiring.open_signal_suite(settings)
+    blobs, engine = registry.open_blobs(settings), registry.open_face_engine(settings)
+    suite = registry.open_signal_suite(settings)
     if media_ids is not None:
-        return enrich_media_ids(store, blobs, engine, settings, media_ids, suite=suite)
-    return enrich_pending(store, blobs, engine, settings, progress=progress, suite=suite)
+        return enrich_media_ids(store, blobs, engine, suite, settings, media_ids)
+    return enrich_pending(store, blobs, engine, suite, settings, progress=progress)
 
 
 def match_stage(
     settings: Settings, store: Store, progress: Progress | None = None
 ) -> MatchReport:
-    from search.matching import match_new_faces
-
     return match_new_faces(store, settings, progress=progress)
 
 
 def alert_stage(settings: Settings, store: Store) -> DeliveryReport:
-    return deliver_pending(store, wiring.open_notifiers(settings), settings)
+    return deliver_pending(store, registry.open_notifiers(settings), settings)
 
 
 def run_once(
@@ -90,7 +95,7 @@ def run_once(
     summary.pages, summary.media_found = crawl_report.pages, crawl_report.media_found
     summary.media_new = crawl_report.media_new
     summary.errors += crawl_report.errors
-    store = wiring.open_store(settings)
+    store = registry.open_store(settings)
     try:
         enrich = enrich_stage(settings, store, progress)
         summary.enriched, summary.faces = enrich.enriched, enrich.faces

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jikimi.ports import Store
-from jikimi.settings import Settings
-from jikimi.timeranges import media_time_ranges
+from kernel.ports import Store
+from kernel.settings import Settings
+from kernel.timeranges import media_time_ranges
 
 
 def alert_rows(store: Store) -> list[dict[str, object]]:

@@ -23,10 +23,10 @@ from itertools import islice
 
 import numpy as np
 
-from jikimi.errors import NotFound
-from jikimi.ports import Store
-from jikimi.records import Face, Template
-from jikimi.settings import MatchingSettings
+from kernel.errors import NotFound
+from kernel.ports import Store
+from kernel.records import Face, Template
+from kernel.settings import MatchingSettings
 from search.calibration import PersonThreshold, ScoreSketch, fuse, person_threshold
 
 BATCH = 4096

@@ -24,9 +24,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from jikimi.errors import StoreError
-from jikimi.records import MatchBand
-from jikimi.settings import MatchingSettings
+from kernel.errors import StoreError
+from kernel.records import MatchBand
+from kernel.settings import MatchingSettings
 
 BIN_WIDTH = 0.005
 BINS = int(round(2.0 / BIN_WIDTH))  # cosine similarity lies in [-1, 1]

@@ -6,7 +6,7 @@ enrolled person's templates" (retroactive matching). Comparisons happen only bet
 of the same model. A person's templates are fused into one score per face (best-of or top-k
 mean); the decision is hers (search/calibration.py): her own threshold where her background is
 large enough (`matching.mode = "calibrated"`), the model's threshold otherwise, raised for poor
-probes (search/quality.py). A hit is recorded per face of a still image and per face track of a
+probes (kernel/quality.py). A hit is recorded per face of a still image and per face track of a
 video (listing every matching frame's time, keeping the best frame), with its band; an alert is
 recorded once per (person, media), ever — and never for an "uncertain" hit, which waits for
 operator review instead.
@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jikimi.ports import FaceSearch, Store
-from jikimi.records import Alert, Face, Hit, Template
-from jikimi.settings import Settings
+from kernel.ports import FaceSearch, Store
+from kernel.quality import probe_is_poor, probe_quality
+from kernel.records import Alert, Face, Hit, Template
+from kernel.settings import Settings
 from search.background import Background, PersonTemplates, batched, embeddings_of
 from search.calibration import PersonThreshold, decide
-from search.quality import probe_is_poor, probe_quality
 
 Progress = Callable[[str], None]
 
@@ -67,9 +67,15 @@ def match_new_faces(
     return report
 
 
-def match_person(store: Store, templates: list[Template], settings: Settings) -> MatchReport:
+def match_person(
+    store: Store, templates: list[Template], settings: Settings,
+    face_search: FaceSearch | None = None,
+) -> MatchReport:
     """Retroactive matching for newly enrolled people: seed each one's background from every
-    stored face of the model, then search those faces with the resulting thresholds."""
+    stored face of the model, then search those faces with the resulting thresholds.
+
+    `face_search` (chosen by `jikimi.registry.open_face_search`) narrows the faces decided on;
+    without it every stored face of the model is decided on."""
     started = time.monotonic()
     report = MatchReport()
     for model_id in sorted({t.model_id for t in templates}):
@@ -79,7 +85,8 @@ def match_person(store: Store, templates: list[Template], settings: Settings) ->
                                      settings.matching, reseed=True)
         thresholds = background.thresholds(global_threshold)
         floor = min(t.review_floor for t in thresholds) - settings.matching.review_margin
-        for batch in batched(_candidates(store, model_id, persons.templates, floor)):
+        candidates = _candidates(store, face_search, model_id, persons.templates, floor)
+        for batch in batched(candidates):
             fused, best = persons.scores(embeddings_of(batch), settings.matching)
             _decide_batch(store, batch, persons, fused, best, thresholds, settings, report)
             report.faces += len(batch)
@@ -88,15 +95,16 @@ def match_person(store: Store, templates: list[Template], settings: Settings) ->
 
 
 def _candidates(
-    store: Store, model_id: str, templates: list[Template], floor: float
+    store: Store, face_search: FaceSearch | None, model_id: str, templates: list[Template],
+    floor: float,
 ) -> Iterable[Face]:
     """The faces retroactive matching decides on, in face id order: every stored face of the
-    model, or — when the store can search them (FaceSearch, e.g. Elasticsearch kNN) — those
+    model, or — with a face search (e.g. Elasticsearch kNN) — those
     whose similarity to some template reaches `floor`. A fused score never exceeds the person's
     best template similarity, so the decisions, hits and alerts are the same either way."""
-    if not isinstance(store, FaceSearch):
+    if face_search is None:
         return store.faces(model_id)
-    found = {face.face_id: face for face, _, _ in store.search_faces(templates, floor)}
+    found = {face.face_id: face for face, _, _ in face_search.search_faces(templates, floor)}
     return [found[face_id] for face_id in sorted(found)]
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from jikimi import wiring
+from jikimi import registry
 from jikimi.demo.site import FixtureServer, build_site, photo_bytes, serve
-from jikimi.ports import Store
-from jikimi.records import Hit
-from jikimi.settings import Settings
+from kernel.ports import Store
+from kernel.records import Hit
+from kernel.settings import Settings
 from tests.factories import make_face, make_hit, make_media, make_person, make_sighting
 
 
@@ -69,7 +69,7 @@ def seeded_settings(tmp_path: Path, base_url: str, **fields: object) -> tuple[Se
     """Settings for a data dir whose SQLite store holds the three hits (loopback allowed)."""
     settings = Settings.model_validate({"data_dir": tmp_path, **fields})
     settings.crawl.allow_private = True
-    store = wiring.open_store(settings)
+    store = registry.open_store(settings)
     try:
         hits = seed_hits(store, base_url)
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from enrichment.decode import decode_image
-from jikimi.settings import FaceSettings, Settings
+from kernel.settings import FaceSettings, Settings
 
 PHOTOS = Path(__file__).resolve().parents[1] / "jikimi" / "demo" / "photos"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

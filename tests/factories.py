@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from jikimi.records import Alert, Face, Hit, Media, Person, Sighting, Template
+from kernel.records import Alert, Face, Hit, Media, Person, Sighting, Template
 
 MODEL_ID = "test-model"
 DIMS = 128

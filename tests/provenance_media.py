@@ -16,11 +16,11 @@ import av
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from enrichment.signals.base import SignalInput
 from enrichment.signals.provenance import ProvenanceSignal
-from enrichment.sniff import sniff
-from jikimi.records import Evidence
-from jikimi.settings import SignalSettings
+from kernel.ports import SignalInput
+from kernel.records import Evidence
+from kernel.settings import SignalSettings
+from kernel.sniff import sniff
 
 PHOTOS = Path(__file__).resolve().parents[1] / "jikimi" / "demo" / "photos"
 IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from jikimi.settings import S3Settings
-from search.s3_blobs import S3BlobStore
-from search.s3_client import ensure_bucket, make_client, parse_s3_uri, transfer_config
+from kernel.settings import S3Settings
+from search.blobs.s3 import S3BlobStore
+from search.blobs.s3_client import ensure_bucket, make_client, parse_s3_uri, transfer_config
 from tests.alerts_servers import free_port
 
 SCRIPT = Path(__file__).resolve().parents[1] / "infra" / "radosgw" / "radosgw.sh"

@@ -12,19 +12,16 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from jikimi.alerts import (
-    DeliveryReport,
-    OutboxNotifier,
-    SmtpNotifier,
-    WebhookNotifier,
-    build_notifiers,
-    deliver_pending,
-)
-from jikimi.crypto import TemplateCipher
-from jikimi.ports import AlertMessage, Notifier
-from jikimi.records import Alert, Person
-from jikimi.settings import AlertSettings, CrawlSettings, Settings
-from search.sqlite_store import SqliteStore
+from jikimi.alerts import DeliveryReport, deliver_pending
+from jikimi.alerts.outbox import OutboxNotifier
+from jikimi.alerts.smtp import SmtpNotifier
+from jikimi.alerts.webhook import WebhookNotifier
+from jikimi.registry import open_notifiers
+from kernel.ports import AlertMessage, Notifier
+from kernel.records import Alert, Person
+from kernel.settings import AlertSettings, CrawlSettings, Settings
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.alerts_servers import (
     WEBHOOK_SECRET,
     SmtpCollector,
@@ -85,11 +82,11 @@ def outbox_files(settings: Settings) -> list[Path]:
 
 
 def test_build_notifiers_follows_settings(tmp_path: Path) -> None:
-    default = build_notifiers(Settings(data_dir=tmp_path))
+    default = open_notifiers(Settings(data_dir=tmp_path))
     assert [n.channel for n in default] == ["outbox", "webhook"]
-    full = build_notifiers(make_settings(tmp_path, smtp_port=2525))
+    full = open_notifiers(make_settings(tmp_path, smtp_port=2525))
     assert [type(n) for n in full] == [OutboxNotifier, SmtpNotifier, WebhookNotifier]
-    no_outbox = build_notifiers(Settings(alerts=AlertSettings(outbox=False, smtp_host="mx")))
+    no_outbox = open_notifiers(Settings(alerts=AlertSettings(outbox=False, smtp_host="mx")))
     assert [n.channel for n in no_outbox] == ["email", "webhook"]
 
 
@@ -98,7 +95,7 @@ def test_failed_channel_alone_is_retried_on_the_next_run(
 ) -> None:
     settings = make_settings(tmp_path, smtp_port=smtp[1])
     alert = enroll_with_alert(store, f"{hook.base_url}/hook")
-    notifiers = build_notifiers(settings)
+    notifiers = open_notifiers(settings)
     hook.fail_next = 1
 
     first = deliver_pending(store, notifiers, settings)
@@ -126,7 +123,7 @@ def test_alert_fails_after_max_attempts(
 ) -> None:
     settings = make_settings(tmp_path, max_attempts=2)
     enroll_with_alert(store, f"{hook.base_url}/hook")
-    notifiers = build_notifiers(settings)
+    notifiers = open_notifiers(settings)
     hook.fail_next = 100
 
     assert deliver_pending(store, notifiers, settings).pending == 1
@@ -159,7 +156,7 @@ def test_one_failing_alert_or_channel_does_not_stop_the_others(
     unreachable = enroll_with_alert(store, f"http://127.0.0.1:{free_port()}/hook")
     buggy = enroll_with_alert(store, None, ref="case-broken")
     fine = enroll_with_alert(store, f"{hook.base_url}/hook")
-    notifiers: list[Notifier] = [*build_notifiers(settings), BrokenNotifier()]
+    notifiers: list[Notifier] = [*open_notifiers(settings), BrokenNotifier()]
 
     report = deliver_pending(store, notifiers, settings)
     assert (report.sent, report.pending) == (1, 2)

@@ -7,8 +7,8 @@ import re
 from datetime import UTC, datetime
 
 from jikimi.alerts.message import render_message
-from jikimi.records import Alert, Person
-from jikimi.settings import AlertSettings, Settings
+from kernel.records import Alert, Person
+from kernel.settings import AlertSettings, Settings
 
 PERSON = Person(person_id="p-123", name="김지현", ref="case-0042", email="victim@example.org")
 ALERT = Alert(

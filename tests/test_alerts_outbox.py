@@ -10,10 +10,10 @@ import pytest
 
 from jikimi.alerts.message import render_message
 from jikimi.alerts.outbox import OutboxNotifier
-from jikimi.errors import DeliveryError
-from jikimi.ports import AlertMessage, Notifier
-from jikimi.records import Alert, Person
-from jikimi.settings import Settings
+from kernel.errors import DeliveryError
+from kernel.ports import AlertMessage, Notifier
+from kernel.records import Alert, Person
+from kernel.settings import Settings
 
 PERSON = Person(person_id="p-1", name="Test Person", ref="case-1")
 ALERT = Alert(

@@ -21,10 +21,10 @@ from pydantic import SecretStr
 
 from jikimi.alerts.message import render_message
 from jikimi.alerts.smtp import SmtpNotifier, message_id_for
-from jikimi.errors import DeliveryError
-from jikimi.ports import Notifier
-from jikimi.records import Alert, Person
-from jikimi.settings import AlertSettings, Settings
+from kernel.errors import DeliveryError
+from kernel.ports import Notifier
+from kernel.records import Alert, Person
+from kernel.settings import AlertSettings, Settings
 from tests.alerts_servers import SmtpCollector, free_port, running, smtp_server
 
 PERSON = Person(person_id="p-1", name="Test Person", ref="case-1", email="victim@example.org")

@@ -12,10 +12,10 @@ from pydantic import SecretStr
 import jikimi.alerts.webhook as webhook_module
 from jikimi.alerts.message import render_message
 from jikimi.alerts.webhook import WebhookNotifier, sign, verify_signature
-from jikimi.errors import DeliveryError
-from jikimi.ports import AlertMessage, Notifier
-from jikimi.records import Alert, Person
-from jikimi.settings import AlertSettings, CrawlSettings, Settings
+from kernel.errors import DeliveryError
+from kernel.ports import AlertMessage, Notifier
+from kernel.records import Alert, Person
+from kernel.settings import AlertSettings, CrawlSettings, Settings
 from tests.alerts_servers import WEBHOOK_SECRET, free_port, webhook_server
 from tests.alerts_servers import WebhookReceiver as Receiver
 

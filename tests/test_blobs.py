@@ -1,5 +1,5 @@
 """Blob stores: the shared contract on the local folder and in-memory stores, plus what only the
-local folder has (owner-only modes, atomic replace, persistence) and URI wiring."""
+local folder has (owner-only modes, atomic replace, persistence) and URI registry."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from jikimi.wiring import open_blob_uri
-from search.local_blobs import LocalBlobStore
-from search.memory_blobs import MemoryBlobStore
+from jikimi.registry import open_blob_uri
+from search.blobs.local import LocalBlobStore
+from search.blobs.memory import MemoryBlobStore
 from tests.contracts.blob_contract import BlobStoreContract
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jikimi.errors import StoreError
-from jikimi.settings import MatchingSettings
+from kernel.errors import StoreError
+from kernel.quality import FaceQuality, enrollment_problems, probe_is_poor, yaw_of
+from kernel.settings import MatchingSettings
 from search.calibration import ScoreSketch, decide, fuse, person_threshold
-from search.quality import FaceQuality, enrollment_problems, probe_is_poor, yaw_of
 
 CALIBRATED = MatchingSettings(mode="calibrated", min_background=1000, target_far=1e-3)
 

@@ -16,8 +16,9 @@ import pytest
 from crawlers.report import CrawlReport
 from crawlers.run import crawl
 from crawlers.sites import SiteDefinition
-from jikimi import wiring
-from jikimi.settings import Settings
+from jikimi import registry
+from jikimi.flow import crawl_job
+from kernel.settings import Settings
 from tests.crawl_site import (
     MP4_BYTES,
     WEBM_BYTES,
@@ -131,7 +132,7 @@ def main_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MainCrawl]:
         site = SiteDefinition(name="fixture", start_urls=[f"{server.base}/index.html"],
                               max_depth=1, delay=0, concurrency=4)
         lines: list[str] = []
-        report = crawl(site, settings, progress=lines.append)
+        report = crawl(crawl_job(site, settings), progress=lines.append)
         assert lines and lines[-1] == report.summary()
         yield MainCrawl(server, settings, site, report, server.paths())
 
@@ -140,7 +141,7 @@ def test_every_markup_kind_is_fetched_and_audio_is_not(main_crawl: MainCrawl) ->
     paths = set(main_crawl.first_paths)
     assert set(MARKUP_MEDIA) <= paths
     assert not {"/m/sound.mp3", "/m/sound2.ogg"} & paths
-    store = wiring.open_store(main_crawl.settings)
+    store = registry.open_store(main_crawl.settings)
     try:
         for path, body in MARKUP_MEDIA.items():
             media = store.get_media(sha(body))
@@ -153,7 +154,7 @@ def test_every_markup_kind_is_fetched_and_audio_is_not(main_crawl: MainCrawl) ->
 
 
 def test_blobs_hold_the_raw_bytes_once(main_crawl: MainCrawl) -> None:
-    blobs = wiring.open_blobs(main_crawl.settings)
+    blobs = registry.open_blobs(main_crawl.settings)
     assert blobs.get(f"incoming/{sha(DUPLICATE)}") == DUPLICATE
     keys = list(blobs.keys("incoming/"))
     assert len(keys) == len(set(keys)) == main_crawl.report.media_new
@@ -164,7 +165,7 @@ def test_redirected_pages_and_media_are_followed(main_crawl: MainCrawl) -> None:
     for path in ("/r/301.jpg", "/m/target301.jpg", "/r/302.jpg", "/m/target302.jpg", "/r/page",
                  "/moved.html", "/m/moved.jpg"):
         assert path in paths
-    store = wiring.open_store(main_crawl.settings)
+    store = registry.open_store(main_crawl.settings)
     try:
         sighting = store.sightings(sha(image_bytes(30)))[0]
         assert sighting.media_url.endswith("/r/301.jpg")  # the URL the page shows
@@ -175,7 +176,7 @@ def test_redirected_pages_and_media_are_followed(main_crawl: MainCrawl) -> None:
 
 
 def test_same_bytes_at_two_urls_is_one_media_with_every_sighting(main_crawl: MainCrawl) -> None:
-    store = wiring.open_store(main_crawl.settings)
+    store = registry.open_store(main_crawl.settings)
     try:
         dup = {(s.media_url.rsplit("/", 1)[1], s.page_url.rsplit("/", 1)[1])
                for s in store.sightings(sha(DUPLICATE))}
@@ -191,7 +192,7 @@ def test_same_bytes_at_two_urls_is_one_media_with_every_sighting(main_crawl: Mai
 
 
 def test_content_type_is_sniffed_from_the_bytes(main_crawl: MainCrawl) -> None:
-    store = wiring.open_store(main_crawl.settings)
+    store = registry.open_store(main_crawl.settings)
     try:
         jpeg_as_text = store.get_media(sha(image_bytes(40)))
         assert jpeg_as_text is not None and jpeg_as_text.content_type == "image/jpeg"
@@ -206,7 +207,7 @@ def test_content_type_is_sniffed_from_the_bytes(main_crawl: MainCrawl) -> None:
 def test_media_over_the_size_cap_is_an_error_and_the_crawl_goes_on(main_crawl: MainCrawl) -> None:
     report = main_crawl.report
     assert any("huge.jpg: too large" in e for e in report.errors)
-    store = wiring.open_store(main_crawl.settings)
+    store = registry.open_store(main_crawl.settings)
     try:
         record = store.get_fetch(f"{main_crawl.server.base}/m/huge.jpg")
         assert record is not None and record.media_id is None
@@ -254,14 +255,14 @@ def test_recrawl_requests_no_media_then_revalidates_after_the_refresh_period(
 ) -> None:
     server, settings, site = main_crawl.server, main_crawl.settings, main_crawl.site
     server.clear_log()
-    again = crawl(site, settings, progress=lambda _: None)
+    again = crawl(crawl_job(site, settings), progress=lambda _: None)
     media_paths = [p for p in server.paths() if p.startswith(("/m/", "/cdn/", "/assets/"))
                    or p.endswith(".jpg")]
     assert media_paths == []
     assert again.media_new == 0 and again.bytes == 0
     # every media URL is skipped, including the two that failed for good (not media, too large)
     assert again.media_skipped_unchanged == main_crawl.report.media_found
-    store = wiring.open_store(settings)
+    store = registry.open_store(settings)
     try:
         assert len(store.sightings(sha(DUPLICATE))) == 2  # refreshed, not duplicated
     finally:
@@ -270,7 +271,7 @@ def test_recrawl_requests_no_media_then_revalidates_after_the_refresh_period(
     server.clear_log()
     stale = settings.model_copy(deep=True)
     stale.crawl.media_refresh_days = 0
-    third = crawl(site, stale, progress=lambda _: None)
+    third = crawl(crawl_job(site, stale), progress=lambda _: None)
     conditional = [e for e in server.log if e.path == "/m/img.jpg"]
     assert conditional and conditional[0].headers.get("if-none-match")
     assert conditional[0].status == 304

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from crawlers.run import crawl
 from crawlers.sites import SiteDefinition
-from jikimi import wiring
+from jikimi import registry
+from jikimi.flow import crawl_job
 from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes, page
 
 
@@ -25,7 +26,7 @@ def test_failed_items_are_recorded_and_the_rest_is_stored(tmp_path: Path) -> Non
         site = SiteDefinition(name="errs", start_urls=[f"{server.base}/index.html"], delay=0,
                               robots="ignore")
         settings = crawl_settings(str(tmp_path), download_timeout=0.5)
-        report = crawl(site, settings, progress=lambda _: None)
+        report = crawl(crawl_job(site, settings), progress=lambda _: None)
         broken_tries = server.paths().count("/broken.jpg")
     base = server.base
     assert f"{base}/missing.jpg: http 404" in report.errors
@@ -34,7 +35,7 @@ def test_failed_items_are_recorded_and_the_rest_is_stored(tmp_path: Path) -> Non
     assert f"page {base}/gone.html: http 404" in report.errors
     assert broken_tries == 2  # one retry for a server error, then it is recorded
     assert report.media_new == 2 and report.pages == 2
-    store = wiring.open_store(settings)
+    store = registry.open_store(settings)
     try:
         for name, error in (("missing.jpg", "http 404"), ("slow.jpg", "timeout")):
             record = store.get_fetch(f"{base}/{name}")

@@ -9,7 +9,8 @@ import pytest
 
 from crawlers.run import crawl
 from crawlers.sites import SiteDefinition
-from jikimi.errors import ConfigError, JikimiError
+from jikimi.flow import crawl_job
+from kernel.errors import ConfigError, JikimiError
 from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes, page
 
 _MONTH = re.compile(r"^/cal/(\d{4})-(\d{2})$")
@@ -47,7 +48,7 @@ def test_depth_limit_cuts_an_endless_calendar(tmp_path: Path) -> None:
     with FixtureSite(dynamic=calendar) as server:
         site = SiteDefinition(name="cal", start_urls=[f"{server.base}/cal/2024-06"],
                               max_depth=2, max_pages=1000, delay=0, robots="ignore")
-        report = crawl(site, crawl_settings(str(tmp_path)), progress=lambda _: None)
+        report = crawl(crawl_job(site, crawl_settings(str(tmp_path))), progress=lambda _: None)
         months = {p for p in calendar_pages(server) if "?" not in p}
     assert months == {"/cal/2024-04", "/cal/2024-05", "/cal/2024-06", "/cal/2024-07",
                       "/cal/2024-08"}
@@ -60,7 +61,7 @@ def test_page_limit_cuts_an_endless_paginated_calendar(tmp_path: Path) -> None:
         site = SiteDefinition(name="cal", start_urls=[f"{server.base}/cal/2024-06"],
                               max_depth=10_000, max_pages=7, delay=0, robots="ignore")
         lines: list[str] = []
-        report = crawl(site, crawl_settings(str(tmp_path)), progress=lines.append)
+        report = crawl(crawl_job(site, crawl_settings(str(tmp_path))), progress=lines.append)
         fetched = calendar_pages(server)
     assert len(fetched) == len(set(fetched)) == report.pages == 7
     assert lines[-1].startswith("cal: 7 pages")
@@ -89,7 +90,7 @@ def test_robots_txt_can_be_ignored_per_site_and_follow_deny_apply(tmp_path: Path
             follow=["/keep/", "/private/"], deny=["/no/", "/ads/"], headers={"X-Test": "yes"},
         )
         settings = crawl_settings(str(tmp_path), user_agent="jikimi-test/1")
-        report = crawl(site, settings, progress=lambda _: None)
+        report = crawl(crawl_job(site, settings), progress=lambda _: None)
         paths = server.paths()
         ua = {e.headers.get("user-agent") for e in server.log}
         custom = {e.headers.get("x-test") for e in server.log}
@@ -104,7 +105,7 @@ def test_robots_txt_is_obeyed_for_pages_and_media_by_default(tmp_path: Path) -> 
     with FixtureSite() as server:
         server.routes.update(site_with_rules(server))
         site = SiteDefinition(name="rules", start_urls=[f"{server.base}/index.html"], delay=0)
-        report = crawl(site, crawl_settings(str(tmp_path)), progress=lambda _: None)
+        report = crawl(crawl_job(site, crawl_settings(str(tmp_path))), progress=lambda _: None)
         paths = server.paths()
     assert paths[0] == "/robots.txt"
     assert not [p for p in paths if p.startswith("/private/")]
@@ -117,11 +118,11 @@ def test_a_failing_child_is_one_clear_error(tmp_path: Path) -> None:
     settings = crawl_settings(str(tmp_path))
     settings.blobs.uri = "gopher://nowhere"
     with pytest.raises(ConfigError, match=r"^crawl of x failed: unsupported blob store URI"):
-        crawl(site, settings, progress=lambda _: None)
+        crawl(crawl_job(site, settings), progress=lambda _: None)
     settings.blobs.uri = "memory://crawl"
     with pytest.raises(ConfigError, match="child process"):
-        crawl(site, settings, progress=lambda _: None)
+        crawl(crawl_job(site, settings), progress=lambda _: None)
     settings.blobs.uri = None
     settings.store.sqlite_path = tmp_path  # a directory: the database cannot open
     with pytest.raises(JikimiError, match=r"^crawl of x failed"):
-        crawl(site, settings, progress=lambda _: None)
+        crawl(crawl_job(site, settings), progress=lambda _: None)

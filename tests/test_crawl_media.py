@@ -10,9 +10,9 @@ import pytest
 
 from crawlers.media import MediaSink
 from crawlers.report import CrawlReport
-from jikimi import wiring
-from jikimi.ports import BlobStore, Store
-from jikimi.records import FetchRecord
+from jikimi import registry
+from kernel.ports import BlobStore, Store
+from kernel.records import FetchRecord
 from tests.crawl_site import crawl_settings, image_bytes
 
 URL = "https://site.example/a.jpg"
@@ -21,9 +21,9 @@ URL = "https://site.example/a.jpg"
 @pytest.fixture
 def stores(tmp_path: Path) -> Iterator[tuple[Store, BlobStore]]:
     settings = crawl_settings(str(tmp_path))
-    store = wiring.open_store(settings)
+    store = registry.open_store(settings)
     try:
-        yield store, wiring.open_blobs(settings)
+        yield store, registry.open_blobs(settings)
     finally:
         store.close()
 

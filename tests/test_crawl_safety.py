@@ -22,7 +22,8 @@ from crawlers.report import CrawlReport
 from crawlers.run import crawl
 from crawlers.safety import AddressGuardMiddleware, AddressRefused, refusals
 from crawlers.sites import SiteDefinition
-from jikimi import wiring
+from jikimi import registry
+from jikimi.flow import crawl_job
 from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes, page, redirect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def test_a_redirect_target_goes_back_through_the_guard() -> None:
 def test_loopback_site_is_refused_without_allow_private(tmp_path: Path) -> None:
     with FixtureSite({"/index.html": page('<img src="/a.jpg">')}) as server:
         site = SiteDefinition(name="local", start_urls=[f"{server.base}/index.html"], delay=0)
-        report = crawl(site, crawl_settings(str(tmp_path), allow_private=False),
+        report = crawl(crawl_job(site, crawl_settings(str(tmp_path), allow_private=False)),
                        progress=lambda _: None)
         assert server.log == []  # not even robots.txt
     assert report.refused == 1  # the start page; robots.txt is not even asked for (guard first)
@@ -86,16 +87,17 @@ def test_loopback_site_is_refused_without_allow_private(tmp_path: Path) -> None:
 # in for an ordinary web host), keep every other address refused, and crawl in that process.
 _CRAWL_WITH_LOOPBACK_AS_PUBLIC = """
 import json, sys
-from jikimi import netguard
+from crawlers import netguard
 _original = netguard.is_public_address
 netguard.is_public_address = lambda ip: str(ip) == "127.0.0.1" or _original(ip)
 from crawlers.run import crawl_here
+from jikimi.flow import crawl_job
 from crawlers.sites import SiteDefinition
 from tests.crawl_site import crawl_settings
 # 10.255.255.1 is even listed as the site's own domain: only the address guard stops it
 site = SiteDefinition(name="redir", start_urls=[sys.argv[1]], delay=0, robots="ignore",
                       allowed_domains=["127.0.0.1", "10.255.255.1"])
-report = crawl_here(site, crawl_settings(sys.argv[2], allow_private=False))
+report = crawl_here(crawl_job(site, crawl_settings(sys.argv[2], allow_private=False)))
 print("REPORT " + json.dumps(report.to_dict()))
 """
 
@@ -122,7 +124,7 @@ def test_redirect_from_an_allowed_host_to_a_refused_address_is_refused(tmp_path:
     assert any("169.254.169.254" in e for e in report.errors)
     assert any("10.255.255.1" in e for e in report.errors)
     assert report.media_new == 1  # the crawl went on
-    store = wiring.open_store(crawl_settings(str(tmp_path)))
+    store = registry.open_store(crawl_settings(str(tmp_path)))
     try:
         record = store.get_fetch(f"{server.base}/go.jpg")
         assert record is not None and record.media_id is None

@@ -8,8 +8,8 @@ import pytest
 
 from crawlers.cron import validate_cron
 from crawlers.sites import SiteDefinition, find_site, load_site, load_sites, site_from_url
-from jikimi.errors import ConfigError
-from jikimi.settings import load_settings
+from kernel.errors import ConfigError
+from kernel.settings import load_settings
 
 
 def write(path: Path, text: str) -> Path:

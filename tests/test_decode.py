@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from enrichment.decode import MAX_JPEG_SCANS, decode_image
-from jikimi.errors import DecodeError, MediaError, MediaTooLarge
+from kernel.errors import DecodeError, MediaError, MediaTooLarge
 
 PHOTOS = Path(__file__).resolve().parents[1] / "jikimi" / "demo" / "photos"
 LIMIT = 64_000_000

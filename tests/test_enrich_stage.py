@@ -7,13 +7,13 @@ import zlib
 
 import pytest
 
-from enrichment.faces import build_engine
 from enrichment.stage import enrich_pending
-from jikimi.crypto import TemplateCipher
+from jikimi import registry
 from jikimi.demo.site import photo_bytes
-from jikimi.settings import Settings
-from search.local_blobs import LocalBlobStore
-from search.sqlite_store import SqliteStore
+from kernel.settings import Settings
+from search.blobs.local import LocalBlobStore
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.factories import make_media
 
 
@@ -44,7 +44,8 @@ def test_bad_items_are_recorded_and_the_rest_is_enriched(tmp_path, keep_media):
     video = queue(store, blobs, b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
     junk = queue(store, blobs, b"<html>not media</html>")
 
-    report = enrich_pending(store, blobs, build_engine(settings), settings)
+    report = enrich_pending(store, blobs, registry.open_face_engine(settings),
+                            registry.open_signal_suite(settings), settings)
 
     assert report.media == 5 and report.enriched == 1 and report.faces == 1
     assert len(report.errors) == 4
@@ -59,8 +60,9 @@ def test_bad_items_are_recorded_and_the_rest_is_enriched(tmp_path, keep_media):
     assert blobs.exists(f"incoming/{corrupt}") is keep_media
     assert (enriched.blob_key is not None) is keep_media
     # Idempotent: nothing is left to do, nothing is redone.
-    assert enrich_pending(store, blobs, build_engine(settings), settings).media == 0
-    assert len(list(store.faces(build_engine(settings).model_id))) == 1
+    assert enrich_pending(store, blobs, registry.open_face_engine(settings),
+                            registry.open_signal_suite(settings), settings).media == 0
+    assert len(list(store.faces(registry.open_face_engine(settings).model_id))) == 1
 
 
 def test_bytes_left_by_a_crash_are_swept_on_the_next_run(tmp_path):
@@ -68,12 +70,14 @@ def test_bytes_left_by_a_crash_are_swept_on_the_next_run(tmp_path):
     store = SqliteStore(":memory:", TemplateCipher.generate())
     blobs = LocalBlobStore(tmp_path / "blobs")
     done = queue(store, blobs, photo_bytes("person_b_1.jpg"))
-    enrich_pending(store, blobs, build_engine(settings), settings)
+    enrich_pending(store, blobs, registry.open_face_engine(settings),
+                            registry.open_signal_suite(settings), settings)
     blobs.put(f"incoming/{done}", b"left behind")  # as if the run died before deleting
     blobs.put("incoming/" + "f" * 64, b"a crawl still writing")  # unknown media: not touched
     waiting = queue(store, blobs, photo_bytes("person_b_2.jpg"))
 
-    report = enrich_pending(store, blobs, build_engine(settings), settings, limit=0)
+    report = enrich_pending(store, blobs, registry.open_face_engine(settings),
+                            registry.open_signal_suite(settings), settings, limit=0)
 
     assert report.swept == 1
     assert not blobs.exists(f"incoming/{done}")

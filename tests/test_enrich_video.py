@@ -6,14 +6,14 @@ import io
 
 from PIL import Image
 
-from enrichment.faces import build_engine
 from enrichment.stage import enrich_pending
-from jikimi.crypto import TemplateCipher
+from jikimi import registry
 from jikimi.demo.clip import letterbox, make_clip
 from jikimi.demo.site import photo_bytes
-from jikimi.settings import Settings
-from search.local_blobs import LocalBlobStore
-from search.sqlite_store import SqliteStore
+from kernel.settings import Settings
+from search.blobs.local import LocalBlobStore
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.test_enrich_stage import queue
 
 SEGMENTS = [("person_b_1.jpg", 2.0), ("person_a_2.jpg", 2.0), ("impostor_1.jpg", 2.0)]
@@ -40,7 +40,8 @@ def test_videos_and_animations_are_sampled_tracked_and_grouped_into_families(tmp
     other = queue(store, blobs, make_clip([(photo_bytes("person_b_2.jpg"), 3.0)]))
     broken = queue(store, blobs, b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
 
-    report = enrich_pending(store, blobs, build_engine(settings), settings)
+    report = enrich_pending(store, blobs, registry.open_face_engine(settings),
+                            registry.open_signal_suite(settings), settings)
 
     assert report.media == 5 and report.enriched == 4, report.errors
     failed = store.get_media(broken)
@@ -50,7 +51,8 @@ def test_videos_and_animations_are_sampled_tracked_and_grouped_into_families(tmp
     assert (video.duration, video.codec, video.width, video.height, video.frame_count) == (
         6.0, "mpeg4", 480, 360, 6)
     assert video.pdq and len(video.info["frame_pdq"]) == 6 and "vpdq" in video.info
-    faces = [f for f in store.faces(build_engine(settings).model_id) if f.media_id == original]
+    model_id = registry.open_face_engine(settings).model_id
+    faces = [f for f in store.faces(model_id) if f.media_id == original]
     assert sorted(f.frame_ts for f in faces) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     tracks = {f.track for f in faces}
     assert len(tracks) == 3  # three people, one track each
@@ -64,7 +66,8 @@ def test_videos_and_animations_are_sampled_tracked_and_grouped_into_families(tmp
     # An animated GIF is a short video: frames at exact times, a duration, faces per frame.
     anim = store.get_media(gif)
     assert anim is not None and anim.duration == 4.5 and anim.codec == "gif"
-    gif_faces = [f for f in store.faces(build_engine(settings).model_id) if f.media_id == gif]
+    model_id = registry.open_face_engine(settings).model_id
+    gif_faces = [f for f in store.faces(model_id) if f.media_id == gif]
     assert sorted({f.frame_ts for f in gif_faces}) == [0.0, 1.0, 2.0, 3.0, 4.0]
     for media in (video, anim):  # every item carries an assessment
         assert media.score_basis == "none" and media.fake_score is None and media.evidence
@@ -76,7 +79,8 @@ def test_a_truncated_video_keeps_the_frames_before_the_cut(tmp_path):
     blobs = LocalBlobStore(tmp_path / "blobs")
     data = clip()
     cut = queue(store, blobs, data[: len(data) * 6 // 10])
-    report = enrich_pending(store, blobs, build_engine(settings), settings)
+    report = enrich_pending(store, blobs, registry.open_face_engine(settings),
+                            registry.open_signal_suite(settings), settings)
     media = store.get_media(cut)
     assert media is not None
     if media.status == "error":  # the container index may be lost with the tail

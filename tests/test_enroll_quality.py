@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from enrichment.faces import build_engine
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import EnrollmentRefused
-from jikimi.ports import DetectedFace, FaceEngine
-from jikimi.settings import Settings
-from search.enrollment import enroll, photo_template
-from search.sqlite_store import SqliteStore
+from jikimi import registry
+from jikimi.enrollment import enroll, photo_template
+from kernel.errors import EnrollmentRefused
+from kernel.ports import DetectedFace, FaceEngine
+from kernel.settings import Settings
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.face_photos import engine_settings, photo
 
 
@@ -29,7 +29,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def engine(settings: Settings) -> FaceEngine:
-    return build_engine(settings)
+    return registry.open_face_engine(settings)
 
 
 def jpeg(rgb: np.ndarray) -> bytes:

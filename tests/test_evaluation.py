@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from jikimi.cli import main
-from search.evaluation import (
+from jikimi.evaluation import (
     evaluate_pairs,
     find_sets,
     load_groups,

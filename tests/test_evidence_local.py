@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from jikimi import wiring
+from jikimi import registry
 from jikimi.cli import main
 from jikimi.demo.site import FixtureServer, photo_bytes
-from jikimi.errors import ConfigError, FetchRefused, NotFound, StoreError
+from jikimi.evidence.preserve import preserve_hit
+from jikimi.evidence.review import hold_capture, read_record, show_capture
+from kernel.errors import ConfigError, FetchRefused, NotFound, StoreError
+from search.blobs.local import LocalBlobStore
 from search.evidence.audited import AuditedEvidence
 from search.evidence.local_locker import LocalEvidenceLocker
-from search.evidence.preserve import preserve_hit
-from search.evidence.review import hold_capture, read_record, show_capture
-from search.local_blobs import LocalBlobStore
 from tests import evidence_site
 from tests.evidence_site import seeded_settings, sha256
 
@@ -26,8 +26,8 @@ demo_site = evidence_site.demo_site  # fixture
 
 def test_preserve_captures_media_page_and_record(demo_site: FixtureServer, tmp_path: Path) -> None:
     settings, hits = seeded_settings(tmp_path, demo_site.base_url)
-    with closing(wiring.open_store(settings)) as store:
-        evidence = AuditedEvidence(wiring.open_evidence(settings), store, "operator-kim")
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-kim")
         assert isinstance(evidence.locker, LocalEvidenceLocker)
         report = preserve_hit(store, evidence, settings, hits.matching.hit_id)
         assert report.ok and not report.immutable
@@ -60,8 +60,8 @@ def test_mismatch_and_missing_media_are_recorded_clearly(
     demo_site: FixtureServer, tmp_path: Path
 ) -> None:
     settings, hits = seeded_settings(tmp_path, demo_site.base_url)
-    with closing(wiring.open_store(settings)) as store:
-        evidence = AuditedEvidence(wiring.open_evidence(settings), store, "rule:auto")
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, "rule:auto")
         replaced = preserve_hit(store, evidence, settings, hits.replaced.hit_id)
         (capture,) = replaced.captures
         assert not replaced.ok and capture.key and capture.media_matches_hit is False
@@ -85,8 +85,8 @@ def test_private_addresses_are_refused_unless_allowed(
 ) -> None:
     settings, hits = seeded_settings(tmp_path, demo_site.base_url)
     settings.crawl.allow_private = False
-    with closing(wiring.open_store(settings)) as store:
-        evidence = AuditedEvidence(wiring.open_evidence(settings), store, "op")
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, "op")
         report = preserve_hit(store, evidence, settings, hits.matching.hit_id)
         assert not report.ok and "non-public address" in (report.captures[0].error or "")
         assert list(evidence.locker.keys()) == []
@@ -132,8 +132,8 @@ def test_cli_preserve_show_hold(
     assert media_file.read_bytes() == photo_bytes("person_a_2.jpg")
     assert main([*base, "hold", key, "--on", "--operator", "lee"]) == 0
     assert len(json.loads(capsys.readouterr().out)["keys"]) == 3
-    with closing(wiring.open_store(settings)) as store:
-        evidence = AuditedEvidence(wiring.open_evidence(settings), store, "lee")
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, "lee")
         assert all(lock["legal_hold"] for lock in show_capture(evidence, key)["locks"].values())
         hold_capture(evidence, key, False)
         events = store.audit_events()

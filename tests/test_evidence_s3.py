@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from jikimi import wiring
+from jikimi import registry
 from jikimi.cli import main
 from jikimi.demo.site import FixtureServer, photo_bytes
-from jikimi.errors import ConfigError, StoreError
-from jikimi.settings import Settings
+from jikimi.evidence.preserve import preserve_hit
+from jikimi.evidence.review import hold_capture, show_capture
+from kernel.errors import ConfigError, StoreError
+from kernel.settings import Settings
 from search.evidence.audited import AuditedEvidence
-from search.evidence.preserve import preserve_hit
-from search.evidence.review import hold_capture, show_capture
 from search.evidence.s3_locker import S3EvidenceLocker
 from tests import evidence_site, radosgw_server
 from tests.evidence_site import seeded_settings
@@ -50,7 +50,7 @@ def _settings(radosgw: Radosgw, tmp_path: Path, **evidence: object) -> Settings:
 
 
 def _locker(settings: Settings) -> S3EvidenceLocker:
-    locker = wiring.open_evidence(settings)
+    locker = registry.open_evidence(settings)
     assert isinstance(locker, S3EvidenceLocker) and locker.immutable
     return locker
 
@@ -135,7 +135,7 @@ def test_bad_encryption_settings_are_config_errors(
     radosgw: Radosgw, tmp_path: Path, evidence: dict[str, str]
 ) -> None:
     with pytest.raises(ConfigError):
-        wiring.open_evidence(_settings(radosgw, tmp_path, **evidence))
+        registry.open_evidence(_settings(radosgw, tmp_path, **evidence))
 
 
 def test_preserve_end_to_end_into_locked_encrypted_s3(
@@ -148,8 +148,8 @@ def test_preserve_end_to_end_into_locked_encrypted_s3(
         s3=radosgw.s3_settings(),
         evidence={"uri": evidence_uri, "retention_days": 1, "kms_key_id": radosgw.kms_key_id},
     )
-    with closing(wiring.open_store(settings)) as store:
-        evidence = AuditedEvidence(wiring.open_evidence(settings), store, "operator-park")
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-park")
         report = preserve_hit(store, evidence, settings, hits.matching.hit_id)
         assert report.ok and report.immutable
         key = report.captures[0].key or ""

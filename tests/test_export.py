@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import json
 
-from jikimi.crypto import TemplateCipher
-from search.export import FIELDS, export_rows, write_export
-from search.sqlite_store import SqliteStore
+from jikimi.export import FIELDS, export_rows, write_export
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.factories import make_face, make_hit, make_media, make_person, make_sighting
 
 

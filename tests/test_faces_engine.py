@@ -13,11 +13,11 @@ import cv2
 import numpy as np
 import pytest
 
-from enrichment.faces import build_engine
 from enrichment.faces.align import ARCFACE_TEMPLATE, align_face, similarity_transform
 from enrichment.faces.sessions import resolve_providers
 from enrichment.faces.yunet_sface import MODEL_ID, YuNetSFaceEngine
-from jikimi.ports import FaceEngine
+from jikimi import registry
+from kernel.ports import FaceEngine
 from tests.face_photos import NAMES, SAME_PERSON, engine_settings, identity, photo, side_by_side
 
 
@@ -28,7 +28,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def engine(data_dir: Path) -> FaceEngine:
-    return build_engine(engine_settings(data_dir))
+    return registry.open_face_engine(engine_settings(data_dir))
 
 
 @pytest.fixture(scope="module")
@@ -97,16 +97,16 @@ def test_large_image_is_scaled_for_detection_but_answers_in_source_pixels(
 
 def test_min_face_size_and_score_filters(data_dir: Path) -> None:
     tiny = cv2.resize(photo("person_a_2"), (40, 50), interpolation=cv2.INTER_AREA)  # face ~20 px
-    assert build_engine(engine_settings(data_dir)).detect(tiny) == []
-    lenient = build_engine(engine_settings(data_dir, min_face_px=8))
+    assert registry.open_face_engine(engine_settings(data_dir)).detect(tiny) == []
+    lenient = registry.open_face_engine(engine_settings(data_dir, min_face_px=8))
     assert len(lenient.detect(tiny)) == 1
-    strict = build_engine(engine_settings(data_dir, det_threshold=0.99))
+    strict = registry.open_face_engine(engine_settings(data_dir, det_threshold=0.99))
     assert strict.detect(photo("person_a_1")) == []
 
 
 def test_build_engine_reuses_loaded_models(data_dir: Path, engine: FaceEngine) -> None:
-    assert build_engine(engine_settings(data_dir)) is engine
-    assert build_engine(engine_settings(data_dir, det_size=320)) is not engine
+    assert registry.open_face_engine(engine_settings(data_dir)) is engine
+    assert registry.open_face_engine(engine_settings(data_dir, det_size=320)) is not engine
 
 
 def test_embeddings_are_unit_norm_and_deterministic(

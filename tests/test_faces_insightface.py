@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from enrichment.faces import build_engine
 from enrichment.faces.insightface_engine import InsightFaceEngine, locate_pack, verify_checksums
 from enrichment.faces.model_fix import file_sha256, fixed_sface
-from jikimi.errors import ModelError
-from jikimi.settings import Settings
+from jikimi import registry
+from kernel.errors import ModelError
+from kernel.settings import Settings
 from tests.face_photos import NAMES, SHARED, engine_settings, identity, photo
 
 SCRFD = SHARED / "models" / "scrfd_500m.onnx"
@@ -99,7 +99,7 @@ def test_insightface_pack_matches_the_same_people(pack_root: Path) -> None:
     folder = pack_root / "models" / PACK
     checksums = {name: file_sha256(folder / name) for name in ("det_500m.onnx", "w_sface.onnx")}
     settings = insightface_settings(pack_root, insightface_checksums=checksums)
-    engine = build_engine(settings)
+    engine = registry.open_face_engine(settings)
     assert isinstance(engine, InsightFaceEngine)
     assert engine.model_id == f"insightface-{PACK}" and engine.dims == 128
     vectors = {}
@@ -117,4 +117,4 @@ def test_insightface_pack_matches_the_same_people(pack_root: Path) -> None:
             assert similarity > threshold, (a, b, similarity)
         else:
             assert similarity < threshold, (a, b, similarity)
-    assert build_engine(settings) is engine
+    assert registry.open_face_engine(settings) is engine

@@ -20,7 +20,7 @@ from enrichment.faces.model_fix import (
 )
 from enrichment.faces.sessions import get_session, resolve_providers
 from enrichment.faces.yunet import YuNetDetector, fit_input
-from jikimi.errors import ModelError
+from kernel.errors import ModelError
 from tests.face_photos import NAMES, photo
 
 

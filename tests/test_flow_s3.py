@@ -14,9 +14,9 @@ import pytest
 
 from jikimi.cli import main
 from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, build_site, photo_bytes, serve
-from jikimi.records import incoming_key
-from jikimi.settings import Settings
-from jikimi.wiring import open_blob_uri, open_store
+from jikimi.registry import open_blob_uri, open_store
+from kernel.records import incoming_key
+from kernel.settings import Settings
 from tests import radosgw_server
 from tests.radosgw_server import Radosgw
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from jikimi.settings import Settings, load_settings
+from kernel.settings import Settings, load_settings
 from tests.infra_compose import (
     COMPOSE_FILE,
     ENV_EXAMPLE,

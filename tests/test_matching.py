@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jikimi.crypto import TemplateCipher
-from jikimi.settings import Settings
+from kernel.settings import Settings
+from search.crypto import TemplateCipher
 from search.matching import match_new_faces, match_person
-from search.sqlite_store import SqliteStore
+from search.sqlite.store import SqliteStore
 from tests.factories import (
     MODEL_ID,
     make_face,

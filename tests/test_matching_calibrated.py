@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jikimi.crypto import TemplateCipher
-from jikimi.records import Face
-from jikimi.settings import FaceSettings, MatchingSettings, Settings
+from kernel.records import Face
+from kernel.settings import FaceSettings, MatchingSettings, Settings
 from search.calibration import ScoreSketch
+from search.crypto import TemplateCipher
 from search.matching import match_new_faces, match_person
-from search.sqlite_store import SqliteStore
+from search.sqlite.store import SqliteStore
 from tests.factories import (
     MODEL_ID,
     make_face,

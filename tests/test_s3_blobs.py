@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from jikimi.errors import ConfigError, StoreError
-from jikimi.settings import Settings
-from jikimi.wiring import open_blob_uri, open_blobs
-from search.s3_blobs import S3BlobStore
-from search.s3_client import make_client, parse_s3_uri, transfer_config
+from jikimi.registry import open_blob_uri, open_blobs
+from kernel.errors import ConfigError, StoreError
+from kernel.settings import Settings
+from search.blobs.s3 import S3BlobStore
+from search.blobs.s3_client import make_client, parse_s3_uri, transfer_config
 from tests import radosgw_server
 from tests.contracts.blob_contract import BlobStoreContract
 from tests.radosgw_server import Radosgw

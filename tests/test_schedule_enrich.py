@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from enrichment.faces import build_engine
 from enrichment.stage import enrich_media_ids
-from jikimi.crypto import TemplateCipher
+from jikimi import registry
 from jikimi.demo.site import photo_bytes
 from jikimi.schedule.batches import batches, new_media_of_site
 from jikimi.schedule.sites import scheduled_sites
-from jikimi.settings import Settings
-from search.memory_blobs import MemoryBlobStore
-from search.sqlite_store import SqliteStore
+from kernel.settings import Settings
+from search.blobs.memory import MemoryBlobStore
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.factories import make_media, make_sighting
 
 
@@ -58,12 +58,14 @@ def test_new_media_of_a_site_leaves_other_sites_and_processed_media(store):
 def test_enrich_media_ids_enriches_exactly_the_batch_and_can_run_again(tmp_path, store):
     settings = Settings(data_dir=tmp_path)
     blobs = MemoryBlobStore()
-    engine = build_engine(settings)
+    engine = registry.open_face_engine(settings)
     face = queue(store, blobs, photo_bytes("person_b_1.jpg"))
     corrupt = queue(store, blobs, photo_bytes("person_b_2.jpg")[:2000])
     left_alone = queue(store, blobs, photo_bytes("impostor_1.jpg"))
 
-    report = enrich_media_ids(store, blobs, engine, settings, [face, corrupt, face, "f" * 64])
+    suite = registry.open_signal_suite(settings)
+    report = enrich_media_ids(store, blobs, engine, suite, settings,
+                              [face, corrupt, face, "f" * 64])
 
     assert (report.media, report.enriched, report.faces, report.skipped) == (2, 1, 1, 0)
     assert len(report.errors) == 2 and "no such media" in report.errors[1]
@@ -72,7 +74,7 @@ def test_enrich_media_ids_enriches_exactly_the_batch_and_can_run_again(tmp_path,
     assert store.get_media(left_alone).status == "new"  # type: ignore[union-attr]
     assert list(blobs.keys()) == [f"incoming/{left_alone}"]  # raw bytes of the batch are gone
 
-    again = enrich_media_ids(store, blobs, engine, settings, [face, corrupt])  # a retried batch
+    again = enrich_media_ids(store, blobs, engine, suite, settings, [face, corrupt])  # retried
     assert (again.media, again.enriched, again.skipped, again.errors) == (0, 0, 2, [])
 
 

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jikimi import wiring
-from jikimi.records import AuditEvent, FetchRecord
+from jikimi import registry
 from jikimi.schedule import tasks
 from jikimi.schedule.erasure_requests import (
     REQUEST_PREFIX,
@@ -20,7 +19,8 @@ from jikimi.schedule.erasure_requests import (
 )
 from jikimi.schedule.export_batch import write_export_batch
 from jikimi.schedule.retention import apply_retention
-from jikimi.settings import Settings
+from kernel.records import AuditEvent, FetchRecord
+from kernel.settings import Settings
 from tests.factories import (
     MODEL_ID,
     make_alert,
@@ -59,8 +59,8 @@ def person_with_hit(store, settings: Settings, data: bytes = b"img") -> tuple[st
 
 
 def test_erasure_requests_are_carried_out_audited_and_kept_when_malformed(settings):
-    blobs = wiring.open_blobs(settings)
-    with closing(wiring.open_store(settings)) as store:
+    blobs = registry.open_blobs(settings)
+    with closing(registry.open_store(settings)) as store:
         person_id, _ = person_with_hit(store, settings)
         key = request_erasure(blobs, person_id, requested_by="operator-1")
         first = blobs.get(key)
@@ -86,9 +86,9 @@ def test_erasure_requests_are_carried_out_audited_and_kept_when_malformed(settin
 
 
 def test_export_batch_is_one_object_per_day(settings):
-    blobs = wiring.open_blobs(settings)
+    blobs = registry.open_blobs(settings)
     day = NOW.date()
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         person_with_hit(store, settings)
         batch = write_export_batch(store, blobs, settings, day)
         assert batch.key == "exports/2026-06-01/takedown-2026-06-01.json" and batch.rows == 1
@@ -106,12 +106,12 @@ def test_export_batch_is_one_object_per_day(settings):
 
 def test_retention_deletes_only_what_is_past_its_time(settings):
     settings.media.keep_media = True
-    blobs = wiring.open_blobs(settings)
+    blobs = registry.open_blobs(settings)
     old, recent = NOW - timedelta(days=200), NOW - timedelta(days=2)
     for key in ("exports/2026-01-01/takedown-2026-01-01.json",
                 "exports/2026-05-30/takedown-2026-05-30.json", "exports/readme.txt"):
         blobs.put(key, b"batch")
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         person_id, matched = person_with_hit(store, settings)  # its alert: pending, today
         sent_old = make_alert(person_id, "a" * 64, created_at=old)
         sent_new = make_alert(person_id, "b" * 64, created_at=recent)
@@ -144,9 +144,9 @@ def test_retention_deletes_stranger_media_with_faces_and_kept_bytes(settings):
     settings.media.keep_media = True
     settings.scheduler.stranger_media_retention_days = 180
     settings.scheduler.kept_media_retention_days = 1000  # this test is about the record's age
-    blobs = wiring.open_blobs(settings)
+    blobs = registry.open_blobs(settings)
     old, recent = NOW - timedelta(days=181), NOW - timedelta(days=179)
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         _, matched = person_with_hit(store, settings, data=b"victim")
         strangers = []
         for n, seen in enumerate((old, old, recent)):
@@ -179,8 +179,8 @@ def test_retention_deletes_stranger_media_with_faces_and_kept_bytes(settings):
 
 
 def test_retention_sweeps_raw_bytes_a_crash_left_behind(settings):
-    blobs = wiring.open_blobs(settings)
-    with closing(wiring.open_store(settings)) as store:
+    blobs = registry.open_blobs(settings)
+    with closing(registry.open_store(settings)) as store:
         done = make_media(b"done", status="enriched")
         store.upsert_media(done)
         store.save_enrichment(done, [])
@@ -194,8 +194,8 @@ def test_retention_sweeps_raw_bytes_a_crash_left_behind(settings):
 
 
 def test_erase_and_plan_tasks_open_their_adapters_from_settings(settings):
-    blobs = wiring.open_blobs(settings)
-    with closing(wiring.open_store(settings)) as store:
+    blobs = registry.open_blobs(settings)
+    with closing(registry.open_store(settings)) as store:
         person_id, _ = person_with_hit(store, settings)
         waiting = make_media(b"waiting")
         store.upsert_media(waiting)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from jikimi.cli import main
-from jikimi.errors import ConfigError
-from jikimi.settings import load_settings
+from kernel.errors import ConfigError
+from kernel.settings import load_settings
 
 
 def test_defaults_are_safe(monkeypatch):

@@ -19,14 +19,14 @@ import pytest
 import yaml
 from onnx import TensorProto, helper
 
-from enrichment.frames import Frame
-from enrichment.signals.base import MediaSignal, SignalInput
 from enrichment.signals.detector import DetectorSignal, load_detector
 from enrichment.signals.detector_inputs import face_crop_box
 from enrichment.signals.detector_manifest import load_manifest
-from jikimi.errors import ConfigError
-from jikimi.records import Face
-from jikimi.settings import Settings, SignalSettings
+from kernel.errors import ConfigError
+from kernel.frames import Frame
+from kernel.ports import MediaSignal, SignalInput
+from kernel.records import Face
+from kernel.settings import Settings, SignalSettings
 
 # colour (R, G, B) = (204, 153, 51) → scaled 0.8, 0.6, 0.2
 COLOUR = (204, 153, 51)

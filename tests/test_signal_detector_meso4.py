@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from enrichment.faces import build_engine
-from enrichment.frames import Frame
-from enrichment.signals.base import SignalInput
 from enrichment.signals.detector import load_detector
-from jikimi.records import Face
-from jikimi.settings import Settings, SignalSettings
+from jikimi import registry
+from kernel.frames import Frame
+from kernel.ports import SignalInput
+from kernel.records import Face
+from kernel.settings import Settings, SignalSettings
 from tests.face_photos import NAMES, SHARED, photo
 
 MESO4 = SHARED / "models" / "mesonet" / "meso4_DF.onnx"
@@ -45,7 +45,7 @@ def test_meso4_scores_demo_faces_as_an_uncalibrated_ranking(tmp_path: Path,
                                                                   detector_batch=4))
     detector = load_detector(settings)
     assert detector is not None
-    engine = build_engine(Settings(data_dir=tmp_path))
+    engine = registry.open_face_engine(Settings(data_dir=tmp_path))
     frames: list[Frame] = []
     faces: list[Face] = []
     for second, name in enumerate(NAMES):

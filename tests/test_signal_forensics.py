@@ -14,13 +14,13 @@ import cv2
 import numpy as np
 import pytest
 
-from enrichment.faces import build_engine
-from enrichment.frames import Frame
-from enrichment.signals.base import MediaSignal, SignalInput
 from enrichment.signals.forensics import ForensicSignal
-from jikimi.errors import JikimiError
-from jikimi.records import Evidence, Face
-from jikimi.settings import Settings, SignalSettings
+from jikimi import registry
+from kernel.errors import JikimiError
+from kernel.frames import Frame
+from kernel.ports import MediaSignal, SignalInput
+from kernel.records import Evidence, Face
+from kernel.settings import Settings, SignalSettings
 from tests.face_photos import photo
 
 SIGNAL = ForensicSignal(SignalSettings())
@@ -29,7 +29,7 @@ Detect = Callable[..., list[Face]]  # rgb, ts=None, track=None -> faces found by
 
 @pytest.fixture(scope="module")
 def detect(tmp_path_factory: pytest.TempPathFactory) -> Detect:
-    engine = build_engine(Settings(data_dir=tmp_path_factory.mktemp("data")))
+    engine = registry.open_face_engine(Settings(data_dir=tmp_path_factory.mktemp("data")))
 
     def faces_in(rgb: np.ndarray, ts: float | None = None, track: int | None = None) -> list[Face]:
         return [

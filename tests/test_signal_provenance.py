@@ -14,10 +14,10 @@ from pathlib import Path
 import c2pa
 import pytest
 
-from enrichment.signals.base import MediaSignal, SignalInput
 from enrichment.signals.provenance import ProvenanceSignal
-from jikimi.errors import ConfigError
-from jikimi.settings import SignalSettings
+from kernel.errors import ConfigError
+from kernel.ports import MediaSignal, SignalInput
+from kernel.settings import SignalSettings
 from tests.c2pa_fixtures import (
     CAPTURE,
     COMPOSITE,

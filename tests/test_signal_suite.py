@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from enrichment.frames import Frame
-from enrichment.signals.base import SignalInput
 from enrichment.signals.suite import SignalSuite, combine
-from jikimi.records import Evidence
+from kernel.frames import Frame
+from kernel.ports import SignalInput
+from kernel.records import Evidence
 
 FORENSIC = Evidence("forensic", "noise_mismatch", {"face": 1.0}, "A cue.", z=4.0)
 NO_PROVENANCE = Evidence("note", "no_provenance", None, "None found; that proves nothing.")

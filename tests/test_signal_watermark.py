@@ -19,8 +19,6 @@ import pywt
 from PIL import Image
 
 from enrichment.decode import decode_image
-from enrichment.frames import Frame
-from enrichment.signals.base import MediaSignal, SignalInput
 from enrichment.signals.watermark import (
     SDXL_MESSAGE,
     WatermarkSignal,
@@ -28,9 +26,11 @@ from enrichment.signals.watermark import (
     bits_of_text,
 )
 from enrichment.signals.watermark_dwt import haar_approximation, u_plane
-from jikimi.errors import ConfigError, DecodeError
-from jikimi.records import Evidence
-from jikimi.settings import SignalSettings
+from kernel.errors import ConfigError, DecodeError
+from kernel.frames import Frame
+from kernel.ports import MediaSignal, SignalInput
+from kernel.records import Evidence
+from kernel.settings import SignalSettings
 from tests.face_photos import NAMES, photo
 from tests.watermark_embed import embed
 

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from cryptography.fernet import Fernet
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import StoreError
-from search.sqlite_store import SqliteStore
+from kernel.errors import StoreError
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.contracts.store_contract import StoreContract
 from tests.factories import MODEL_ID, make_face, make_media, make_person, make_template
 
@@ -129,8 +129,8 @@ def test_closed_store_refuses_use(key: bytes) -> None:
 
 _CHILD_WRITER = """
 import sys
-from jikimi.crypto import TemplateCipher
-from search.sqlite_store import SqliteStore
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.factories import make_face, make_media
 store = SqliteStore(sys.argv[1], TemplateCipher(sys.argv[2].encode()))
 media = make_media(b"from the child")

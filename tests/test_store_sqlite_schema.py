@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import StoreError
-from search.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
-from search.sqlite_store import SqliteStore
+from kernel.errors import StoreError
+from search.crypto import TemplateCipher
+from search.sqlite.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from search.sqlite.store import SqliteStore
 from tests.factories import make_media
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,8 +67,8 @@ def test_a_failed_migration_leaves_the_database_as_it_was(tmp_path: Path) -> Non
 
 _OPEN_AND_WRITE = """
 import sys
-from jikimi.crypto import TemplateCipher
-from search.sqlite_store import SqliteStore
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
 from tests.factories import make_media
 with SqliteStore(sys.argv[1], TemplateCipher(sys.argv[2].encode())) as store:
     for n in range(20):

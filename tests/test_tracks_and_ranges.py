@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from enrichment.tracks import assign_tracks
-from jikimi.timeranges import clock, format_ranges, merge_times
+from kernel.timeranges import clock, format_ranges, merge_times
 from tests.factories import make_face, unit_vector
 
 

@@ -10,8 +10,8 @@ from PIL import Image
 
 from enrichment.video import sample_animation
 from enrichment.video.animation import frame_duration
-from jikimi.errors import DecodeError, MediaTooLarge
-from jikimi.settings import VideoSettings
+from kernel.errors import DecodeError, MediaTooLarge
+from kernel.settings import VideoSettings
 from tests.video_fixtures import demo_photo, make_animation, pattern
 
 SIZE = (96, 64)

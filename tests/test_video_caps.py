@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from enrichment.video import sample_video
-from jikimi.errors import MediaTooLarge
-from jikimi.settings import VideoSettings
+from kernel.errors import MediaTooLarge
+from kernel.settings import VideoSettings
 from tests.video_fixtures import demo_photo, make_video, pattern
 
 

@@ -17,8 +17,8 @@ from enrichment.video import (
     vpdq_or_reason,
     vpdq_unavailable_reason,
 )
-from jikimi.errors import DecodeError
-from jikimi.settings import VideoSettings
+from kernel.errors import DecodeError
+from kernel.settings import VideoSettings
 from tests.video_fixtures import SHARED_VIDEO, demo_photo, encoder_available, make_video
 
 ZERO = "0" * 64

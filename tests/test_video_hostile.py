@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from enrichment.video import VideoSample, sample_animation, sample_video
-from jikimi.errors import MediaError
-from jikimi.settings import VideoSettings
+from kernel.errors import MediaError
+from kernel.settings import VideoSettings
 from tests.video_fixtures import demo_photo, encoder_available, make_animation, make_video
 
 SETTINGS = VideoSettings(max_decode_seconds=5.0)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from enrichment.video import probe_video, sample_video
-from jikimi.errors import DecodeError
-from jikimi.settings import VideoSettings
+from kernel.errors import DecodeError
+from kernel.settings import VideoSettings
 from tests.video_fixtures import (
     demo_photo,
     encoder_available,

@@ -25,8 +25,8 @@ from crawlers.extract import extract_page, looks_like_video
 from crawlers.failures import describe_failure
 from crawlers.media import MediaSink
 from crawlers.sites import SiteDefinition
-from enrichment.sniff import sniff
-from jikimi.settings import CrawlSettings
+from kernel.settings import CrawlSettings
+from kernel.sniff import sniff
 
 PAGE_PRIORITY_STEP = 1
 MEDIA_PRIORITY = 100  # fetch media as soon as found: its page may be the only place it appears

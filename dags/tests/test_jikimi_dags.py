@@ -20,11 +20,11 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import DAG
 
-from jikimi import wiring
+from jikimi import registry
 from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, FixtureServer, build_site, photo_bytes
 from jikimi.demo.site import serve as serve_site
 from jikimi.flow import run_once
-from jikimi.settings import Settings, get_settings, load_settings
+from kernel.settings import Settings, get_settings, load_settings
 
 DAGS = Path(__file__).resolve().parents[1]
 POOLS_FILE = DAGS.parent / "infra" / "airflow" / "pools.json"
@@ -80,20 +80,20 @@ def person_id(site: FixtureServer) -> str:
 
 
 def enroll_demo_person(settings: Settings) -> str:
-    from search.enrollment import enroll
+    from jikimi.enrollment import enroll
 
     with tempfile.TemporaryDirectory() as tmp:  # the photo exists only for this call
         photo = Path(tmp) / ENROLL_PHOTO
         photo.write_bytes(photo_bytes(ENROLL_PHOTO))
-        with closing(wiring.open_store(settings)) as store:
-            result = enroll(store, wiring.open_face_engine(settings), settings,
+        with closing(registry.open_store(settings)) as store:
+            result = enroll(store, registry.open_face_engine(settings), settings,
                             name="Demo Person", photos=[photo])
     return result.person_id
 
 
 def alerted(settings: Settings, person: str) -> set[tuple[str, str]]:
     """(media id, page path) of every alert for the person."""
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         return {(a.media_id, urlsplit(a.page_url).path.lstrip("/"))
                 for a in store.alerts(person_id=person)}
 
@@ -146,7 +146,7 @@ def test_site_dag_alerts_the_same_pages_as_the_embedded_run(
     assert run.state == "success"
     enrich = [ti for ti in run.get_task_instances() if ti.task_id == "enrich"]
     assert len(enrich) == 3 and {ti.state for ti in enrich} == {"success"}  # 8 media, batch 3
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         assert store.media_to_enrich() == []
         alerts = store.alerts(person_id=person_id)
     assert {a.status for a in alerts} == {"sent"}
@@ -184,7 +184,7 @@ def test_a_site_that_is_down_fails_its_run_visibly(runnable: dict[str, DAG]) -> 
 def test_matching_dag_runs(runnable: dict[str, DAG], person_id: str) -> None:
     run = runnable["jikimi_match_alert"].test()
     assert run.state == "success"
-    with closing(wiring.open_store(get_settings())) as store:
+    with closing(registry.open_store(get_settings())) as store:
         assert store.alerts(status="pending") == []
 
 
@@ -194,7 +194,7 @@ def test_housekeeping_exports_then_erases_on_request(
     from jikimi.schedule.erasure_requests import pending_requests, request_erasure
 
     settings = get_settings()
-    blobs = wiring.open_blob_uri(settings.blob_uri)
+    blobs = registry.open_blob_uri(settings.blob_uri)
     housekeeping = runnable["jikimi_housekeeping"]
     assert housekeeping.test().state == "success"
     [key] = [k for k in blobs.keys(settings.scheduler.export_prefix)]
@@ -206,7 +206,7 @@ def test_housekeeping_exports_then_erases_on_request(
     request_erasure(blobs, person_id, requested_by="test")
     assert housekeeping.test(logical_date=None).state == "success"  # as a manual run
     assert pending_requests(blobs) == []
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         assert store.get_person(person_id) is None and store.alerts(person_id=person_id) == []
         assert [e.action for e in store.audit_events(person_id)] == ["person.forget"]
     assert list(settings.outbox_dir.glob("*.json")) == []

@@ -22,9 +22,9 @@ from enrichment.faces.align import align_face, require_rgb8
 from enrichment.faces.model_fix import file_sha256
 from enrichment.faces.sessions import resolve_providers, session_options
 from enrichment.faces.sface import l2_normalise
-from jikimi.errors import ModelError
-from jikimi.ports import DetectedFace
-from jikimi.settings import Settings
+from kernel.errors import ModelError
+from kernel.ports import DetectedFace
+from kernel.settings import FaceSettings
 
 
 def locate_pack(root: Path, pack: str) -> Path:
@@ -66,10 +66,9 @@ def import_insightface_app() -> Any:
 
 
 class InsightFaceEngine:
-    """jikimi.ports.FaceEngine over an InsightFace pack's detector and recognizer."""
+    """kernel.ports.FaceEngine over an InsightFace pack's detector and recognizer."""
 
-    def __init__(self, settings: Settings) -> None:
-        faces = settings.faces
+    def __init__(self, faces: FaceSettings) -> None:
         if faces.insightface_root is None:
             raise ModelError("faces.insightface_root is not set (folder holding the model pack)")
         pack = faces.insightface_pack

@@ -24,7 +24,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from jikimi.errors import ModelError
+from kernel.errors import ModelError
 
 FIX_VERSION = 1  # bump when the rewrite changes, so stale cached files are not reused
 YUNET_FILE = "face_detection_yunet_2023mar_int8bq.onnx"

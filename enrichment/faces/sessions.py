@@ -15,7 +15,7 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-from jikimi.errors import ModelError, one_line
+from kernel.errors import ModelError, one_line
 
 _CUDA = "CUDAExecutionProvider"
 _CPU = "CPUExecutionProvider"

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from enrichment.faces.sessions import get_session
-from jikimi.ports import DetectedFace
+from kernel.ports import DetectedFace
 
 STRIDES = (8, 16, 32)
 PAD_MULTIPLE = 32

@@ -9,6 +9,7 @@ doubtful face gives an embedding that matches nobody reliably and only adds fals
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -17,27 +18,26 @@ from enrichment.faces.model_fix import fixed_sface, fixed_yunet
 from enrichment.faces.sessions import resolve_providers
 from enrichment.faces.sface import EMBEDDING_DIMS, SFaceEmbedder
 from enrichment.faces.yunet import YuNetDetector
-from jikimi.ports import DetectedFace
-from jikimi.settings import Settings
+from kernel.ports import DetectedFace
+from kernel.settings import FaceSettings
 
 MODEL_ID = "yunet-2023mar+sface-2021dec"
 
 
 class YuNetSFaceEngine:
-    """jikimi.ports.FaceEngine backed by YuNet + SFace on onnxruntime."""
+    """kernel.ports.FaceEngine backed by YuNet + SFace on onnxruntime."""
 
     model_id: str = MODEL_ID
     dims: int = EMBEDDING_DIMS
 
-    def __init__(self, settings: Settings) -> None:
-        faces = settings.faces
+    def __init__(self, faces: FaceSettings, model_cache_dir: Path) -> None:
         self.providers = resolve_providers(faces.providers)
         self.min_face_px = faces.min_face_px
         self.det_threshold = faces.det_threshold
-        self.detector = YuNetDetector(fixed_yunet(settings.model_cache_dir), self.providers,
+        self.detector = YuNetDetector(fixed_yunet(model_cache_dir), self.providers,
                                       det_size=faces.det_size,
                                       score_threshold=faces.det_threshold)
-        self.embedder = SFaceEmbedder(fixed_sface(settings.model_cache_dir), self.providers)
+        self.embedder = SFaceEmbedder(fixed_sface(model_cache_dir), self.providers)
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         require_rgb8(rgb)

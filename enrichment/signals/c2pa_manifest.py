@@ -23,8 +23,8 @@ from typing import Any
 import c2pa
 
 from enrichment.signals.iptc_source_types import declares_synthetic, describe
-from jikimi.errors import ConfigError
-from jikimi.records import Evidence
+from kernel.errors import ConfigError
+from kernel.records import Evidence
 
 SCORE_VALID_AI = 1.0  # a manifest whose signature and content hash verify declares AI
 SCORE_INVALID_AI = 0.6  # the declaration survives in a manifest that no longer matches the file

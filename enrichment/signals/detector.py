@@ -16,12 +16,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from enrichment.faces.sessions import get_session, resolve_providers
-from enrichment.signals.base import SignalInput
 from enrichment.signals.detector_inputs import face_crops, to_tensor
 from enrichment.signals.detector_manifest import DetectorManifest, load_manifest
-from jikimi.errors import ConfigError, ModelError
-from jikimi.records import Evidence
-from jikimi.settings import Settings
+from kernel.errors import ConfigError, ModelError
+from kernel.ports import SignalInput
+from kernel.records import Evidence
+from kernel.settings import SignalSettings
 
 
 class OnnxSession(Protocol):
@@ -124,14 +124,17 @@ class DetectorSignal:
                         explanation=explanation, synthetic=None, score=top)
 
 
-def load_detector(settings: Settings) -> DetectorSignal | None:
-    """The detector installed in `signals.detector_dir`, or None when no slot is configured."""
-    folder = settings.signals.detector_dir
+def load_detector(
+    signals: SignalSettings, providers: Sequence[str] | None
+) -> DetectorSignal | None:
+    """The detector installed in `signals.detector_dir` on `providers` (None: the best available),
+    or None when no slot is configured."""
+    folder = signals.detector_dir
     if folder is None:
         return None
     manifest, model = load_manifest(folder)
-    session = get_session(model, resolve_providers(settings.faces.providers))
-    return DetectorSignal(manifest, session, batch=settings.signals.detector_batch)
+    session = get_session(model, resolve_providers(providers))
+    return DetectorSignal(manifest, session, batch=signals.detector_batch)
 
 
 def _inputs_phrase(n_faces: int, n_frames: int) -> str:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from enrichment.frames import Frame, frame_key
 from enrichment.signals.detector_manifest import InputSpec
-from jikimi.records import Face
+from kernel.frames import Frame, frame_key
+from kernel.records import Face
 
 CropBox = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive ends) in frame pixels
 

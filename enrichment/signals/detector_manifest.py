@@ -48,7 +48,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from enrichment.faces.model_fix import file_sha256
-from jikimi.errors import ConfigError
+from kernel.errors import ConfigError
 
 MANIFEST_FILE = "manifest.yaml"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")

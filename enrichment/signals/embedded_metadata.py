@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from enrichment.signals.png_chunks import read_png_metadata
 from enrichment.signals.xmp_packet import find_packets
-from jikimi.errors import DecodeError
+from kernel.errors import DecodeError
 
 EXIF_SOFTWARE = 0x0131
 PNG_XMP_KEYWORD = "XML:com.adobe.xmp"

@@ -21,7 +21,7 @@ from enrichment.signals.forensic_wording import (
     jitter_explanation,
     spectral_explanation,
 )
-from jikimi.records import Evidence, Face
+from kernel.records import Evidence, Face
 
 Measurement = CueValue | SpectralPeaks
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jikimi.records import Face
+from kernel.records import Face
 
 MIN_FRAMES = 3
 REFERENCE_SIGMA = 0.02  # nominal landmark precision, fraction of the inter-ocular distance

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from enrichment.frames import Frame, frame_key
-from enrichment.signals.base import SignalInput
 from enrichment.signals.forensic_evidence import (
     Measured,
     Measurement,
@@ -36,9 +34,11 @@ from enrichment.signals.forensic_spectral import (
     step_magnitudes,
 )
 from enrichment.signals.forensic_wording import CUE_NAMES
-from jikimi.errors import DecodeError
-from jikimi.records import Evidence, Face
-from jikimi.settings import SignalSettings
+from kernel.errors import DecodeError
+from kernel.frames import Frame, frame_key
+from kernel.ports import SignalInput
+from kernel.records import Evidence, Face
+from kernel.settings import SignalSettings
 
 MAX_FRAMES = 8
 MIN_SIDE = 16  # frames smaller than this are not measured at all

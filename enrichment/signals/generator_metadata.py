@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from enrichment.signals.iptc_source_types import declares_synthetic, describe
-from jikimi.records import Evidence
+from kernel.records import Evidence
 
 SCORE_METADATA_AI = 0.9  # an unsigned declaration of AI generation
 _CAVEAT = "unsigned metadata, so a declaration rather than proof"

@@ -13,7 +13,6 @@ CreatorTool, generator PNG chunks). Hostile or broken metadata becomes a note, n
 
 from __future__ import annotations
 
-from enrichment.signals.base import SignalInput
 from enrichment.signals.c2pa_manifest import ManifestVerifier
 from enrichment.signals.embedded_metadata import EmbeddedMetadata, read_embedded_metadata
 from enrichment.signals.generator_metadata import (
@@ -23,9 +22,10 @@ from enrichment.signals.generator_metadata import (
     xmp_source_type_evidence,
 )
 from enrichment.signals.xmp_packet import XmpFacts, parse_xmp
-from jikimi.errors import DecodeError
-from jikimi.records import Evidence
-from jikimi.settings import SignalSettings
+from kernel.errors import DecodeError
+from kernel.ports import SignalInput
+from kernel.records import Evidence
+from kernel.settings import SignalSettings
 
 NO_PROVENANCE = (
     "No provenance was found (no C2PA manifest, IPTC DigitalSourceType or generator metadata); "

@@ -18,15 +18,12 @@ that fails on an item leaves a note in the evidence and the other signals still 
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from enrichment.signals.base import MediaSignal, SignalInput
-from jikimi.errors import one_line
-from jikimi.records import Evidence
-from jikimi.settings import Settings
+from kernel.errors import one_line
+from kernel.ports import MediaSignal, SignalInput
+from kernel.records import Evidence
 
 WATERMARK_SCORE = 0.95
 DECLARED_SCORE = 0.9
@@ -81,46 +78,3 @@ def _best(items: list[Evidence], default: float) -> float:
 
 def _calibrated(item: Evidence) -> bool:
     return isinstance(item.value, dict) and bool(item.value.get("calibrated"))
-
-
-# ------------------------------------------------------------------------------ building ---
-_suites: dict[str, SignalSuite] = {}
-_lock = threading.Lock()
-
-
-def build_signal_suite(settings: Settings) -> SignalSuite:
-    """The configured signals, loaded once per distinct configuration (a detector holds an ONNX
-    session)."""
-    key = json.dumps(
-        [settings.signals.model_dump(mode="json"), settings.faces.providers], sort_keys=True
-    )
-    with _lock:
-        suite = _suites.get(key)
-        if suite is None:
-            suite = SignalSuite(_load_signals(settings))
-            _suites[key] = suite
-        return suite
-
-
-def _load_signals(settings: Settings) -> list[MediaSignal]:
-    config = settings.signals
-    signals: list[MediaSignal] = []
-    if config.provenance:
-        from enrichment.signals.provenance import ProvenanceSignal
-
-        signals.append(ProvenanceSignal(config))
-    if config.watermark:
-        from enrichment.signals.watermark import WatermarkSignal
-
-        signals.append(WatermarkSignal(config))
-    if config.detector_dir is not None:
-        from enrichment.signals.detector import load_detector
-
-        detector = load_detector(settings)
-        if detector is not None:
-            signals.append(detector)
-    if config.forensics:
-        from enrichment.signals.forensics import ForensicSignal
-
-        signals.append(ForensicSignal(config))
-    return signals

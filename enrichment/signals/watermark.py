@@ -20,8 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from enrichment.frames import Frame
-from enrichment.signals.base import SignalInput
 from enrichment.signals.watermark_dwt import (
     METHODS,
     PIXELS_PER_BLOCK,
@@ -33,9 +31,11 @@ from enrichment.signals.watermark_dwt import (
     tally,
     u_plane,
 )
-from jikimi.errors import ConfigError, DecodeError
-from jikimi.records import Evidence
-from jikimi.settings import SignalSettings
+from kernel.errors import ConfigError, DecodeError
+from kernel.frames import Frame
+from kernel.ports import SignalInput
+from kernel.records import Evidence
+from kernel.settings import SignalSettings
 
 REFERENCE_BITS = 48  # watermark_min_bits counts agreeing bits out of this many
 MAX_VIDEO_FRAMES = 3  # a video's sampled frames are decoded at most this many, evenly spread

@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from jikimi.errors import DecodeError
+from kernel.errors import DecodeError
 
 MAX_PACKET_BYTES = 2 * 1024 * 1024  # real packets are a few KB; padding adds a few more
 MAX_PACKETS = 4

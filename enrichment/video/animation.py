@@ -21,8 +21,8 @@ from PIL import Image
 from enrichment.decode import to_rgb8
 from enrichment.video.sample import VideoSample
 from enrichment.video.timeline import THUMB_HEIGHT, THUMB_WIDTH, TimelineSampler
-from jikimi.errors import DecodeError, MediaTooLarge, one_line
-from jikimi.settings import VideoSettings
+from kernel.errors import DecodeError, MediaTooLarge, one_line
+from kernel.settings import VideoSettings
 
 MAX_ANIMATION_FRAMES = 10_000  # frames read per animation, whatever their durations
 SHORTEST_FRAME_MS = 10  # at or below this (or absent), a frame lasts ...

@@ -17,7 +17,7 @@ import av
 import av.container
 import av.video.stream
 
-from jikimi.errors import DecodeError, one_line
+from kernel.errors import DecodeError, one_line
 
 # ISO-BMFF top-level boxes a QuickTime/MP4 file may start with (MOV often starts with wide/mdat).
 _MP4_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}

@@ -18,7 +18,7 @@ from types import ModuleType
 from enrichment.hashes import pdq_hash
 from enrichment.video.container import sniff_container
 from enrichment.video.sample import VideoSample
-from jikimi.errors import DecodeError, MediaError, one_line
+from kernel.errors import DecodeError, MediaError, one_line
 
 VPDQ_SECONDS_PER_HASH = 1.0  # vPDQ's own sampling: one frame per this many seconds (its default)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from enrichment.frames import Frame
+from kernel.frames import Frame
 
 
 @dataclass

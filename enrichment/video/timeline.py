@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from enrichment.frames import Frame
+from kernel.frames import Frame
 
 THUMB_WIDTH, THUMB_HEIGHT = 64, 36  # the picture the scene score compares
 SLIDE_SECONDS = Fraction(1, 5)  # a picture held this long is a slide: its change counts in full

@@ -28,8 +28,8 @@ from enrichment.video.container import (
 )
 from enrichment.video.sample import VideoSample
 from enrichment.video.timeline import THUMB_HEIGHT, THUMB_WIDTH, TimelineSampler
-from jikimi.errors import DecodeError, MediaTooLarge, one_line
-from jikimi.settings import VideoSettings
+from kernel.errors import DecodeError, MediaTooLarge, one_line
+from kernel.settings import VideoSettings
 
 MAX_BAD_PACKETS = 20  # packets that fail to decode before the rest of the stream is given up
 FIRST_FRAME_GRACE = 2.0  # seconds past the time cap allowed for the first frame (cap 0: 1 frame)

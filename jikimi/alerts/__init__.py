@@ -1,6 +1,9 @@
 """Alerts: tell an enrolled person (and the NGO's operators) that media appearing to show them was
 found, through every channel that applies to them, without ever sending the imagery itself.
 
+The channels (`outbox`, `smtp`, `webhook` in this folder) are `kernel.ports.Notifier` adapters
+that `jikimi.registry.open_notifiers` chooses from `alerts.*`; delivery here takes them as a list.
+
 Delivery is **at-least-once**. For each pending alert and each channel that wants the person and
 has not yet delivered it, :func:`deliver_pending` sends and *then* records the delivery in the
 store. A crash between the two means that channel sends once more on the next run, so every
@@ -18,25 +21,13 @@ import logging
 from dataclasses import dataclass, field
 
 from jikimi.alerts.message import render_message
-from jikimi.alerts.outbox import OutboxNotifier
-from jikimi.alerts.smtp import SmtpNotifier
-from jikimi.alerts.webhook import WebhookNotifier, verify_signature
-from jikimi.errors import DeliveryError, JikimiError
-from jikimi.ports import Notifier, Store
-from jikimi.records import Alert
-from jikimi.settings import Settings
-from jikimi.timeranges import media_time_ranges
+from kernel.errors import DeliveryError, JikimiError
+from kernel.ports import Notifier, Store
+from kernel.records import Alert
+from kernel.settings import Settings
+from kernel.timeranges import media_time_ranges
 
-__all__ = [
-    "DeliveryReport",
-    "OutboxNotifier",
-    "SmtpNotifier",
-    "WebhookNotifier",
-    "build_notifiers",
-    "deliver_pending",
-    "render_message",
-    "verify_signature",
-]
+__all__ = ["DeliveryReport", "alert_time_ranges", "deliver_pending", "render_message"]
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +46,6 @@ class DeliveryReport:
     pending: int = 0
     deliveries: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def build_notifiers(settings: Settings) -> list[Notifier]:
-    """Outbox (if `alerts.outbox`), e-mail (if `alerts.smtp_host`), webhook (`wants` filters)."""
-    notifiers: list[Notifier] = []
-    if settings.alerts.outbox:
-        notifiers.append(OutboxNotifier(settings.outbox_dir))
-    if settings.alerts.smtp_host:
-        notifiers.append(SmtpNotifier(settings.alerts))
-    notifiers.append(WebhookNotifier(settings))
-    return notifiers
 
 
 def deliver_pending(store: Store, notifiers: list[Notifier], settings: Settings) -> DeliveryReport:

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from jikimi.ports import AlertMessage
-from jikimi.records import Alert, Person
-from jikimi.settings import Settings
-from jikimi.timeranges import format_ranges
+from kernel.ports import AlertMessage
+from kernel.records import Alert, Person
+from kernel.settings import Settings
+from kernel.timeranges import format_ranges
 
 KST = timezone(timedelta(hours=9), "KST")
 

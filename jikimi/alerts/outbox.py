@@ -16,9 +16,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from jikimi.errors import DeliveryError
-from jikimi.ports import AlertMessage
-from jikimi.records import Person
+from kernel.errors import DeliveryError, JikimiError
+from kernel.ports import AlertMessage
+from kernel.records import Person
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
@@ -38,6 +38,16 @@ class OutboxNotifier:
         if not _SAFE_ID.fullmatch(alert_id):
             raise DeliveryError(f"outbox: alert id {alert_id[:40]!r} is not a safe file name")
         return self.directory / f"{alert_id}.json"
+
+    def discard(self, alert_id: str) -> bool:
+        try:
+            path = self.path_for(alert_id)
+        except JikimiError:
+            return False  # an id that was never a file name
+        if not path.exists():
+            return False
+        path.unlink(missing_ok=True)
+        return True
 
     def send(self, person: Person, message: AlertMessage) -> None:
         target = self.path_for(message.alert_id)

@@ -13,10 +13,10 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from jikimi.errors import DeliveryError
-from jikimi.ports import AlertMessage
-from jikimi.records import Person
-from jikimi.settings import AlertSettings
+from kernel.errors import DeliveryError
+from kernel.ports import AlertMessage
+from kernel.records import Person
+from kernel.settings import AlertSettings
 
 
 class SmtpNotifier:

@@ -29,12 +29,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from jikimi.errors import DeliveryError, FetchRefused
-from jikimi.guarded_http import guarded_opener
-from jikimi.netguard import check_url
-from jikimi.ports import AlertMessage
-from jikimi.records import Person
-from jikimi.settings import Settings
+from crawlers.guarded_http import guarded_opener
+from crawlers.netguard import check_url
+from kernel.errors import DeliveryError, FetchRefused
+from kernel.ports import AlertMessage
+from kernel.records import Person
+from kernel.settings import Settings
 
 SIGNATURE_HEADER = "X-Jikimi-Signature"
 TIMESTAMP_HEADER = "X-Jikimi-Timestamp"

@@ -14,9 +14,9 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jikimi import wiring
+from jikimi import registry
 from jikimi.alerts import alert_time_ranges
-from jikimi.cli import progress
+from jikimi.commands.console import progress
 from jikimi.demo.site import (
     CLIP_PERSON_RANGE,
     ENROLL_PHOTO,
@@ -25,9 +25,10 @@ from jikimi.demo.site import (
     photo_bytes,
 )
 from jikimi.demo.site import serve as serve_site
+from jikimi.enrollment import enroll
 from jikimi.flow import RunSummary, run_once
-from jikimi.settings import Settings
-from jikimi.timeranges import format_ranges
+from kernel.settings import Settings
+from kernel.timeranges import format_ranges
 
 
 def _say(line: str) -> None:
@@ -79,19 +80,18 @@ def _write_site_definition(settings: Settings, base_url: str) -> None:
 
 
 def _enroll(settings: Settings) -> str:
-    from search.enrollment import enroll
 
     with tempfile.TemporaryDirectory() as tmp:  # the photo exists only for this call
         photo = Path(tmp) / ENROLL_PHOTO
         photo.write_bytes(photo_bytes(ENROLL_PHOTO))
-        engine = wiring.open_face_engine(settings)
-        with closing(wiring.open_store(settings)) as store:
+        engine = registry.open_face_engine(settings)
+        with closing(registry.open_store(settings)) as store:
             result = enroll(store, engine, settings, name="Demo Person", photos=[photo])
     return result.person_id
 
 
 def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: float) -> bool:
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         alerts = store.alerts(person_id=person_id)
         pages = sorted({urlsplit(s.page_url).path.lstrip("/")
                         for a in alerts for s in store.sightings(a.media_id)})

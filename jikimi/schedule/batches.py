@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from jikimi.ports import MediaStore
+from kernel.ports import MediaStore
 
 
 def new_media_of_site(store: MediaStore, site: str) -> list[str]:

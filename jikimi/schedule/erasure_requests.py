@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jikimi.erasure import forget_person
-from jikimi.errors import ConfigError, JikimiError, NotFound
-from jikimi.ports import BlobStore, Store
-from jikimi.records import AuditEvent, utcnow
-from jikimi.settings import Settings
+from kernel.errors import ConfigError, JikimiError, NotFound
+from kernel.ports import BlobStore, Store
+from kernel.records import AuditEvent, utcnow
+from kernel.settings import Settings
 
 REQUEST_PREFIX = "erasure-requests/"
 ACTOR = "housekeeping"

@@ -2,7 +2,7 @@
 
 One object per day under `<scheduler.export_prefix><YYYY-MM-DD>/takedown-<YYYY-MM-DD>.<fmt>`: the
 day is the run's logical date, so a retried or re-run task overwrites the same object instead of
-adding one. Rows are exactly those of `jikimi export` (search.export); retention deletes batches
+adding one. Rows are exactly those of `jikimi export` (jikimi.export); retention deletes batches
 after `scheduler.export_retention_days`.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from jikimi.ports import BlobStore, Store
-from jikimi.settings import Settings
-from search.export import render_export
+from jikimi.export import render_export
+from kernel.ports import BlobStore, Store
+from kernel.settings import Settings
 
 
 @dataclass

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from enrichment.stage import sweep_processed_blobs
-from jikimi.alerts.outbox import OutboxNotifier
-from jikimi.errors import JikimiError
-from jikimi.ports import BlobStore, Store
-from jikimi.settings import Settings
+from jikimi import registry
+from kernel.ports import AlertCopies, BlobStore, Store
+from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 STRANGER_BATCH = 500  # media ids per expired_media / delete_media round (one transaction each)
@@ -57,7 +56,7 @@ def apply_retention(
                     report)
     report.exports_deleted = _old_exports(blobs, rules.export_prefix,
                                           now - timedelta(days=rules.export_retention_days))
-    report.outbox_deleted = _old_outbox(store, settings,
+    report.outbox_deleted = _old_outbox(store, registry.open_outbox(settings),
                                         now - timedelta(days=rules.outbox_retention_days))
     if settings.media.keep_media:
         cutoff = now - timedelta(days=rules.kept_media_retention_days)
@@ -86,20 +85,9 @@ def _old_exports(blobs: BlobStore, prefix: str, cutoff: datetime) -> int:
     return deleted
 
 
-def _old_outbox(store: Store, settings: Settings, cutoff: datetime) -> int:
-    outbox = OutboxNotifier(settings.outbox_dir)
-    deleted = 0
-    for alert in store.alerts(status="sent"):
-        if alert.created_at >= cutoff:
-            continue
-        try:
-            path = outbox.path_for(alert.alert_id)
-        except JikimiError:
-            continue  # an id that was never a file name
-        if path.exists():
-            path.unlink(missing_ok=True)
-            deleted += 1
-    return deleted
+def _old_outbox(store: Store, outbox: AlertCopies, cutoff: datetime) -> int:
+    old = (alert for alert in store.alerts(status="sent") if alert.created_at < cutoff)
+    return sum(outbox.discard(alert.alert_id) for alert in old)
 
 
 def _old_kept_media(store: Store, blobs: BlobStore, cutoff: datetime) -> int:

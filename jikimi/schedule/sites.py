@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawlers.sites import SiteDefinition, load_site
-from jikimi.errors import ConfigError
-from jikimi.settings import Settings
+from kernel.errors import ConfigError
+from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 DAG_PREFIX = "jikimi_site_"

@@ -2,7 +2,7 @@
 
 Each takes plain values (a site name, a list of media ids, a day) and returns a small JSON-able
 dict, because Airflow passes both through XCom: ids and counts, never media. Settings are read
-when a task runs (`jikimi.settings.get_settings`, i.e. the worker's `JIKIMI_*` environment), not
+when a task runs (`kernel.settings.get_settings`, i.e. the worker's `JIKIMI_*` environment), not
 when a DAG file is parsed. Every function is idempotent, so Airflow may retry any of them.
 """
 
@@ -14,9 +14,14 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from jikimi import wiring
-from jikimi.errors import JikimiError
-from jikimi.settings import Settings, get_settings
+from jikimi import registry
+from jikimi.flow import alert_stage, crawl_stage, enrich_stage, match_stage
+from jikimi.schedule.batches import batches, new_media_of_site
+from jikimi.schedule.erasure_requests import process_erasure_requests
+from jikimi.schedule.export_batch import write_export_batch
+from jikimi.schedule.retention import apply_retention as apply
+from kernel.errors import JikimiError
+from kernel.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 MAX_ERROR_LINES = 20  # per-item errors returned through XCom; the rest are counted
@@ -25,8 +30,6 @@ MAX_ERROR_LINES = 20  # per-item errors returned through XCom; the rest are coun
 def crawl_site(site_name: str, settings: Settings | None = None) -> dict[str, Any]:
     """Crawl one site definition from `<data-dir>/sites`. A crawl that fetched no page at all
     (site down, start URL refused) raises, so Airflow retries it later."""
-    from jikimi.flow import crawl_stage
-
     settings = settings or get_settings()
     report = crawl_stage(site_name, None, settings, log.info)
     if report.pages == 0:
@@ -37,10 +40,8 @@ def crawl_site(site_name: str, settings: Settings | None = None) -> dict[str, An
 
 def plan_enrichment(site_name: str, settings: Settings | None = None) -> list[list[str]]:
     """Batches of ids of the site's media waiting for enrichment (one mapped task each)."""
-    from jikimi.schedule.batches import batches, new_media_of_site
-
     settings = settings or get_settings()
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         ids = new_media_of_site(store, site_name)
     rules = settings.scheduler
     planned = batches(ids, rules.enrich_batch, rules.max_enrich_batches)
@@ -50,20 +51,16 @@ def plan_enrichment(site_name: str, settings: Settings | None = None) -> list[li
 
 def enrich_batch(media_ids: list[str], settings: Settings | None = None) -> dict[str, Any]:
     """Enrich exactly these media (faces, hashes, signals); per-item errors are recorded."""
-    from jikimi.flow import enrich_stage
-
     settings = settings or get_settings()
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         report = enrich_stage(settings, store, media_ids=media_ids)
     return _capped(asdict(report), 0)
 
 
 def match_faces(settings: Settings | None = None) -> dict[str, Any]:
     """Compare every not-yet-matched face with the enrolled templates; record hits and alerts."""
-    from jikimi.flow import match_stage
-
     settings = settings or get_settings()
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         report = match_stage(settings, store)
     return {"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
             "new_alerts": report.new_alerts, "persons": len(report.persons),
@@ -72,10 +69,8 @@ def match_faces(settings: Settings | None = None) -> dict[str, Any]:
 
 def deliver_alerts(settings: Settings | None = None) -> dict[str, Any]:
     """Deliver pending alerts on every channel (at-least-once; failed channels retry later)."""
-    from jikimi.flow import alert_stage
-
     settings = settings or get_settings()
-    with closing(wiring.open_store(settings)) as store:
+    with closing(registry.open_store(settings)) as store:
         report = alert_stage(settings, store)
     return _capped(asdict(report), 0)
 
@@ -84,11 +79,9 @@ def erase_requested(settings: Settings | None = None) -> dict[str, Any]:
     """Carry out pending erasure requests (see jikimi.schedule.erasure_requests). Raises when
     any request failed, after doing all the others: an erasure must never go unnoticed, and the
     nightly export must wait for it (the person could otherwise still appear in the batch)."""
-    from jikimi.schedule.erasure_requests import process_erasure_requests
-
     settings = settings or get_settings()
-    with closing(wiring.open_store(settings)) as store:
-        report = process_erasure_requests(store, wiring.open_blobs(settings), settings)
+    with closing(registry.open_store(settings)) as store:
+        report = process_erasure_requests(store, registry.open_blobs(settings), settings)
     if report.errors:
         raise JikimiError(f"{len(report.errors)} erasure request(s) failed (erased "
                           f"{len(report.erased)}): " + "; ".join(report.errors[:5]))
@@ -97,25 +90,21 @@ def erase_requested(settings: Settings | None = None) -> dict[str, Any]:
 
 def export_takedown_batch(day: str, settings: Settings | None = None) -> dict[str, Any]:
     """Write the takedown batch of `day` (YYYY-MM-DD) to the blob store; return its key."""
-    from jikimi.schedule.export_batch import write_export_batch
-
     settings = settings or get_settings()
-    with closing(wiring.open_store(settings)) as store:
-        batch = write_export_batch(store, wiring.open_blobs(settings), settings,
+    with closing(registry.open_store(settings)) as store:
+        batch = write_export_batch(store, registry.open_blobs(settings), settings,
                                    date.fromisoformat(day))
     return asdict(batch)
 
 
 def apply_retention(now: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Delete what is past its retention at `now` (ISO 8601; default: the current time)."""
-    from jikimi.schedule.retention import apply_retention as apply
-
     settings = settings or get_settings()
     at = datetime.fromisoformat(now) if now else datetime.now(UTC)
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    with closing(wiring.open_store(settings)) as store:
-        report = apply(store, wiring.open_blobs(settings), settings, at)
+    with closing(registry.open_store(settings)) as store:
+        report = apply(store, registry.open_blobs(settings), settings, at)
     return asdict(report)
 
 

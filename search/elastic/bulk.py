@@ -17,8 +17,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from jikimi.errors import StoreError
-from jikimi.settings import ElasticsearchSettings
+from kernel.errors import StoreError
+from kernel.settings import ElasticsearchSettings
 from search.elastic.errors import store_errors
 
 log = logging.getLogger(__name__)

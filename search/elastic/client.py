@@ -16,8 +16,8 @@ from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elastic_transport.client_utils import DEFAULT, DefaultType
 from elasticsearch import Elasticsearch
 
-from jikimi.errors import ConfigError
-from jikimi.settings import ElasticsearchSettings
+from kernel.errors import ConfigError
+from kernel.settings import ElasticsearchSettings
 
 if TYPE_CHECKING:
     from elastic_transport._node._base import NodeApiResponse

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from jikimi.errors import StoreError
-from jikimi.records import Evidence, Face, FetchRecord, Media, MediaKind, MediaStatus, Sighting
+from kernel.errors import StoreError
+from kernel.records import Evidence, Face, FetchRecord, Media, MediaKind, MediaStatus, Sighting
 
 # What enrichment (re)writes on a media document; crawl-time fields are left alone.
 ENRICHED_FIELDS = (

@@ -12,8 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any, cast
 
-from jikimi.crypto import TemplateCipher
-from jikimi.records import (
+from kernel.records import (
     Alert,
     AlertStatus,
     AuditEvent,
@@ -25,6 +24,7 @@ from jikimi.records import (
     Sighting,
     Template,
 )
+from search.crypto import TemplateCipher
 from search.elastic.codec import checked_json, dt_from_doc, dt_to_doc, host_of, opt_dt_from_doc
 
 

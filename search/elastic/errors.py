@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from elasticsearch import ApiError, TransportError
 
-from jikimi.errors import StoreError
+from kernel.errors import StoreError
 
 
 @contextmanager

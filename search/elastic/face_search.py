@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from elasticsearch import BadRequestError
 
-from jikimi.errors import StoreError
-from jikimi.records import Face, Template
+from kernel.errors import StoreError
+from kernel.records import Face, Template
 from search.elastic.codec import face_from_doc
 from search.elastic.errors import store_errors
 from search.elastic.indices import FACE_PAGE, ElasticIndices, Source

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import get_args
 
-from jikimi.errors import NotFound, StoreError
-from jikimi.records import Alert, AlertStatus, AuditEvent, Hit, ReviewState, utcnow
+from kernel.errors import NotFound, StoreError
+from kernel.records import Alert, AlertStatus, AuditEvent, Hit, ReviewState, utcnow
 from search.elastic.codec import doc_id, dt_to_doc, media_from_doc, sighting_from_doc
 from search.elastic.codec_hits import (
     alert_from_doc,

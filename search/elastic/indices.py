@@ -23,7 +23,7 @@ from typing import Any
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 
-from jikimi.errors import StoreError
+from kernel.errors import StoreError
 from search.elastic.bulk import BulkPolicy, bulk_write
 from search.elastic.errors import store_errors
 from search.elastic.schema import IndexSpec

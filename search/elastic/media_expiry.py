@@ -1,6 +1,6 @@
 """Retention of stranger media on Elasticsearch: find it, and delete it with what hangs off it.
 
-Same semantics as the SQLite store (search/sqlite_media_expiry.py), without its transaction:
+Same semantics as the SQLite store (search/sqlite/media_expiry.py), without its transaction:
 there are no multi-document transactions, so the order of the deletes is what keeps a hit safe.
 Hits and alerts are checked first (after a forced refresh of their indices, so another process's
 fresh hit is seen); then the faces go, which is the only thing matching can turn into a new hit;

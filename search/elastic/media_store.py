@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from jikimi.errors import NotFound
-from jikimi.records import Face, FetchRecord, Media, Sighting
+from kernel.errors import NotFound
+from kernel.records import Face, FetchRecord, Media, Sighting
 from search.elastic.codec import (
     ENRICHED_FIELDS,
     FACE_UPDATE_FIELDS,

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from elasticsearch import ApiError, Elasticsearch, helpers
 
-from jikimi.errors import ConfigError, StoreError
+from kernel.errors import ConfigError, StoreError
 from search.elastic.bulk import BulkPolicy, bulk_write
 from search.elastic.codec import vector_from_doc
 from search.elastic.errors import describe, store_errors

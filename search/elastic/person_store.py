@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import NotFound
-from jikimi.records import Person, Template, require_own_templates, utcnow
+from kernel.errors import NotFound
+from kernel.records import Person, Template, require_own_templates, utcnow
+from search.crypto import TemplateCipher
 from search.elastic.codec import doc_id, dt_to_doc
 from search.elastic.codec_hits import (
     person_from_doc,

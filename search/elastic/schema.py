@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jikimi.errors import ConfigError
+from kernel.errors import ConfigError
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 INDEX_NAMES = (

@@ -12,9 +12,9 @@ import logging
 
 from elasticsearch import Elasticsearch
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import StoreError
-from jikimi.settings import ElasticsearchSettings
+from kernel.errors import StoreError
+from kernel.settings import ElasticsearchSettings
+from search.crypto import TemplateCipher
 from search.elastic.bulk import BulkPolicy
 from search.elastic.client import open_client
 from search.elastic.errors import store_errors

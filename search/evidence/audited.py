@@ -1,6 +1,6 @@
 """Every evidence read and write goes through here, so none escapes the audit log.
 
-An audit event (`jikimi.records.AuditEvent`) names the actor, the action and the evidence key and
+An audit event (`kernel.records.AuditEvent`) names the actor, the action and the evidence key and
 carries the SHA-256 and size of what was read or written, never content. Reads get a request id
 so two reads by one operator in the same second are two events. A failed read is recorded too:
 an attempt to see evidence is itself worth knowing about.
@@ -12,10 +12,9 @@ import hashlib
 import uuid
 from typing import Any
 
-from jikimi.errors import ConfigError, JikimiError
-from jikimi.ports import HitStore
-from jikimi.records import AuditEvent
-from search.evidence.locker import EvidenceLocker, LockStatus
+from kernel.errors import ConfigError, JikimiError
+from kernel.ports import EvidenceLocker, HitStore, LockStatus
+from kernel.records import AuditEvent
 
 
 class AuditedEvidence:

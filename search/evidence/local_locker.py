@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from jikimi.errors import NotFound, StoreError
-from jikimi.ports import BlobStore
-from search.evidence.locker import LockStatus
+from kernel.errors import NotFound, StoreError
+from kernel.ports import BlobStore, LockStatus
 
 HOLD_PREFIX = "legal-hold/"
 

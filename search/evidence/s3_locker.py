@@ -21,11 +21,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from jikimi.errors import ConfigError, NotFound, StoreError
-from jikimi.settings import EvidenceSettings
-from search.evidence.locker import LockStatus
-from search.s3_blobs import S3BlobStore
-from search.s3_client import is_not_found, store_error
+from kernel.errors import ConfigError, NotFound, StoreError
+from kernel.ports import LockStatus
+from kernel.settings import EvidenceSettings
+from search.blobs.s3 import S3BlobStore
+from search.blobs.s3_client import is_not_found, store_error
 
 LOCK_MODE = "COMPLIANCE"
 _CALL_ERRORS = (ClientError, BotoCoreError)

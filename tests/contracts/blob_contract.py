@@ -1,4 +1,4 @@
-"""The behaviour every `jikimi.ports.BlobStore` adapter must show, run unchanged on each adapter.
+"""The behaviour every `kernel.ports.BlobStore` adapter must show, run unchanged on each adapter.
 
 Subclass and provide an empty store as the `blobs` fixture, e.g.
 
@@ -14,8 +14,8 @@ import os
 
 import pytest
 
-from jikimi.errors import JikimiError, NotFound
-from jikimi.ports import BlobStore
+from kernel.errors import JikimiError, NotFound
+from kernel.ports import BlobStore
 
 BAD_KEYS = ["", "/abs/key", "../escape", "a/../../b", "a//b", "a/", "./a", "a/./b", "a\\b",
             ".hidden", "a/.tmp-x", "nul\x00byte", "line\nbreak"]

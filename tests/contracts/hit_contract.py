@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jikimi.errors import JikimiError, NotFound
-from jikimi.ports import Store
-from jikimi.records import AuditEvent
+from kernel.errors import JikimiError, NotFound
+from kernel.ports import Store
+from kernel.records import AuditEvent
 from tests.factories import make_alert, make_face, make_hit
 
 

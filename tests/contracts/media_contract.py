@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from jikimi.errors import JikimiError, NotFound
-from jikimi.ports import Store
-from jikimi.records import Evidence, FetchRecord, utcnow
+from kernel.errors import JikimiError, NotFound
+from kernel.ports import Store
+from kernel.records import Evidence, FetchRecord, utcnow
 from tests.contracts.media_retention_contract import MediaRetentionContract
 from tests.factories import MODEL_ID, make_face, make_media, make_sighting
 

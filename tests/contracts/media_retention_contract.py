@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from jikimi.ports import Store
-from jikimi.records import FetchRecord, Media, utcnow
+from kernel.ports import Store
+from kernel.records import FetchRecord, Media, utcnow
 from tests.factories import (
     MODEL_ID,
     make_alert,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jikimi.errors import JikimiError, NotFound
-from jikimi.ports import Store
+from kernel.errors import JikimiError, NotFound
+from kernel.ports import Store
 from tests.factories import (
     MODEL_ID,
     make_alert,

@@ -1,4 +1,4 @@
-"""The behaviour every `jikimi.ports.Store` adapter must show, run unchanged on each adapter.
+"""The behaviour every `kernel.ports.Store` adapter must show, run unchanged on each adapter.
 
 Use it by subclassing and providing an empty store:
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 
-from jikimi.ports import Store
+from kernel.ports import Store
 from tests.contracts.hit_contract import HitStoreContract
 from tests.contracts.media_contract import MediaStoreContract
 from tests.contracts.person_contract import PersonStoreContract

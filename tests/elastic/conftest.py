@@ -13,8 +13,8 @@ import pytest
 from elasticsearch import Elasticsearch
 from osmem_server import OsmemServer
 
-from jikimi.crypto import TemplateCipher
-from jikimi.settings import ElasticsearchSettings
+from kernel.settings import ElasticsearchSettings
+from search.crypto import TemplateCipher
 from search.elastic.client import open_client
 from search.elastic.migrate import migrate
 from search.elastic.store import ElasticStore

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from jikimi.crypto import TemplateCipher
+from search.crypto import TemplateCipher
 from search.elastic.bulk import BulkWriteError
 from search.elastic.store import ElasticStore
 from tests.elastic.conftest import es_settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from elasticsearch import ApiError
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import ConfigError, StoreError
-from jikimi.settings import ElasticsearchSettings, Settings
+from kernel.errors import ConfigError, StoreError
+from kernel.settings import ElasticsearchSettings, Settings
+from search.crypto import TemplateCipher
 from search.elastic.client import PlainJsonNode, open_client, plain_media_type
 from search.elastic.store import ElasticStore
 from tests.elastic.conftest import es_settings

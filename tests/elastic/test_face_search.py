@@ -12,17 +12,18 @@ import numpy as np
 import pytest
 from elasticsearch import Elasticsearch
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import StoreError
-from jikimi.ports import FaceSearch, Store
-from jikimi.records import Face, Template
-from jikimi.settings import Settings
+from jikimi import registry
+from kernel.errors import StoreError
+from kernel.ports import FaceSearch, Store
+from kernel.records import Face, Template
+from kernel.settings import Settings
+from search.crypto import TemplateCipher
 from search.elastic.codec import face_to_doc
 from search.elastic.face_search import knn_matches, knn_request
 from search.elastic.schema import load_specs
 from search.elastic.store import ElasticStore
 from search.matching import match_person
-from search.sqlite_store import SqliteStore
+from search.sqlite.store import SqliteStore
 from tests.factories import (
     DIMS,
     MODEL_ID,
@@ -87,7 +88,8 @@ def test_exact_scan_retroactive_matching_equals_the_embedded_store(
     for store in (sqlite_store, es_store):
         all_faces = build_world(store, templates[0])
         store.add_person(person, templates)
-        report = match_person(store, templates, Settings())
+        report = match_person(store, templates, Settings(),
+                              registry.open_face_search(Settings(), store))
         results[type(store).__name__] = (outcome(store), report.faces, len(all_faces))
     (sqlite_outcome, sqlite_seen, total), (es_outcome, es_seen, _) = results.values()
     assert es_outcome == sqlite_outcome

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import StoreError
+from kernel.errors import StoreError
+from search.crypto import TemplateCipher
 from search.elastic.bulk import BulkWriteError
 from search.elastic.migrate import _copies, migrate
 from search.elastic.schema import INDEX_NAMES, MAPPINGS_DIR, load_specs

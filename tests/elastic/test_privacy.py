@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from elasticsearch import Elasticsearch
 
-from jikimi.crypto import TemplateCipher
-from jikimi.errors import StoreError
-from jikimi.records import Person, Template
+from kernel.errors import StoreError
+from kernel.records import Person, Template
+from search.crypto import TemplateCipher
 from search.elastic.store import ElasticStore
 from tests.factories import make_person, make_template
 

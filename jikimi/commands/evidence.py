@@ -1,0 +1,70 @@
+"""`jikimi evidence …`: preserve a hit's media and page, look at preserved evidence, legal holds.
+
+Every sub-command names its operator: evidence access is audit-logged in the Store, and an
+anonymous read or hold change would defeat the log. `preserve` fetches through the crawler's
+address guard, so `--allow-private` (or `crawl.allow_private`) is needed for a local site.
+"""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import closing
+from pathlib import Path
+
+from jikimi import registry
+from jikimi.commands.console import Handler, emit
+from jikimi.evidence.preserve import preserve_hit
+from jikimi.evidence.review import hold_capture, show_capture
+from kernel.settings import Settings
+from search.evidence.audited import AuditedEvidence
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    evidence = sub.add_parser("evidence", help="preserve and inspect evidence (audited)",
+                              description="preserve and inspect evidence (audited)")
+    actions = evidence.add_subparsers(dest="evidence_command", required=True, metavar="ACTION")
+
+    def add(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
+        p = actions.add_parser(name, help=text, description=text)
+        p.set_defaults(handler=handler)
+        p.add_argument("--operator", required=True, help="who does this (for the audit log)")
+        return p
+
+    p = add("preserve", cmd_preserve, "fetch a hit's media and pages again and lock them away")
+    p.add_argument("hit_id")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow loopback/private addresses (tests, local demo)")
+
+    p = add("show", cmd_show, "print a capture record and verify its parts (audited read)")
+    p.add_argument("key", help="capture record key, captures/<sha256>.json")
+    p.add_argument("--out", type=Path, help="also write the media and page into this folder")
+
+    p = add("hold", cmd_hold, "set or release the legal hold on a capture and its parts")
+    p.add_argument("key", help="capture record key, captures/<sha256>.json")
+    state = p.add_mutually_exclusive_group(required=True)
+    state.add_argument("--on", dest="hold", action="store_true")
+    state.add_argument("--off", dest="hold", action="store_false")
+
+
+def cmd_preserve(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        report = preserve_hit(store, evidence, settings, args.hit_id)
+    emit(report)
+    return 0 if report.ok else 1
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        shown = show_capture(evidence, args.key, args.out)
+    emit(shown)
+    return 0 if all(check["sha256_ok"] for check in shown["verified"]) else 1
+
+
+def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        keys = hold_capture(evidence, args.key, args.hold)
+    emit({"legal_hold": args.hold, "keys": keys})
+    return 0

@@ -1,0 +1,176 @@
+"""Sub-command handlers for the CLI: each opens what it needs from settings and calls a stage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import closing
+from pathlib import Path
+
+from jikimi import registry
+from jikimi.commands.console import Handler, emit, progress
+from jikimi.demo.run import run_demo
+from jikimi.enrollment import enroll
+from jikimi.erasure import forget_person
+from jikimi.export import write_export
+from jikimi.export_publish import publish_export
+from jikimi.flow import alert_stage, crawl_stage, enrich_stage, match_stage, run_once
+from jikimi.listing import alert_rows, hit_rows
+from kernel.errors import ConfigError
+from kernel.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("enroll", cmd_enroll, "enroll a consenting person from photos of their face")
+    p.add_argument("--name", required=True)
+    p.add_argument("--email")
+    p.add_argument("--webhook")
+    p.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
+
+    for name, handler, text in [
+        ("crawl", cmd_crawl, "crawl a site (definition name/file) or one URL"),
+        ("run", cmd_run, "crawl, enrich, match and alert once"),
+    ]:
+        p = add(name, handler, text)
+        p.add_argument("site", nargs="?", help="site name in <data-dir>/sites or a YAML file")
+        p.add_argument("--url", help="crawl from this start URL instead of a site definition")
+        p.add_argument("--allow-private", action="store_true",
+                       help="allow loopback/private addresses (tests, local demo)")
+
+    add("enrich", cmd_enrich, "find faces and hashes in newly crawled media")
+    add("match", cmd_match, "match new faces against enrolled people and send alerts")
+    for name, handler, text in [
+        ("alerts", cmd_alerts, "list alerts"), ("hits", cmd_hits, "list hits"),
+        ("persons", cmd_persons, "list enrolled people (pseudonymous)"),
+    ]:
+        p = add(name, handler, text)
+        p.add_argument("--json", action="store_true", help="print a JSON list")
+        if name == "hits":
+            p.add_argument("--order", choices=["time", "review"], default="time",
+                           help="review: unreviewed first, likeliest synthetic first")
+
+    p = add("export", cmd_export, "write a takedown URL batch grouped by host")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", type=Path, help="write the batch to this file")
+    target.add_argument("--to", metavar="URI", help="write to a blob store, e.g. "
+                        "s3://bucket/prefix (prints a presigned GET URL)")
+    p.add_argument("--expires", type=int, metavar="SECONDS",
+                   help="presigned URL lifetime (default s3.presigned_url_expiry)")
+
+    p = add("forget", cmd_forget, "erase a person with their templates, hits and alerts")
+    p.add_argument("person_id")
+
+    p = add("demo", cmd_demo, "run the whole flow on a local fixture site")
+    p.add_argument("--serve", action="store_true", help="keep the fixture site up afterwards")
+
+
+def _require_site(args: argparse.Namespace) -> None:
+    if not args.site and not args.url:
+        raise ConfigError("give a SITE (name in <data-dir>/sites or a YAML file) or --url URL")
+
+
+def cmd_enroll(args: argparse.Namespace, settings: Settings) -> int:
+    engine = registry.open_face_engine(settings)
+    with closing(registry.open_store(settings)) as store:
+        result = enroll(store, engine, settings, name=args.name, photos=args.photos,
+                        face_search=registry.open_face_search(settings, store),
+                        email=args.email, webhook=args.webhook)
+        delivery = alert_stage(settings, store)
+    emit({"person_id": result.person_id, "ref": result.ref, "templates": result.templates,
+          "model": result.model_id, "retroactive_hits": result.retroactive.hits,
+          "alerts": result.retroactive.new_alerts, "alerts_sent": delivery.sent,
+          "for_review": result.retroactive.uncertain})
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
+    _require_site(args)
+    emit(crawl_stage(args.site, args.url, settings, progress))
+    return 0
+
+
+def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        emit(enrich_stage(settings, store, progress))
+    return 0
+
+
+def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        report = match_stage(settings, store, progress)
+        delivery = alert_stage(settings, store)
+    emit({"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
+          "new_alerts": report.new_alerts, "for_review": report.uncertain,
+          "alerts_sent": delivery.sent,
+          "delivery_errors": delivery.errors})
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    _require_site(args)
+    emit(run_once(settings, site_ref=args.site, url=args.url, progress=progress))
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        rows = alert_rows(store)
+    _print_rows(rows, args.json, ["created_at", "person_id", "similarity", "status", "page_url"])
+    return 0
+
+
+def cmd_hits(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        rows = hit_rows(store, settings, order=args.order)
+    columns = ["created_at", "person_id", "similarity", "fake_score", "score_basis",
+               "review_state", "media_url"]
+    _print_rows(rows, args.json, columns)
+    return 0
+
+
+def cmd_persons(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        rows = [{"person_id": p.person_id, "ref": p.ref, "created_at": p.created_at.isoformat(),
+                 "email": bool(p.email), "webhook": bool(p.webhook)} for p in store.list_persons()]
+    _print_rows(rows, args.json, ["person_id", "ref", "created_at"])
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.to:
+        expires = args.expires or settings.s3.presigned_url_expiry
+        with closing(registry.open_store(settings)) as store:
+            emit(publish_export(store, registry.open_blob_uri(args.to, settings), args.format,
+                                expires, settings.video.sample_fps))
+        return 0
+    with closing(registry.open_store(settings)) as store:
+        count = write_export(store, args.format, args.out, settings.video.sample_fps)
+    print(f"wrote {count} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        emit(forget_person(store, settings, args.person_id))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    return run_demo(settings, serve=args.serve)
+
+
+def _print_rows(rows: list[dict[str, object]], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        emit(rows)
+        return
+    if not rows:
+        print("(none)")
+        return
+    for row in rows:
+        print("  ".join(str(row.get(c, "")) for c in columns))

@@ -1,0 +1,344 @@
+"""The registry: the one place where settings choose concrete backends (the composition root).
+
+Every backend kind has a table here, keyed by a setting's name or a URI's scheme, the way Scrapy
+picks feed and file stores by scheme:
+
+| kind | chosen by | adapters |
+| --- | --- | --- |
+| store | `store.backend` | `sqlite`, `elasticsearch` |
+| blob store | the URI's scheme (`blobs.uri`) | `file` (and bare paths), `memory`, `s3` |
+| evidence locker | the URI's scheme (`evidence.uri`) | `s3` (Object Lock), else a blob store |
+| face engine | `faces.engine` | `yunet-sface`, `insightface` |
+| face search | what the store can do | the store's own (Elasticsearch kNN), else none (scan) |
+| signals | `signals.*` switches | provenance, watermark, detector, forensics |
+| notifiers | `alerts.*` | outbox, smtp, webhook |
+| index admin | `store.backend` | `elasticsearch` (`jikimi es …`, `jikimi kibana export`) |
+
+Adding an adapter is one module in its pipeline package and one line in a table here. Each
+factory imports its adapter when called, so an unused backend's libraries (boto3, the
+Elasticsearch client, InsightFace) are never loaded. Nothing below this module names an adapter:
+library code takes ports (`kernel.ports`) and its own settings section.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+from enrichment.signals.suite import SignalSuite
+from kernel.errors import ConfigError
+from kernel.ports import (
+    AlertCopies,
+    BlobStore,
+    EvidenceLocker,
+    FaceEngine,
+    FaceSearch,
+    IndexAdmin,
+    MediaSignal,
+    Notifier,
+    Store,
+)
+from kernel.settings import FaceSettings, Settings, SignalSettings, get_settings
+from search.crypto import TemplateCipher
+
+if TYPE_CHECKING:
+    from search.blobs.s3 import S3BlobStore
+
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------------------------ stores ---
+def open_cipher(settings: Settings) -> TemplateCipher:
+    key = settings.security.template_key
+    if key is not None:
+        return TemplateCipher(key.get_secret_value().encode())
+    return TemplateCipher.from_key_file(settings.keys_dir / "template.key")
+
+
+def _sqlite_store(settings: Settings) -> Store:
+    from search.sqlite.store import SqliteStore
+
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteStore(settings.sqlite_path, open_cipher(settings))
+
+
+def _elastic_store(settings: Settings) -> Store:
+    from search.elastic.store import ElasticStore
+
+    return ElasticStore.open(settings.elasticsearch, open_cipher(settings))
+
+
+STORES: dict[str, Callable[[Settings], Store]] = {
+    "sqlite": _sqlite_store,
+    "elasticsearch": _elastic_store,
+}
+
+
+def open_store(settings: Settings) -> Store:
+    return _choose(STORES, settings.store.backend, "store backend")(settings)
+
+
+def open_face_search(settings: Settings, store: Store) -> FaceSearch | None:
+    """How retroactive matching finds stored faces near new templates: the store's own search
+    when it has one (Elasticsearch kNN), else None, and matching scans every face."""
+    return store if isinstance(store, FaceSearch) else None
+
+
+# ------------------------------------------------------------------------------- blob stores ---
+def _local_blobs(uri: str, settings: Settings) -> BlobStore:
+    from search.blobs.local import LocalBlobStore
+
+    parsed = urlparse(uri)
+    return LocalBlobStore(url2pathname(parsed.path) if parsed.scheme else uri)
+
+
+def _memory_blobs(uri: str, settings: Settings) -> BlobStore:
+    from search.blobs.memory import MemoryBlobStore
+
+    return MemoryBlobStore.named(urlparse(uri).netloc or "default")
+
+
+def _s3_blobs(uri: str, settings: Settings, *, object_lock: bool = False) -> S3BlobStore:
+    from search.blobs.s3 import S3BlobStore
+    from search.blobs.s3_client import ensure_bucket, make_client, parse_s3_uri, transfer_config
+
+    location = parse_s3_uri(uri)
+    client = make_client(settings.s3)
+    if settings.s3.create_buckets:
+        ensure_bucket(client, location.bucket, object_lock=object_lock)
+    return S3BlobStore(client, location, transfer_config(settings.s3))
+
+
+BLOB_STORES: dict[str, Callable[[str, Settings], BlobStore]] = {
+    "": _local_blobs,
+    "file": _local_blobs,
+    "memory": _memory_blobs,
+    "s3": _s3_blobs,
+}
+
+
+def open_blobs(settings: Settings) -> BlobStore:
+    return open_blob_uri(settings.blob_uri, settings)
+
+
+def open_blob_uri(uri: str, settings: Settings | None = None) -> BlobStore:
+    """The blob store a URI names; `s3://` ones connect with `settings.s3` (default: env)."""
+    scheme = urlparse(uri).scheme
+    if scheme not in BLOB_STORES:
+        raise ConfigError(f"unsupported blob store URI scheme: {scheme!r} in {uri}")
+    return BLOB_STORES[scheme](uri, settings or get_settings())
+
+
+def open_crawl_sinks(settings: Settings) -> tuple[Store, BlobStore]:
+    """The store and blob store a crawl writes to (called in the crawler's own process)."""
+    return open_store(settings), open_blobs(settings)
+
+
+# -------------------------------------------------------------------------- evidence lockers ---
+def _local_locker(uri: str, settings: Settings) -> EvidenceLocker:
+    from search.evidence.local_locker import LocalEvidenceLocker
+
+    return LocalEvidenceLocker(open_blob_uri(uri, settings))
+
+
+def _s3_locker(uri: str, settings: Settings) -> EvidenceLocker:
+    from search.evidence.s3_locker import S3EvidenceLocker
+
+    return S3EvidenceLocker(_s3_blobs(uri, settings, object_lock=True), settings.evidence)
+
+
+# Any other scheme is a blob store URI holding unlocked evidence (a local folder by default).
+EVIDENCE_LOCKERS: dict[str, Callable[[str, Settings], EvidenceLocker]] = {
+    "s3": _s3_locker,
+}
+
+
+def open_evidence(settings: Settings) -> EvidenceLocker:
+    """The evidence locker: S3 with Object Lock for `s3://`, a local folder (no lock) otherwise."""
+    uri = settings.evidence_uri
+    return EVIDENCE_LOCKERS.get(urlparse(uri).scheme, _local_locker)(uri, settings)
+
+
+# ------------------------------------------------------------------------------ face engines ---
+def _yunet_sface(faces: FaceSettings, model_cache_dir: Path) -> FaceEngine:
+    from enrichment.faces.yunet_sface import YuNetSFaceEngine
+
+    return YuNetSFaceEngine(faces, model_cache_dir)
+
+
+def _insightface(faces: FaceSettings, model_cache_dir: Path) -> FaceEngine:
+    from enrichment.faces.insightface_engine import InsightFaceEngine
+
+    return InsightFaceEngine(faces)
+
+
+FACE_ENGINES: dict[str, Callable[[FaceSettings, Path], FaceEngine]] = {
+    "yunet-sface": _yunet_sface,
+    "insightface": _insightface,
+}
+
+
+@dataclass(frozen=True)
+class EngineKey:
+    """What a loaded engine depends on (thresholds are applied later and do not count)."""
+
+    engine: str
+    providers: tuple[str, ...] | None
+    det_size: int
+    min_face_px: int
+    det_threshold: float
+    model_cache_dir: Path
+    insightface_root: str | None
+    insightface_pack: str
+    insightface_checksums: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, faces: FaceSettings, model_cache_dir: Path) -> EngineKey:
+        return cls(
+            faces.engine, None if faces.providers is None else tuple(faces.providers),
+            faces.det_size, faces.min_face_px, faces.det_threshold, model_cache_dir.resolve(),
+            None if faces.insightface_root is None else str(faces.insightface_root),
+            faces.insightface_pack, tuple(sorted(faces.insightface_checksums.items())),
+        )
+
+
+def open_face_engine(settings: Settings) -> FaceEngine:
+    """The configured face engine, loaded once per distinct configuration."""
+    faces = settings.faces
+    build = _choose(FACE_ENGINES, faces.engine, "face engine")
+    key = EngineKey.of(faces, settings.model_cache_dir)
+    return _cached(_engines, key, lambda: build(faces, settings.model_cache_dir))
+
+
+# ----------------------------------------------------------------------------------- signals ---
+def _provenance(signals: SignalSettings, providers: list[str] | None) -> MediaSignal | None:
+    from enrichment.signals.provenance import ProvenanceSignal
+
+    return ProvenanceSignal(signals) if signals.provenance else None
+
+
+def _watermark(signals: SignalSettings, providers: list[str] | None) -> MediaSignal | None:
+    from enrichment.signals.watermark import WatermarkSignal
+
+    return WatermarkSignal(signals) if signals.watermark else None
+
+
+def _detector(signals: SignalSettings, providers: list[str] | None) -> MediaSignal | None:
+    if signals.detector_dir is None:
+        return None
+    from enrichment.signals.detector import load_detector
+
+    return load_detector(signals, providers)
+
+
+def _forensics(signals: SignalSettings, providers: list[str] | None) -> MediaSignal | None:
+    from enrichment.signals.forensics import ForensicSignal
+
+    return ForensicSignal(signals) if signals.forensics else None
+
+
+# In the order they run; each returns None when its switch is off.
+SIGNALS: dict[str, Callable[[SignalSettings, list[str] | None], MediaSignal | None]] = {
+    "provenance": _provenance,
+    "watermark": _watermark,
+    "detector": _detector,
+    "forensics": _forensics,
+}
+
+
+def open_signal_suite(settings: Settings) -> SignalSuite:
+    """The enabled synthetic-media signals, loaded once per distinct configuration (a detector
+    holds an ONNX session on the face engine's providers)."""
+    signals, providers = settings.signals, settings.faces.providers
+    key = (signals.model_dump_json(), None if providers is None else tuple(providers))
+
+    def load() -> SignalSuite:
+        found = (make(signals, providers) for make in SIGNALS.values())
+        return SignalSuite([signal for signal in found if signal is not None])
+
+    return _cached(_suites, key, load)
+
+
+# --------------------------------------------------------------------------------- notifiers ---
+def _outbox(settings: Settings) -> Notifier | None:
+    from jikimi.alerts.outbox import OutboxNotifier
+
+    return OutboxNotifier(settings.outbox_dir) if settings.alerts.outbox else None
+
+
+def _smtp(settings: Settings) -> Notifier | None:
+    from jikimi.alerts.smtp import SmtpNotifier
+
+    return SmtpNotifier(settings.alerts) if settings.alerts.smtp_host else None
+
+
+def _webhook(settings: Settings) -> Notifier | None:
+    from jikimi.alerts.webhook import WebhookNotifier
+
+    return WebhookNotifier(settings)  # `wants` keeps it to people who gave a webhook
+
+
+def open_outbox(settings: Settings) -> AlertCopies:
+    """The outbox folder's alert copies (also when `alerts.outbox` is now off: old copies
+    still expire)."""
+    from jikimi.alerts.outbox import OutboxNotifier
+
+    return OutboxNotifier(settings.outbox_dir)
+
+
+NOTIFIERS: dict[str, Callable[[Settings], Notifier | None]] = {
+    "outbox": _outbox,
+    "smtp": _smtp,
+    "webhook": _webhook,
+}
+
+
+def open_notifiers(settings: Settings) -> list[Notifier]:
+    """Outbox (if `alerts.outbox`), e-mail (if `alerts.smtp_host`), webhook (`wants` filters)."""
+    found = (make(settings) for make in NOTIFIERS.values())
+    return [notifier for notifier in found if notifier is not None]
+
+
+# ------------------------------------------------------------------------------- index admin ---
+def _elastic_admin(settings: Settings) -> IndexAdmin:
+    from search.elastic.admin import ElasticIndexAdmin
+
+    return ElasticIndexAdmin(settings.elasticsearch)
+
+
+INDEX_ADMINS: dict[str, Callable[[Settings], IndexAdmin]] = {
+    "elasticsearch": _elastic_admin,
+}
+
+
+def open_index_admin(settings: Settings) -> IndexAdmin:
+    """Schema migration, status and dashboards of the search index (Elasticsearch), whatever
+    `store.backend` is: an operator may prepare the indices before switching the store over."""
+    return INDEX_ADMINS["elasticsearch"](settings)
+
+
+# ----------------------------------------------------------------------------------- helpers ---
+_engines: dict[Hashable, Any] = {}
+_suites: dict[Hashable, Any] = {}
+_lock = threading.Lock()
+
+
+def _cached(cache: dict[Hashable, Any], key: Hashable, load: Callable[[], T]) -> T:
+    with _lock:
+        if key not in cache:
+            cache[key] = load()
+        value: T = cache[key]
+        return value
+
+
+def _choose(table: dict[str, T], name: str, what: str) -> T:
+    try:
+        return table[name]
+    except KeyError:
+        raise ConfigError(f"unknown {what}: {name}") from None
+

@@ -1,0 +1,31 @@
+"""Ports: the interfaces that library code depends on; `jikimi.registry` picks the adapters.
+
+Library code takes these as arguments and never imports a concrete backend. One module per
+kind of port; everything is re-exported here, so `from kernel.ports import Store` is the way in.
+"""
+
+from kernel.ports.admin import IndexAdmin
+from kernel.ports.alerts import AlertCopies, AlertMessage, Notifier
+from kernel.ports.evidence import EvidenceLocker, LockStatus
+from kernel.ports.faces import DetectedFace, FaceEngine
+from kernel.ports.signals import MediaSignal, SignalInput
+from kernel.ports.stores import BlobStore, FaceSearch, HitStore, MediaStore, PersonStore, Store
+
+__all__ = [
+    "AlertCopies",
+    "AlertMessage",
+    "BlobStore",
+    "DetectedFace",
+    "EvidenceLocker",
+    "FaceEngine",
+    "FaceSearch",
+    "HitStore",
+    "IndexAdmin",
+    "LockStatus",
+    "MediaSignal",
+    "MediaStore",
+    "Notifier",
+    "PersonStore",
+    "SignalInput",
+    "Store",
+]

@@ -1,0 +1,184 @@
+"""Storage ports: the store (combined from small media, person and hit stores, HMA-style), the
+optional face-search capability, and blob stores.
+
+Every port has a contract test suite in `tests/contracts/` that each adapter (SQLite, in-memory,
+Elasticsearch, local folder, S3, …) must pass unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from kernel.records import (
+    Alert,
+    AuditEvent,
+    Face,
+    FetchRecord,
+    Hit,
+    Media,
+    Person,
+    Sighting,
+    Template,
+)
+
+
+# --------------------------------------------------------------------------------- storage ---
+@runtime_checkable
+class MediaStore(Protocol):
+    """Media, where it was seen, what the crawler fetched, and the faces found in it."""
+
+    def upsert_media(self, media: Media) -> bool:
+        """Insert new media (returns True) or refresh `last_seen` of known media (False)."""
+
+    def get_media(self, media_id: str) -> Media | None: ...
+
+    def add_sighting(self, sighting: Sighting) -> None:
+        """Upsert on (media_id, media_url, page_url); a repeat only moves `last_seen`."""
+
+    def sightings(self, media_id: str) -> list[Sighting]: ...
+
+    def record_fetch(self, record: FetchRecord) -> None: ...
+
+    def get_fetch(self, url: str) -> FetchRecord | None: ...
+
+    def sequences(self) -> Iterator[Media]:
+        """Enriched media analysed as a sequence of frames (videos, animated images), oldest
+        first, with their frame hashes in `info`: the candidates for media-family matching."""
+
+    def media_to_enrich(self, limit: int | None = None) -> list[Media]:
+        """Media with status "new", oldest first."""
+
+    def save_enrichment(self, media: Media, faces: Sequence[Face]) -> None:
+        """Atomically store enrichment results: media fields (status "enriched") and its faces."""
+
+    def set_media_error(self, media_id: str, error: str) -> None:
+        """Record a per-item failure (status "error"); the batch goes on."""
+
+    def faces(self, model_id: str, *, unmatched_only: bool = False) -> Iterator[Face]: ...
+
+    def get_face(self, face_id: str) -> Face | None: ...
+
+    def mark_faces_matched(self, face_ids: Iterable[str]) -> None: ...
+
+    def list_media(self) -> list[Media]: ...
+
+    def expired_media(self, before: datetime, limit: int) -> list[str]:
+        """Ids of stranger media past retention, oldest `last_seen` first, at most `limit`:
+        analysed (status not "new"), last seen before `before` (the media and every sighting of
+        it), with no hit (in any review state) and no alert."""
+
+    def delete_media(self, media_ids: Sequence[str]) -> dict[str, int]:
+        """Delete these media records with their sightings, faces and fetch records (a later
+        crawl then downloads and analyses the media afresh). Media that has a hit or an alert
+        is never deleted: it is skipped and counted as "refused". Unknown ids are no-ops.
+        Returns counts: media, sightings, faces, fetches, refused."""
+
+
+@runtime_checkable
+class PersonStore(Protocol):
+    """Enrolled people and their encrypted templates."""
+
+    def add_person(self, person: Person, templates: Sequence[Template]) -> None: ...
+
+    def get_person(self, person_id: str) -> Person | None: ...
+
+    def list_persons(self) -> list[Person]: ...
+
+    def templates(self, model_id: str) -> list[Template]: ...
+
+    def template_models(self) -> list[str]:
+        """Model ids that at least one enrolled template was made with, sorted."""
+
+    def save_calibration(self, person_id: str, model_id: str, data: bytes) -> None:
+        """Upsert the person's calibration record for one model (opaque bytes: a background
+        score sketch, search/calibration.py). NotFound when the person is not enrolled."""
+
+    def load_calibration(self, person_id: str, model_id: str) -> bytes | None:
+        """The record last saved for (person, model), or None."""
+
+    def delete_person(self, person_id: str) -> dict[str, int]:
+        """Erase the person, templates, calibration records, hits and alerts; return counts of
+        persons, templates, hits and alerts removed."""
+
+
+@runtime_checkable
+class HitStore(Protocol):
+    """Hits (face matched a person) and alerts (one per person and media)."""
+
+    def upsert_hit(self, hit: Hit) -> bool:
+        """Insert (True) or keep the existing hit, raising its similarity if higher (False)."""
+
+    def hits(self, person_id: str | None = None) -> list[Hit]: ...
+
+    def add_alert(self, alert: Alert) -> bool:
+        """Insert if no alert exists for (person, media); False when one already does."""
+
+    def alerts(self, person_id: str | None = None, status: str | None = None) -> list[Alert]: ...
+
+    def record_delivery(
+        self, alert_id: str, channel: str, *, ok: bool, error: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record one delivery attempt on one channel (outbox, smtp, webhook)."""
+
+    def set_alert_status(self, alert_id: str, status: str) -> None: ...
+
+    def set_review_state(
+        self, hit_id: str, state: str, reviewer: str | None = None, note: str | None = None
+    ) -> None:
+        """Record a human review of a hit (new, confirmed, rejected, taken_down) and when."""
+
+    def record_audit(self, event: AuditEvent) -> None:
+        """Append to the audit log (idempotent on `event.event_id`)."""
+
+    def audit_events(self, subject: str | None = None) -> list[AuditEvent]:
+        """Audit events, oldest first, optionally only those about one subject id."""
+
+
+@runtime_checkable
+class Store(MediaStore, PersonStore, HitStore, Protocol):
+    """A complete backend: the embedded SQLite store, later Elasticsearch."""
+
+    def stats(self) -> dict[str, int]:
+        """Counts: media, media_error, sightings, faces, persons, templates, hits, alerts,
+        alerts_pending."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class FaceSearch(Protocol):
+    """Optional Store capability: find stored faces close to an enrolled person's templates.
+
+    Retroactive matching (`search.matching.match_person`) uses it when the store has it, e.g.
+    Elasticsearch kNN instead of streaming every face. It takes `Template`s, not vectors, and an
+    adapter refuses templates it does not hold for that person: it is not a search by arbitrary
+    face. It yields at least every face of the templates' model whose cosine similarity with
+    some template is >= `min_similarity`, as (face, index into `templates`, similarity); it may
+    yield a few more, so callers recompute similarities exactly as they would have anyway.
+    """
+
+    def search_faces(
+        self, templates: Sequence[Template], min_similarity: float
+    ) -> Iterator[tuple[Face, int, float]]: ...
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Bytes under keys: raw media awaiting enrichment, kept evidence. Chosen by URI scheme."""
+
+    uri: str
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """Raise `kernel.errors.NotFound` when the key is absent."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Idempotent: deleting a missing key is not an error."""
+
+    def keys(self, prefix: str = "") -> Iterator[str]: ...

@@ -1,0 +1,79 @@
+"""Face quality: is this face good enough to enroll, or to alert on?
+
+A template made from a tiny, blurred or turned face matches its owner poorly and strangers too
+well, so enrollment refuses such photos with a message saying what to change. On the probe side
+(a crawled face) the image is gone by matching time, so only what the Face record keeps can be
+judged: the box size, the 5 landmarks (pose) and the detector's score. A poor probe needs a
+higher similarity before it alerts; below that it goes to operator review as "uncertain".
+
+Pose is measured without a pose model: the nose tip's sideways offset from the eyes' midpoint,
+in inter-eye distances (0 frontal, about 0.5 for a strong profile), which the 5-point detectors
+give for free.
+
+These are values and rules only: the sharpness of a detected face is measured on its pixels in
+`enrichment.faces.quality`; matching judges probes, enrollment judges photos, both by these rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernel.records import Face
+from kernel.settings import MatchingSettings
+
+
+@dataclass(frozen=True)
+class FaceQuality:
+    face_px: float  # the shorter side of the detector's box, in source pixels
+    yaw: float  # nose offset from the eyes' midpoint, in inter-eye distances
+    det_score: float
+    sharpness: float | None = None  # Laplacian variance of the aligned crop (None: not measured)
+
+
+def yaw_of(landmarks: Sequence[Sequence[float]] | np.ndarray) -> float:
+    points = np.asarray(landmarks, dtype=np.float64).reshape(5, 2)
+    right_eye, left_eye, nose = points[0], points[1], points[2]
+    eye_line = left_eye - right_eye
+    distance = float(np.linalg.norm(eye_line))
+    if distance < 1e-6:
+        return float("inf")  # eyes on top of each other: no frontal face
+    offset = float(np.dot(nose - (right_eye + left_eye) / 2, eye_line / distance))
+    return abs(offset) / distance
+
+
+def probe_quality(face: Face) -> FaceQuality:
+    return FaceQuality(
+        face_px=float(min(face.bbox[2], face.bbox[3])), yaw=yaw_of(face.landmarks),
+        det_score=float(face.det_score),
+    )
+
+
+def enrollment_problems(quality: FaceQuality, settings: MatchingSettings) -> list[str]:
+    """What is wrong with an enrollment photo's face, as requests a person can act on."""
+    problems = []
+    if quality.face_px < settings.enroll_min_face_px:
+        problems.append(
+            f"the face is too small ({quality.face_px:.0f} px; at least "
+            f"{settings.enroll_min_face_px} px): use a closer or larger photo"
+        )
+    if quality.sharpness is not None and quality.sharpness < settings.enroll_min_sharpness:
+        problems.append("the face is blurred: use a sharp, well-lit photo")
+    if quality.yaw > settings.enroll_max_yaw:
+        problems.append("the face is turned away: use a photo looking at the camera")
+    if quality.det_score < settings.enroll_min_det_score:
+        problems.append(
+            "the face is hard to see (covered, dark or unusual angle): use a clear photo"
+        )
+    return problems
+
+
+def probe_is_poor(quality: FaceQuality, settings: MatchingSettings) -> bool:
+    """A crawled face too small, too turned or too unsure to alert on at the normal threshold."""
+    return (
+        quality.face_px < settings.probe_min_face_px
+        or quality.yaw > settings.probe_max_yaw
+        or quality.det_score < settings.probe_min_det_score
+    )

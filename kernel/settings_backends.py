@@ -1,0 +1,103 @@
+"""Settings sections for backends and scale: stores, blob stores, S3, evidence, scheduling.
+
+Each section is a strict model (unknown keys are errors) nested in `kernel.settings.Settings`,
+which re-exports every section class; import them from there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from kernel.settings_pipeline import Section
+
+
+class StoreSettings(Section):
+    backend: Literal["sqlite", "elasticsearch"] = "sqlite"
+    sqlite_path: Path | None = None  # default <data-dir>/jikimi.sqlite3
+
+
+class ElasticsearchSettings(Section):
+    """The hit index at scale (`store.backend = "elasticsearch"`)."""
+
+    url: str = "http://127.0.0.1:9200"
+    api_key: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    ca_certs: Path | None = None
+    verify_certs: bool = True
+    index_prefix: str = "jikimi"
+    request_timeout: float = 30.0
+    # Compatibility: send plain `application/json` instead of the client's versioned media type
+    # (needed by osmem-server and some OpenSearch-compatible servers). Off for real clusters.
+    plain_json_headers: bool = False
+    # Bulk writes: documents per request, and retries of documents the cluster rejects with 429
+    # (back-off doubles from `bulk_initial_backoff` up to `bulk_max_backoff` seconds).
+    bulk_chunk_size: int = Field(default=500, ge=1)
+    bulk_max_retries: int = Field(default=5, ge=0)
+    bulk_initial_backoff: float = Field(default=0.5, ge=0)
+    bulk_max_backoff: float = Field(default=30.0, ge=0)
+    # Retroactive search with kNN: nearest faces asked per template; when all of them match, the
+    # adapter cannot know what lies beyond and scans exactly instead.
+    knn_k: int = Field(default=1000, ge=1, le=10000)
+
+
+class BlobSettings(Section):
+    uri: str | None = None  # file:///path, memory://name, s3://bucket/prefix; <data-dir>/blobs
+
+
+class S3Settings(Section):
+    """S3 or an S3-compatible server (Ceph radosgw, MinIO): blobs, evidence and export batches."""
+
+    endpoint_url: str | None = None  # None: AWS; e.g. http://127.0.0.1:7480 (radosgw)
+    region: str = "us-east-1"
+    access_key_id: str | None = None  # None: boto3's own chain (env, profile, instance role)
+    secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
+    addressing_style: Literal["auto", "path", "virtual"] = "auto"  # auto: path for endpoint_url
+    verify_tls: bool = True
+    ca_bundle: Path | None = None
+    create_buckets: bool = False  # create missing buckets (evidence ones with Object Lock)
+    # Multipart above this size (parts retried one by one); on a local radosgw one PUT of a 64 MiB
+    # video ran at 180 MiB/s and 8 MiB parts at 42 (benchmarks/bench_s3_blobs.py).
+    multipart_threshold: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+    multipart_chunksize: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    max_concurrency: int = Field(default=4, ge=1)
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_attempts: int = 5
+    presigned_url_expiry: int = Field(default=7 * 86400, ge=1, le=7 * 86400)  # seconds (SigV4 max)
+
+
+class EvidenceSettings(Section):
+    """Preserved evidence: media bytes, page HTML and a capture record per sighting of a hit."""
+
+    uri: str | None = None  # s3://bucket/prefix (Object Lock) or file:///path; <data-dir>/evidence
+    retention_days: float = Field(default=5 * 365, gt=0)  # S3 Object Lock COMPLIANCE retention
+    kms_key_id: str | None = None  # SSE-KMS key id for every evidence object
+    sse_customer_key: SecretStr | None = None  # SSE-C: base64 of 32 bytes (not with kms_key_id)
+    fetch_timeout: float = 30.0
+
+
+class SchedulerSettings(Section):
+    """The Airflow DAGs (dags/) and the nightly housekeeping they run: batching, pools, schedules,
+    retention. Pools and queues must exist in Airflow (infra/airflow/pools.json)."""
+
+    enrich_batch: int = Field(default=32, ge=1)  # media ids per mapped enrichment task
+    max_enrich_batches: int = Field(default=256, ge=1)  # beyond this, batches grow instead
+    gpu_pool: str = "gpu"  # bounds concurrent enrichment tasks (GPU memory), across all DAGs
+    gpu_queue: str = "default"  # executor queue the GPU workers listen on (Celery: "gpu")
+    match_pool: str = "jikimi_match"  # one slot: matching and delivery never run twice at once
+    match_schedule: str = "*/30 * * * *"  # catch-up matching and delivery retries
+    housekeeping_schedule: str = "30 3 * * *"  # erasure requests, export batch, retention
+    crawl_timeout_minutes: float = Field(default=240, gt=0)
+    export_format: Literal["csv", "json"] = "json"
+    export_prefix: str = "exports/"  # blob key prefix of nightly takedown batches
+    export_retention_days: float = Field(default=90, gt=0)
+    outbox_retention_days: float = Field(default=30, gt=0)  # outbox copies of delivered alerts
+    kept_media_retention_days: float = Field(default=30, gt=0)  # kept raw bytes without a hit
+    # media of strangers (no hit, no alert), its sightings, faces, fetches and any kept bytes
+    stranger_media_retention_days: float = Field(default=180, gt=0)
+

@@ -1,0 +1,145 @@
+"""Settings sections for the pipeline: how media is crawled, analysed, matched and alerted.
+
+Each section is a strict model (unknown keys are errors) nested in `kernel.settings.Settings`,
+which re-exports every section class; import them from there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+# Cosine-similarity thresholds per face model id. SFace: OpenCV's published operating point is
+# 0.363; jikimi is stricter because a false alert tells a victim her face is somewhere it is not.
+# 0.45 is the lowest threshold with zero false accepts on the mixed dev set (TAR 1.0 there);
+# Korean faces need more than a global threshold (issue 6).
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "yunet-2023mar+sface-2021dec": 0.45,
+    "insightface-buffalo_l": 0.40,
+}
+DEFAULT_THRESHOLD = 0.45
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are errors, so a typo never silently means a default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CrawlSettings(Section):
+    allow_private: bool = False  # loopback/private/link-local/metadata addresses refused unless set
+    user_agent: str = "jikimi-crawler/0.1 (+https://github.com/jikimi; takedown of NCII)"
+    max_media_bytes: int = 50 * 1024 * 1024
+    max_page_bytes: int = 5 * 1024 * 1024
+    default_max_depth: int = 3
+    default_max_pages: int = 200
+    download_timeout: float = 30.0
+    media_refresh_days: float = 30.0  # a known media URL is re-checked (conditionally) after this
+
+
+class MediaSettings(Section):
+    keep_media: bool = False  # raw crawled media is deleted after enrichment unless set
+    max_pixels: int = 64_000_000  # decompression-bomb guard
+    max_bytes: int = 50 * 1024 * 1024
+
+
+class VideoSettings(Section):
+    """Frame sampling: the same exact timestamps every run, so results are reproducible."""
+
+    sample_fps: float = Field(default=1.0, gt=0, le=30)  # frames/s sampled at exact timestamps
+    scene_changes: bool = True  # add frames where the picture changes (cuts)
+    scene_threshold: float = 0.35  # 0–1 change between consecutive decoded frames
+    max_frames: int = Field(default=120, ge=1)  # sampled frames per video, scene changes included
+    max_decode_seconds: float = 60.0  # wall-clock cap per video (endless or pathological streams)
+    max_duration: float = 4 * 3600.0  # only the first this-many seconds of a stream are sampled
+    max_bytes: int = 500 * 1024 * 1024  # videos larger than this are refused (crawl and enrich)
+    max_pixels: int = 8_300_000  # per frame (4K UHD); larger frames are refused
+    track_similarity: float = 0.5  # embedding cosine that joins a face to an existing track
+
+
+class SignalSettings(Section):
+    """Synthetic-media signals. None of them alone ever triggers a takedown."""
+
+    provenance: bool = True  # C2PA, IPTC/XMP DigitalSourceType, EXIF Software, PNG chunks
+    c2pa_trust_anchors: Path | None = None  # PEM bundle of trusted C2PA signing roots
+    watermark: bool = True  # Stable Diffusion DWT-DCT invisible watermark
+    watermark_min_bits: int = 46  # of 48 bits that must agree before a watermark is reported
+    forensics: bool = True  # spectral peaks, sharpness/noise mismatch, blend boundary, jitter
+    detector_dir: Path | None = None  # ONNX detector slot: a folder with manifest.yaml
+    detector_batch: int = 32
+
+
+class FaceSettings(Section):
+    engine: Literal["yunet-sface", "insightface"] = "yunet-sface"
+    insightface_root: Path | None = None  # folder holding the pack, e.g. <root>/models/buffalo_l
+    insightface_pack: str = "buffalo_l"
+    insightface_checksums: dict[str, str] = Field(default_factory=dict)  # file name -> sha256
+    providers: list[str] | None = None  # None: CUDA when available, else CPU
+    det_size: int = 640
+    min_face_px: int = 24
+    det_threshold: float = 0.6
+    thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    cache_dir: Path | None = None  # fixed model files; default <data-dir>/models
+
+    def threshold_for(self, model_id: str) -> float:
+        return self.thresholds.get(model_id, DEFAULT_THRESHOLDS.get(model_id, DEFAULT_THRESHOLD))
+
+
+class MatchingSettings(Section):
+    """How a similarity becomes a decision: per-person calibration, fusion, quality (issue 6).
+
+    "calibrated": each enrolled person's threshold is read from her own similarity distribution
+    against the background (the faces already in the store, almost all strangers) for
+    `target_far` false accepts per comparison; "global": the model's threshold for everyone.
+    Both record bands; an "uncertain" hit goes to operator review and never alerts the person.
+    """
+
+    # "global" until calibration beats it at the same TAR (benchmarks/eval_calibration.py)
+    mode: Literal["calibrated", "global"] = "global"
+    target_far: float = Field(default=1e-4, gt=0, lt=1)  # per comparison, per person
+    min_background: int = Field(default=1000, ge=1)  # fewer background faces: global threshold
+    allow_below_global: bool = False  # calibration may only make alerting stricter
+    max_raise: float = Field(default=0.15, ge=0)  # a person's threshold ≤ global + this
+    fusion: Literal["max", "topk_mean"] = "max"  # over one person's templates
+    fusion_k: int = Field(default=2, ge=1)
+    strong_margin: float = Field(default=0.08, ge=0)  # "strong" from threshold + this
+    review_margin: float = Field(default=0.0, ge=0)  # "uncertain" hits this far below threshold
+    # probe side: faces below these need `probe_quality_margin` more, or go to review
+    probe_min_face_px: int = 40
+    probe_max_yaw: float = 0.45  # nose offset from the eyes' midpoint, in eye distances
+    probe_min_det_score: float = 0.75
+    probe_quality_margin: float = Field(default=0.05, ge=0)
+    # enrollment photos below these are refused with a request for a better photo
+    enroll_min_face_px: int = 64
+    enroll_max_yaw: float = 0.3
+    enroll_min_det_score: float = 0.85
+    enroll_min_sharpness: float = 60.0  # variance of the Laplacian of the aligned 112×112 crop
+
+
+
+class AlertSettings(Section):
+    outbox: bool = True  # write every alert to <data-dir>/outbox as JSON + text
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "jikimi@localhost"
+    smtp_timeout: float = 20.0
+    webhook_secret: SecretStr | None = None
+    webhook_timeout: float = 10.0
+    max_attempts: int = 5  # failed channel attempts before an alert is marked "failed"
+    smtp_ssl: bool = False  # implicit TLS (port 465) instead of plain/STARTTLS
+    smtp_ca_file: Path | None = None  # CA bundle for a private SMTP server's certificate
+    support_text: str = (
+        "디지털성범죄피해자지원센터 (Korean Digital Sex Crime Victim Support Center): 02-735-8994"
+    )
+
+
+class SecuritySettings(Section):
+    # Fernet key for templates and contact details; default: generated once in <data-dir>/keys.
+    template_key: SecretStr | None = None
+
+

@@ -1,0 +1,136 @@
+"""The SQLite schema as an ordered list of migrations, tracked with `PRAGMA user_version`.
+
+Later issues add columns by appending a migration, never by editing one that has shipped: a
+database created by any earlier jikimi is brought up to date on open, and one created by a newer
+jikimi is refused rather than silently misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from kernel.errors import StoreError
+
+# Each migration is a tuple of single statements (not a script: `executescript` would commit the
+# surrounding transaction, and two processes opening a fresh file must not both migrate it).
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE media (
+            media_id TEXT PRIMARY KEY, kind TEXT NOT NULL, content_type TEXT NOT NULL,
+            size INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            status TEXT NOT NULL, error TEXT, width INTEGER, height INTEGER, pdq TEXT,
+            pdq_quality INTEGER, face_count INTEGER NOT NULL DEFAULT 0, blob_key TEXT,
+            info TEXT NOT NULL DEFAULT '{}')""",
+        "CREATE INDEX media_status ON media (status, first_seen)",
+        """CREATE TABLE sightings (
+            media_id TEXT NOT NULL, media_url TEXT NOT NULL, page_url TEXT NOT NULL,
+            site TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            PRIMARY KEY (media_id, media_url, page_url))""",
+        """CREATE TABLE fetches (
+            url TEXT PRIMARY KEY, media_id TEXT, fetched_at TEXT NOT NULL, etag TEXT,
+            last_modified TEXT, error TEXT)""",
+        """CREATE TABLE faces (
+            face_id TEXT PRIMARY KEY, media_id TEXT NOT NULL, model_id TEXT NOT NULL,
+            idx INTEGER NOT NULL, bbox TEXT NOT NULL, landmarks TEXT NOT NULL,
+            det_score REAL NOT NULL, embedding BLOB NOT NULL, frame_ts REAL,
+            matched INTEGER NOT NULL DEFAULT 0)""",
+        # keyset pagination of faces() needs face_id order within a model, with and without
+        # the matched filter; one index each keeps every batch a range scan
+        "CREATE INDEX faces_model ON faces (model_id, face_id)",
+        "CREATE INDEX faces_model_unmatched ON faces (model_id, matched, face_id)",
+        "CREATE INDEX faces_media ON faces (media_id)",
+        """CREATE TABLE persons (
+            person_id TEXT PRIMARY KEY, name BLOB NOT NULL, ref TEXT NOT NULL, email BLOB,
+            webhook BLOB, created_at TEXT NOT NULL)""",
+        """CREATE TABLE templates (
+            template_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, model_id TEXT NOT NULL,
+            embedding BLOB NOT NULL, created_at TEXT NOT NULL)""",
+        "CREATE INDEX templates_person ON templates (person_id)",
+        "CREATE INDEX templates_model ON templates (model_id)",
+        """CREATE TABLE hits (
+            hit_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, face_id TEXT NOT NULL,
+            media_id TEXT NOT NULL, model_id TEXT NOT NULL, similarity REAL NOT NULL,
+            threshold REAL NOT NULL, template_id TEXT NOT NULL, created_at TEXT NOT NULL,
+            review_state TEXT NOT NULL DEFAULT 'new', reviewer TEXT, review_note TEXT,
+            reviewed_at TEXT)""",
+        "CREATE INDEX hits_person ON hits (person_id)",
+        """CREATE TABLE alerts (
+            alert_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, media_id TEXT NOT NULL,
+            similarity REAL NOT NULL, model_id TEXT NOT NULL, media_url TEXT NOT NULL,
+            page_url TEXT NOT NULL, created_at TEXT NOT NULL, status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+            UNIQUE (person_id, media_id))""",
+        """CREATE TABLE deliveries (
+            delivery_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL,
+            channel TEXT NOT NULL, ok INTEGER NOT NULL, error TEXT, at TEXT NOT NULL)""",
+        "CREATE INDEX deliveries_alert ON deliveries (alert_id)",
+    ),
+    (  # issue 3: video, synthetic-media assessment, face tracks, video hits
+        "ALTER TABLE media ADD COLUMN duration REAL",
+        "ALTER TABLE media ADD COLUMN codec TEXT",
+        "ALTER TABLE media ADD COLUMN frame_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE media ADD COLUMN fake_score REAL",
+        "ALTER TABLE media ADD COLUMN score_basis TEXT NOT NULL DEFAULT 'none'",
+        "ALTER TABLE media ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE media ADD COLUMN family_id TEXT",
+        "CREATE INDEX media_sequences ON media (status, duration)",
+        "ALTER TABLE faces ADD COLUMN track INTEGER",
+        "ALTER TABLE hits ADD COLUMN track INTEGER",
+        "ALTER TABLE hits ADD COLUMN frame_times TEXT NOT NULL DEFAULT '[]'",
+        "CREATE INDEX hits_media ON hits (media_id, person_id)",
+    ),
+    (  # calibrated per-person matching; the audit log
+        "ALTER TABLE hits ADD COLUMN score REAL",
+        "ALTER TABLE hits ADD COLUMN person_threshold REAL",
+        "ALTER TABLE hits ADD COLUMN band TEXT",
+        "ALTER TABLE alerts ADD COLUMN score REAL",
+        "ALTER TABLE alerts ADD COLUMN person_threshold REAL",
+        "ALTER TABLE alerts ADD COLUMN band TEXT",
+        """CREATE TABLE audit (
+            event_id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL)""",
+        "CREATE INDEX audit_subject ON audit (subject, at)",
+    ),
+    (  # issue 6: one calibration record (background score sketch) per enrolled person and model
+        """CREATE TABLE calibrations (
+            person_id TEXT NOT NULL, model_id TEXT NOT NULL, data BLOB NOT NULL,
+            updated_at TEXT NOT NULL, PRIMARY KEY (person_id, model_id))""",
+    ),
+    (  # retention of stranger media: find expired media, and what points at it, by index
+        "CREATE INDEX media_last_seen ON media (last_seen)",
+        "CREATE INDEX alerts_media ON alerts (media_id)",
+        "CREATE INDEX fetches_media ON fetches (media_id)",
+    ),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[tuple[str, ...]] = MIGRATIONS) -> None:
+    """Apply the migrations this database lacks, each in its own write transaction.
+
+    `conn` must be in autocommit mode (isolation_level=None). The version is re-read after taking
+    the write lock, so concurrent openers of a fresh file apply each migration exactly once.
+    """
+    latest = len(migrations)
+    found = schema_version(conn)
+    if found > latest:
+        raise StoreError(
+            f"database schema v{found} is newer than this jikimi understands (v{latest})"
+        )
+    for target in range(found + 1, latest + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) < target:
+                for statement in migrations[target - 1]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
