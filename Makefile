@@ -20,8 +20,8 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check jikimi crawlers enrichment search tests benchmarks dags
-	$(VENV)/bin/mypy jikimi crawlers enrichment search
+	$(VENV)/bin/ruff check kernel crawlers enrichment search jikimi tests benchmarks dags
+	$(VENV)/bin/mypy kernel crawlers enrichment search jikimi
 
 # Optional: InsightFace (non-commercial weights) without a second OpenCV wheel.
 insightface: $(STAMP)
