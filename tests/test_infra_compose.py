@@ -154,6 +154,17 @@ def test_every_build_context_dockerfile_and_copy_source_exists() -> None:
     assert {"jikimi.Dockerfile", "airflow.Dockerfile", "gpu-worker.Dockerfile"} <= named
 
 
+def test_images_that_install_jikimi_copy_every_package_the_wheel_holds() -> None:
+    pyproject = (INFRA.parent / "pyproject.toml").read_text(encoding="utf-8")
+    include = re.search(r"^include = \[(.*)\]$", pyproject, re.M)
+    assert include is not None
+    packages = {name.strip(' "*') for name in include.group(1).split(",")}
+    assert {"kernel", "crawlers", "enrichment", "search", "jikimi"} <= packages
+    for name in ("jikimi.Dockerfile", "airflow.Dockerfile", "gpu-worker.Dockerfile"):
+        copied = {Path(source).name for source in _copy_sources(INFRA / "docker" / name)}
+        assert packages <= copied, f"{name} does not copy {sorted(packages - copied)}"
+
+
 def test_every_bind_mount_exists_and_every_named_volume_is_declared() -> None:
     for name, service in SERVICES.items():
         for volume in service.get("volumes", []):

@@ -24,6 +24,7 @@ RUN mkdir -p /opt/jikimi/src /opt/jikimi/data \
 USER 50000
 COPY --chown=airflow:0 pyproject.toml README.md /opt/jikimi/src/
 COPY --chown=airflow:0 jikimi /opt/jikimi/src/jikimi
+COPY --chown=airflow:0 kernel /opt/jikimi/src/kernel
 COPY --chown=airflow:0 crawlers /opt/jikimi/src/crawlers
 COPY --chown=airflow:0 enrichment /opt/jikimi/src/enrichment
 COPY --chown=airflow:0 search /opt/jikimi/src/search

@@ -13,6 +13,7 @@ ARG ELASTICSEARCH_CLIENT="elasticsearch>=8.13,<9"
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY jikimi ./jikimi
+COPY kernel ./kernel
 COPY crawlers ./crawlers
 COPY enrichment ./enrichment
 COPY search ./search
