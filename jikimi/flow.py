@@ -56,7 +56,10 @@ def crawl_job(site: SiteDefinition, settings: Settings) -> CrawlJob:
 def crawl_stage(
     site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None
 ) -> CrawlReport:
-    site = site_from_url(url) if url else find_site(site_ref or "", settings)
+    if url:
+        site = site_from_url(url)
+    else:
+        site = find_site(site_ref or "", settings.sites_dir, settings.crawl)
     for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
         check_url(start, allow_private=settings.crawl.allow_private)
     return crawl(crawl_job(site, settings), progress=progress)
