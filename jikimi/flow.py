@@ -16,6 +16,7 @@ from crawlers.netguard import check_url
 from crawlers.report import CrawlReport
 from crawlers.run import CrawlJob, crawl
 from crawlers.sites import SiteDefinition, find_site, site_from_url
+from enrichment.analyze import EnrichSettings
 from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending
 from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
@@ -72,9 +73,10 @@ def enrich_stage(
     """Enrich every pending item, or exactly `media_ids` (one batch of a scheduler's fan-out)."""
     blobs, engine = registry.open_blobs(settings), registry.open_face_engine(settings)
     suite = registry.open_signal_suite(settings)
+    sections = EnrichSettings(settings.media, settings.video)
     if media_ids is not None:
-        return enrich_media_ids(store, blobs, engine, suite, settings, media_ids)
-    return enrich_pending(store, blobs, engine, suite, settings, progress=progress)
+        return enrich_media_ids(store, blobs, engine, suite, sections, media_ids)
+    return enrich_pending(store, blobs, engine, suite, sections, progress=progress)
 
 
 def match_stage(
