@@ -82,7 +82,7 @@ def enrich_stage(
 def match_stage(
     settings: Settings, store: Store, progress: Progress | None = None
 ) -> MatchReport:
-    return match_new_faces(store, settings, progress=progress)
+    return match_new_faces(store, settings.faces, settings.matching, progress=progress)
 
 
 def alert_stage(settings: Settings, store: Store) -> DeliveryReport:
