@@ -45,13 +45,13 @@ def test_missing_pack_is_a_model_error_never_a_download(tmp_path: Path) -> None:
         locate_pack(tmp_path, "buffalo_l")
     settings = engine_settings(tmp_path, engine="insightface", insightface_root=tmp_path / "none")
     with pytest.raises(ModelError):
-        InsightFaceEngine(settings)
+        InsightFaceEngine(settings.faces)
     assert not (tmp_path / "none").exists()
 
 
 def test_unset_root_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="insightface_root"):
-        InsightFaceEngine(engine_settings(tmp_path, engine="insightface"))
+        InsightFaceEngine(engine_settings(tmp_path, engine="insightface").faces)
 
 
 def test_pack_may_be_the_root_folder_itself(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def pack_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wrong_checksum_refuses_to_load(pack_root: Path) -> None:
     settings = insightface_settings(pack_root, insightface_checksums={"det_500m.onnx": "0" * 64})
     with pytest.raises(ModelError, match="checksum"):
-        InsightFaceEngine(settings)
+        InsightFaceEngine(settings.faces)
 
 
 def test_insightface_pack_matches_the_same_people(pack_root: Path) -> None:

@@ -43,7 +43,7 @@ def test_meso4_scores_demo_faces_as_an_uncalibrated_ranking(tmp_path: Path,
                                                             meso4_slot: Path) -> None:
     settings = Settings(data_dir=tmp_path, signals=SignalSettings(detector_dir=meso4_slot,
                                                                   detector_batch=4))
-    detector = load_detector(settings)
+    detector = load_detector(settings.signals, settings.faces.providers)
     assert detector is not None
     engine = registry.open_face_engine(Settings(data_dir=tmp_path))
     frames: list[Frame] = []
