@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from enrichment.analyze import analyze  # noqa: E402
-from enrichment.signals.suite import SignalSuite, build_signal_suite  # noqa: E402
+from enrichment.analyze import EnrichSettings, analyze  # noqa: E402
+from enrichment.signals.suite import SignalSuite  # noqa: E402
 from jikimi import registry  # noqa: E402
 from jikimi.demo.clip import make_clip  # noqa: E402
 from jikimi.demo.site import photo_bytes  # noqa: E402
@@ -51,12 +51,13 @@ def paired(baseline: Callable[[], int], candidate: Callable[[], int],
 def rounds(items: list[bytes], settings: Settings, suite: SignalSuite,
            unit: Callable[[Media], int]) -> Callable[[], int]:
     engine = registry.open_face_engine(settings)
+    sections = EnrichSettings(settings.media, settings.video)
 
     def run() -> int:
         total = 0
         for data in items:
             media = Media(media_id="bench", kind="unknown", content_type="", size=len(data))
-            enriched, _ = analyze(data, media, engine, suite, settings)
+            enriched, _ = analyze(data, media, engine, suite, sections)
             total += unit(enriched)
         return total
 
@@ -71,7 +72,7 @@ def main() -> None:
     settings = Settings(data_dir=ROOT / "jikimi-data",
                         signals=SignalSettings(detector_dir=args.detector))
     none = SignalSuite([])
-    full = build_signal_suite(settings)
+    full = registry.open_signal_suite(settings)
     images = [photo_bytes(name) for name in PHOTOS]
     clip = make_clip([(photo_bytes(n), 3.0) for n in PHOTOS[:4]], size=(640, 360), fps=25)
     videos = {"demo clip 640x360 25fps 12 s": [clip]}
@@ -97,7 +98,8 @@ def main() -> None:
 
 def _decoded_per_sampled(data: bytes, settings: Settings, suite: SignalSuite) -> float:
     media = Media(media_id="bench", kind="unknown", content_type="", size=len(data))
-    enriched, _ = analyze(data, media, registry.open_face_engine(settings), suite, settings)
+    enriched, _ = analyze(data, media, registry.open_face_engine(settings), suite,
+                          EnrichSettings(settings.media, settings.video))
     return int(enriched.info.get("frames_decoded", 0)) / max(1, enriched.frame_count)
 
 

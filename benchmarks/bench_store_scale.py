@@ -73,7 +73,7 @@ def retroactive(store: Store, settings: Settings) -> tuple[float, int]:
                  for i, v in enumerate(unit_rows(rng, 3))]
     store.add_person(person, templates)
     started = time.perf_counter()
-    report = match_person(store, templates, settings)
+    report = match_person(store, templates, settings.faces, settings.matching)
     return time.perf_counter() - started, report.hits
 
 

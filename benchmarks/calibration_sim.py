@@ -79,11 +79,11 @@ def run_matcher(case: Case, settings: Settings) -> Counts:
                 for i, f in enumerate(person.enroll)]
         store.add_person(record, mine)
         templates += mine
-    match_person(store, templates, settings)
+    match_person(store, templates, settings.faces, settings.matching)
     probes = {f.face_id: f for p in case.persons for f in p.genuine}
     probes.update({f.face_id: f for _, f in case.impostors})
     _store_faces(store, list(probes.values()))
-    match_new_faces(store, settings)
+    match_new_faces(store, settings.faces, settings.matching)
     accepted = {(h.person_id, h.face_id) for h in store.hits() if h.band in ("likely", "strong")}
     store.close()
     counts = Counts()

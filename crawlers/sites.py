@@ -5,8 +5,10 @@ it by name; `--url` builds an ad-hoc definition. Everything is validated on load
 (an unknown key, a broken regex, a bad cron schedule) is a one-line `ConfigError` naming the file
 rather than a crawl that quietly does something else.
 
-Limits left unset (`max_depth`, `max_pages`) come from `settings.crawl`; call
-:meth:`SiteDefinition.resolve` (the crawl does) to fill them in.
+Limits left unset (`max_depth`, `max_pages`) come from the crawl settings section; pass it to the
+loaders, or call :meth:`SiteDefinition.resolve` (the crawl does) to fill them in. This module
+takes only that section and the sites folder, never the whole `Settings`: the application
+(`jikimi/`) picks them out.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crawlers.cron import validate_cron
 from kernel.errors import ConfigError
-from kernel.settings import CrawlSettings, Settings
+from kernel.settings import CrawlSettings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -95,8 +97,9 @@ class SiteDefinition(BaseModel):
         )
 
 
-def load_site(path: str | Path, settings: Settings | None = None) -> SiteDefinition:
-    """Read one YAML site file; its name defaults to the file's stem."""
+def load_site(path: str | Path, crawl: CrawlSettings | None = None) -> SiteDefinition:
+    """Read one YAML site file; its name defaults to the file's stem. With `crawl`, unset limits
+    are filled in from it."""
     source = Path(path)
     try:
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
@@ -111,41 +114,42 @@ def load_site(path: str | Path, settings: Settings | None = None) -> SiteDefinit
         raise ConfigError(f"site file {source}: expected a mapping of fields, not {kind}")
     data.setdefault("name", source.stem)
     site = _validate(data, str(source))
-    return site.resolve(settings.crawl) if settings is not None else site
+    return site.resolve(crawl) if crawl is not None else site
 
 
-def load_sites(directory: str | Path, settings: Settings | None = None) -> list[SiteDefinition]:
+def load_sites(directory: str | Path, crawl: CrawlSettings | None = None) -> list[SiteDefinition]:
     """Every `*.yaml` / `*.yml` site in `directory`, sorted by file name; none if it is missing."""
     folder = Path(directory)
     if not folder.is_dir():
         return []
     files = sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
-    return [load_site(p, settings) for p in files]
+    return [load_site(p, crawl) for p in files]
 
 
-def site_from_url(url: str, settings: Settings | None = None) -> SiteDefinition:
+def site_from_url(url: str, crawl: CrawlSettings | None = None) -> SiteDefinition:
     """An ad-hoc definition crawling from one URL (the CLI's `--url`)."""
     host = urlsplit(url).hostname or ""
     name = re.sub(r"[^A-Za-z0-9._-]", "-", host)[:100] or "adhoc"
     site = _validate({"name": name, "start_urls": [url]}, url)
-    return site.resolve(settings.crawl) if settings is not None else site
+    return site.resolve(crawl) if crawl is not None else site
 
 
-def find_site(name_or_path: str | Path, settings: Settings) -> SiteDefinition:
-    """A site by file path, or by name from `settings.sites_dir` (`<data-dir>/sites/NAME.yaml`)."""
+def find_site(name_or_path: str | Path, sites_dir: Path, crawl: CrawlSettings) -> SiteDefinition:
+    """A site by file path, or by name from `sites_dir` (`<data-dir>/sites/NAME.yaml`), with unset
+    limits filled in from `crawl`."""
     text = str(name_or_path)
     candidate = Path(text)
     if candidate.suffix in {".yaml", ".yml"} or "/" in text or candidate.is_file():
         if not candidate.is_file():
             raise ConfigError(f"site file not found: {candidate}")
-        return load_site(candidate, settings)
+        return load_site(candidate, crawl)
     if not _NAME.match(text):
         raise ConfigError(f"invalid site name: {text!r}")
     for suffix in (".yaml", ".yml"):
-        path = settings.sites_dir / f"{text}{suffix}"
+        path = sites_dir / f"{text}{suffix}"
         if path.is_file():
-            return load_site(path, settings)
-    raise ConfigError(f"no site named {text!r} in {settings.sites_dir}")
+            return load_site(path, crawl)
+    raise ConfigError(f"no site named {text!r} in {sites_dir}")
 
 
 def _validate(data: dict[str, object], source: str) -> SiteDefinition:

@@ -6,11 +6,14 @@ number, its hashes are a PDQ per sampled frame (plus vPDQ where the package is i
 its media-level PDQ is the best-quality frame's. Every path ends in the same signal suite, so
 every item gets `fake_score`, `score_basis` and `evidence`.
 Functions here are pure over their inputs: storage, blobs and families are the stage's business.
+They take the two settings sections they read (`EnrichSettings`: image limits and video
+sampling), not the whole `Settings`, so a caller (a benchmark, a test, the application) states
+exactly what an analysis depends on.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from enrichment.decode import decode_image
@@ -28,21 +31,30 @@ from kernel.errors import JikimiError, MediaTooLarge
 from kernel.frames import Frame
 from kernel.ports import FaceEngine, SignalInput
 from kernel.records import Face, Media
-from kernel.settings import Settings
+from kernel.settings import MediaSettings, VideoSettings
 from kernel.sniff import sniff
 
 VPDQ_MAX_SECONDS = 3600.0  # vPDQ decodes every frame: longer videos rely on frame PDQ
 
 
+@dataclass(frozen=True)
+class EnrichSettings:
+    """The settings sections enrichment reads: `media` (image limits, whether raw bytes are
+    kept) and `video` (frame sampling, tracks). The application picks them out of `Settings`."""
+
+    media: MediaSettings
+    video: VideoSettings
+
+
 def analyze(
-    data: bytes, media: Media, engine: FaceEngine, suite: SignalSuite, settings: Settings
+    data: bytes, media: Media, engine: FaceEngine, suite: SignalSuite, settings: EnrichSettings
 ) -> tuple[Media, list[Face]]:
     """Enriched media and its faces; raise a JikimiError for unusable input."""
     kind, content_type = sniff(data)
     media = replace(media, kind=kind, content_type=content_type)  # the bytes, not the header
     if kind == "video":
         sample = sample_video(data, settings.video, cover_whole=True)
-        return analyze_sequence(data, media, content_type, sample, engine, suite, settings)
+        return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video)
     if kind != "image":
         raise JikimiError("not a recognised image or video format")
     if len(data) > settings.media.max_bytes:
@@ -50,7 +62,7 @@ def analyze(
     image = decode_image(data, max_pixels=settings.media.max_pixels)
     if image.frames > 1:
         sample = sample_animation(data, settings.video)
-        return analyze_sequence(data, media, content_type, sample, engine, suite, settings)
+        return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video)
     frame = Frame(rgb=image.rgb, ts=None)
     faces = faces_in(frame, media.media_id, engine)
     pdq, quality = pdq_hash(image.rgb)
@@ -72,13 +84,13 @@ def analyze_sequence(
     sample: VideoSample,
     engine: FaceEngine,
     suite: SignalSuite,
-    settings: Settings,
+    video: VideoSettings,
 ) -> tuple[Media, list[Face]]:
     """Faces per sampled frame grouped into tracks, frame hashes, and the signals."""
     faces: list[Face] = []
     for frame in sample.frames:
         faces.extend(faces_in(frame, media.media_id, engine))
-    tracks = assign_tracks(faces, settings.video.track_similarity)
+    tracks = assign_tracks(faces, video.track_similarity)
     hashes = frame_pdq(sample)
     best = max(hashes, key=lambda h: h.quality, default=None)
     interval = _sample_interval(sample)

@@ -5,6 +5,8 @@ batch goes on. Results are written with content-derived ids in one transaction p
 crash loses at most the item in flight, and a re-run redoes only what is still "new". Raw bytes
 (of usable and unusable items alike) are deleted from the blob store afterwards unless
 `media.keep_media` is set; bytes a crash left behind are swept on the next run.
+The stage takes the sections it reads (`EnrichSettings`: media and video), not the whole
+`Settings`: what it depends on is in its signature.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from enrichment.analyze import analyze
+from enrichment.analyze import EnrichSettings, analyze
 from enrichment.families import find_family
 from enrichment.signals.suite import SignalSuite
 from kernel.errors import JikimiError, NotFound
 from kernel.ports import BlobStore, FaceEngine, MediaStore
 from kernel.records import INCOMING_PREFIX, Face, Media
-from kernel.settings import Settings
 
 Progress = Callable[[str], None]
 
@@ -40,7 +41,7 @@ def enrich_pending(
     blobs: BlobStore,
     engine: FaceEngine,
     suite: SignalSuite,
-    settings: Settings,
+    settings: EnrichSettings,
     *,
     limit: int | None = None,
     progress: Progress | None = None,
@@ -66,7 +67,7 @@ def enrich_media_ids(
     blobs: BlobStore,
     engine: FaceEngine,
     suite: SignalSuite,
-    settings: Settings,
+    settings: EnrichSettings,
     media_ids: Iterable[str],
 ) -> EnrichReport:
     """Enrich exactly the given media: one batch of a scheduler's fan-out (Airflow maps batches of
@@ -88,7 +89,7 @@ def enrich_media_ids(
 
 def _enrich_and_store(
     media: Media, store: MediaStore, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite,
-    settings: Settings, report: EnrichReport,
+    settings: EnrichSettings, report: EnrichReport,
 ) -> None:
     """One item: results (or its error) stored, raw bytes deleted unless kept."""
     report.media += 1
@@ -128,7 +129,8 @@ def sweep_processed_blobs(store: MediaStore, blobs: BlobStore) -> int:
 
 
 def _enrich_one(
-    media: Media, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite, settings: Settings
+    media: Media, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite,
+    settings: EnrichSettings,
 ) -> tuple[Media, list[Face]]:
     if not media.blob_key:
         raise NotFound("no stored bytes for this media (already processed or never downloaded)")

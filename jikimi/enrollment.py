@@ -93,7 +93,7 @@ def enroll(
         email=email, webhook=webhook,
     )
     store.add_person(person, templates)
-    retro = match_person(store, templates, settings, face_search)
+    retro = match_person(store, templates, settings.faces, settings.matching, face_search)
     return EnrollResult(person_id, person.ref, len(templates), engine.model_id, retro)
 
 

@@ -16,6 +16,7 @@ from crawlers.netguard import check_url
 from crawlers.report import CrawlReport
 from crawlers.run import CrawlJob, crawl
 from crawlers.sites import SiteDefinition, find_site, site_from_url
+from enrichment.analyze import EnrichSettings
 from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending
 from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
@@ -56,7 +57,10 @@ def crawl_job(site: SiteDefinition, settings: Settings) -> CrawlJob:
 def crawl_stage(
     site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None
 ) -> CrawlReport:
-    site = site_from_url(url) if url else find_site(site_ref or "", settings)
+    if url:
+        site = site_from_url(url)
+    else:
+        site = find_site(site_ref or "", settings.sites_dir, settings.crawl)
     for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
         check_url(start, allow_private=settings.crawl.allow_private)
     return crawl(crawl_job(site, settings), progress=progress)
@@ -69,15 +73,16 @@ def enrich_stage(
     """Enrich every pending item, or exactly `media_ids` (one batch of a scheduler's fan-out)."""
     blobs, engine = registry.open_blobs(settings), registry.open_face_engine(settings)
     suite = registry.open_signal_suite(settings)
+    sections = EnrichSettings(settings.media, settings.video)
     if media_ids is not None:
-        return enrich_media_ids(store, blobs, engine, suite, settings, media_ids)
-    return enrich_pending(store, blobs, engine, suite, settings, progress=progress)
+        return enrich_media_ids(store, blobs, engine, suite, sections, media_ids)
+    return enrich_pending(store, blobs, engine, suite, sections, progress=progress)
 
 
 def match_stage(
     settings: Settings, store: Store, progress: Progress | None = None
 ) -> MatchReport:
-    return match_new_faces(store, settings, progress=progress)
+    return match_new_faces(store, settings.faces, settings.matching, progress=progress)
 
 
 def alert_stage(settings: Settings, store: Store) -> DeliveryReport:

@@ -251,11 +251,37 @@ SIGNALS: dict[str, Callable[[SignalSettings, list[str] | None], MediaSignal | No
 }
 
 
+@dataclass(frozen=True)
+class SuiteKey:
+    """What a loaded signal suite depends on: every `signals.*` value (paths resolved, as the
+    loaders open them) and, only when a detector is installed, the providers its ONNX session
+    runs on (no other signal uses them, so changing them does not reload the suite)."""
+
+    provenance: bool
+    c2pa_trust_anchors: Path | None
+    watermark: bool
+    watermark_min_bits: int
+    forensics: bool
+    detector_dir: Path | None
+    detector_batch: int
+    providers: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, signals: SignalSettings, providers: list[str] | None) -> SuiteKey:
+        detector = signals.detector_dir
+        return cls(
+            signals.provenance, _resolved(signals.c2pa_trust_anchors), signals.watermark,
+            signals.watermark_min_bits, signals.forensics, _resolved(detector),
+            signals.detector_batch,
+            None if providers is None or detector is None else tuple(providers),
+        )
+
+
 def open_signal_suite(settings: Settings) -> SignalSuite:
-    """The enabled synthetic-media signals, loaded once per distinct configuration (a detector
+    """The enabled synthetic-media signals, loaded once per distinct `SuiteKey` (a detector
     holds an ONNX session on the face engine's providers)."""
     signals, providers = settings.signals, settings.faces.providers
-    key = (signals.model_dump_json(), None if providers is None else tuple(providers))
+    key = SuiteKey.of(signals, providers)
 
     def load() -> SignalSuite:
         found = (make(signals, providers) for make in SIGNALS.values())
@@ -334,6 +360,10 @@ def _cached(cache: dict[Hashable, Any], key: Hashable, load: Callable[[], T]) ->
             cache[key] = load()
         value: T = cache[key]
         return value
+
+
+def _resolved(path: Path | None) -> Path | None:
+    return None if path is None else path.resolve()
 
 
 def _choose(table: dict[str, T], name: str, what: str) -> T:

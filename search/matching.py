@@ -10,6 +10,8 @@ probes (kernel/quality.py). A hit is recorded per face of a still image and per 
 video (listing every matching frame's time, keeping the best frame), with its band; an alert is
 recorded once per (person, media), ever — and never for an "uncertain" hit, which waits for
 operator review instead.
+Matching reads two settings sections, passed on their own rather than the whole `Settings`: the
+face section for each model's threshold and the matching section for everything else.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from kernel.ports import FaceSearch, Store
 from kernel.quality import probe_is_poor, probe_quality
 from kernel.records import Alert, Face, Hit, Template
-from kernel.settings import Settings
+from kernel.settings import FaceSettings, MatchingSettings
 from search.background import Background, PersonTemplates, batched, embeddings_of
 from search.calibration import PersonThreshold, decide
 
@@ -42,7 +44,8 @@ class MatchReport:
 
 
 def match_new_faces(
-    store: Store, settings: Settings, progress: Progress | None = None
+    store: Store, faces: FaceSettings, matching: MatchingSettings,
+    progress: Progress | None = None,
 ) -> MatchReport:
     """Compare every not-yet-matched face with all enrolled templates of its model."""
     started = time.monotonic()
@@ -50,13 +53,12 @@ def match_new_faces(
     # Faces of a model nobody is enrolled with stay unmatched: enrollment searches them anyway.
     for model_id in store.template_models():  # each has at least one template
         persons = PersonTemplates.of(store.templates(model_id))
-        global_threshold = settings.faces.threshold_for(model_id)
-        background = Background.open(store, persons, model_id, global_threshold,
-                                     settings.matching)
+        global_threshold = faces.threshold_for(model_id)
+        background = Background.open(store, persons, model_id, global_threshold, matching)
         for batch in batched(store.faces(model_id, unmatched_only=True)):
-            fused, best = persons.scores(embeddings_of(batch), settings.matching)
+            fused, best = persons.scores(embeddings_of(batch), matching)
             thresholds = background.thresholds(global_threshold)
-            _decide_batch(store, batch, persons, fused, best, thresholds, settings, report)
+            _decide_batch(store, batch, persons, fused, best, thresholds, matching, report)
             store.mark_faces_matched(f.face_id for f in batch)
             background.update(fused)
             background.save()
@@ -68,7 +70,7 @@ def match_new_faces(
 
 
 def match_person(
-    store: Store, templates: list[Template], settings: Settings,
+    store: Store, templates: list[Template], faces: FaceSettings, matching: MatchingSettings,
     face_search: FaceSearch | None = None,
 ) -> MatchReport:
     """Retroactive matching for newly enrolled people: seed each one's background from every
@@ -80,15 +82,15 @@ def match_person(
     report = MatchReport()
     for model_id in sorted({t.model_id for t in templates}):
         persons = PersonTemplates.of([t for t in templates if t.model_id == model_id])
-        global_threshold = settings.faces.threshold_for(model_id)
-        background = Background.open(store, persons, model_id, global_threshold,
-                                     settings.matching, reseed=True)
+        global_threshold = faces.threshold_for(model_id)
+        background = Background.open(store, persons, model_id, global_threshold, matching,
+                                     reseed=True)
         thresholds = background.thresholds(global_threshold)
-        floor = min(t.review_floor for t in thresholds) - settings.matching.review_margin
+        floor = min(t.review_floor for t in thresholds) - matching.review_margin
         candidates = _candidates(store, face_search, model_id, persons.templates, floor)
         for batch in batched(candidates):
-            fused, best = persons.scores(embeddings_of(batch), settings.matching)
-            _decide_batch(store, batch, persons, fused, best, thresholds, settings, report)
+            fused, best = persons.scores(embeddings_of(batch), matching)
+            _decide_batch(store, batch, persons, fused, best, thresholds, matching, report)
             report.faces += len(batch)
     report.seconds = time.monotonic() - started
     return report
@@ -115,17 +117,17 @@ def _decide_batch(
     fused: np.ndarray,
     best: np.ndarray,
     thresholds: list[PersonThreshold],
-    settings: Settings,
+    matching: MatchingSettings,
     report: MatchReport,
 ) -> None:
-    floors = np.array([t.review_floor - settings.matching.review_margin for t in thresholds])
+    floors = np.array([t.review_floor - matching.review_margin for t in thresholds])
     face_idx, person_idx = np.nonzero(fused >= floors[np.newaxis, :])
     alerted: set[tuple[str, str]] = set()  # one alert per (person, media): the frames of a video
     for fi, pi in zip(face_idx.tolist(), person_idx.tolist(), strict=True):
         face = faces[fi]
         similarity = float(fused[fi, pi])
-        poor = probe_is_poor(probe_quality(face), settings.matching)
-        decision = decide(similarity, thresholds[pi], poor, settings.matching)
+        poor = probe_is_poor(probe_quality(face), matching)
+        decision = decide(similarity, thresholds[pi], poor, matching)
         if decision is None:
             continue
         template = persons.templates[int(best[fi, pi])]

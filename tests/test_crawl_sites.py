@@ -45,7 +45,7 @@ def test_defaults_come_from_the_start_urls_and_settings(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", "name: mini\nstart_urls: ['https://Mini.Example:8443/a']\n")
     settings = load_settings(data_dir=str(tmp_path))
     settings.crawl.default_max_depth, settings.crawl.default_max_pages = 7, 77
-    site = load_site(path, settings)
+    site = load_site(path, settings.crawl)
     assert site.name == "mini"
     assert site.allowed_domains == ["mini.example"]
     assert (site.max_depth, site.max_pages) == (7, 77)
@@ -97,14 +97,14 @@ def test_find_site_by_name_in_the_data_dir_or_by_path(tmp_path: Path) -> None:
     settings = load_settings(data_dir=str(tmp_path / "data"))
     write(settings.sites_dir / "gallery.yaml", "start_urls: ['https://g.example/']\n")
     other = write(tmp_path / "elsewhere" / "other.yaml", "start_urls: ['https://o.example/']\n")
-    by_name = find_site("gallery", settings)
+    by_name = find_site("gallery", settings.sites_dir, settings.crawl)
     assert by_name.start_urls == ["https://g.example/"]
     assert by_name.max_pages == settings.crawl.default_max_pages
-    assert find_site(str(other), settings).name == "other"
+    assert find_site(str(other), settings.sites_dir, settings.crawl).name == "other"
     with pytest.raises(ConfigError, match="no site named 'nope'"):
-        find_site("nope", settings)
+        find_site("nope", settings.sites_dir, settings.crawl)
     with pytest.raises(ConfigError, match="site file not found"):
-        find_site(str(tmp_path / "missing.yaml"), settings)
+        find_site(str(tmp_path / "missing.yaml"), settings.sites_dir, settings.crawl)
 
 
 def test_site_from_url_builds_an_adhoc_definition() -> None:

@@ -7,6 +7,7 @@ import zlib
 
 import pytest
 
+from enrichment.analyze import EnrichSettings
 from enrichment.stage import enrich_pending
 from jikimi import registry
 from jikimi.demo.site import photo_bytes
@@ -45,7 +46,8 @@ def test_bad_items_are_recorded_and_the_rest_is_enriched(tmp_path, keep_media):
     junk = queue(store, blobs, b"<html>not media</html>")
 
     report = enrich_pending(store, blobs, registry.open_face_engine(settings),
-                            registry.open_signal_suite(settings), settings)
+                            registry.open_signal_suite(settings),
+                            EnrichSettings(settings.media, settings.video))
 
     assert report.media == 5 and report.enriched == 1 and report.faces == 1
     assert len(report.errors) == 4
@@ -61,7 +63,8 @@ def test_bad_items_are_recorded_and_the_rest_is_enriched(tmp_path, keep_media):
     assert (enriched.blob_key is not None) is keep_media
     # Idempotent: nothing is left to do, nothing is redone.
     assert enrich_pending(store, blobs, registry.open_face_engine(settings),
-                            registry.open_signal_suite(settings), settings).media == 0
+                            registry.open_signal_suite(settings),
+                            EnrichSettings(settings.media, settings.video)).media == 0
     assert len(list(store.faces(registry.open_face_engine(settings).model_id))) == 1
 
 
@@ -71,13 +74,15 @@ def test_bytes_left_by_a_crash_are_swept_on_the_next_run(tmp_path):
     blobs = LocalBlobStore(tmp_path / "blobs")
     done = queue(store, blobs, photo_bytes("person_b_1.jpg"))
     enrich_pending(store, blobs, registry.open_face_engine(settings),
-                            registry.open_signal_suite(settings), settings)
+                            registry.open_signal_suite(settings),
+                            EnrichSettings(settings.media, settings.video))
     blobs.put(f"incoming/{done}", b"left behind")  # as if the run died before deleting
     blobs.put("incoming/" + "f" * 64, b"a crawl still writing")  # unknown media: not touched
     waiting = queue(store, blobs, photo_bytes("person_b_2.jpg"))
 
     report = enrich_pending(store, blobs, registry.open_face_engine(settings),
-                            registry.open_signal_suite(settings), settings, limit=0)
+                            registry.open_signal_suite(settings),
+                            EnrichSettings(settings.media, settings.video), limit=0)
 
     assert report.swept == 1
     assert not blobs.exists(f"incoming/{done}")

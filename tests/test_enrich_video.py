@@ -6,6 +6,7 @@ import io
 
 from PIL import Image
 
+from enrichment.analyze import EnrichSettings
 from enrichment.stage import enrich_pending
 from jikimi import registry
 from jikimi.demo.clip import letterbox, make_clip
@@ -41,7 +42,8 @@ def test_videos_and_animations_are_sampled_tracked_and_grouped_into_families(tmp
     broken = queue(store, blobs, b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
 
     report = enrich_pending(store, blobs, registry.open_face_engine(settings),
-                            registry.open_signal_suite(settings), settings)
+                            registry.open_signal_suite(settings),
+                            EnrichSettings(settings.media, settings.video))
 
     assert report.media == 5 and report.enriched == 4, report.errors
     failed = store.get_media(broken)
@@ -80,7 +82,8 @@ def test_a_truncated_video_keeps_the_frames_before_the_cut(tmp_path):
     data = clip()
     cut = queue(store, blobs, data[: len(data) * 6 // 10])
     report = enrich_pending(store, blobs, registry.open_face_engine(settings),
-                            registry.open_signal_suite(settings), settings)
+                            registry.open_signal_suite(settings),
+                            EnrichSettings(settings.media, settings.video))
     media = store.get_media(cut)
     assert media is not None
     if media.status == "error":  # the container index may be lost with the tail

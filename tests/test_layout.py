@@ -8,6 +8,9 @@
 Imports point down only; the pipeline packages never import each other; concrete adapters are
 named only by the registry (and by adapters of their own package that build on them); there is
 no import cycle between modules, and no project module is loaded by name through importlib.
+Pipeline code takes the settings sections it reads (`FaceSettings`, `VideoSettings`, …), never
+the root `Settings`: the application picks the sections out, so a library function's signature
+says what it depends on.
 README.md ("How the code is laid out") describes the same map in words.
 """
 
@@ -40,6 +43,9 @@ ADAPTERS = (
     "enrichment.signals.watermark", "enrichment.signals.detector", "enrichment.signals.forensics",
     "jikimi.alerts.outbox", "jikimi.alerts.smtp", "jikimi.alerts.webhook",
 )
+# The whole configuration: the application's to hold; pipeline code gets sections of it.
+ROOT_SETTINGS_MODULE = "kernel.settings"
+ROOT_SETTINGS = ("Settings", "get_settings", "load_settings", "*")
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,42 @@ def test_no_project_module_is_loaded_by_name() -> None:
                     wrong.append(f"  {module} (line {node.lineno})")
     assert not wrong, "modules loaded through importlib (list them explicitly):\n" + \
         "\n".join(wrong)
+
+
+def test_pipeline_code_takes_settings_sections_not_the_root_settings() -> None:
+    wrong = [f"  {module} (line {line}) uses {ROOT_SETTINGS_MODULE}.{name}"
+             for module, path in modules().items() if module.split(".")[0] in PIPELINE
+             for line, name in root_settings_uses(path)]
+    assert not wrong, "pipeline code that takes the whole Settings (pass it a section):\n" + \
+        "\n".join(wrong)
+
+
+def root_settings_uses(path: Path) -> Iterator[tuple[int, str]]:
+    """Where a file imports the root `Settings` (or what builds one) from `kernel.settings`,
+    or reaches it as an attribute of that module (`import kernel.settings as ks; ks.Settings`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    module_names: set[str] = set()  # names bound to the kernel.settings module itself
+    parent, _, leaf = ROOT_SETTINGS_MODULE.rpartition(".")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            for alias in node.names:
+                if node.module == ROOT_SETTINGS_MODULE and alias.name in ROOT_SETTINGS:
+                    yield node.lineno, alias.name
+                elif node.module == parent and alias.name == leaf:
+                    module_names.add(alias.asname or leaf)
+        elif isinstance(node, ast.Import):
+            module_names.update(alias.asname or alias.name for alias in node.names
+                                if alias.name == ROOT_SETTINGS_MODULE)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ROOT_SETTINGS and \
+                _dotted(node.value) in module_names:
+            yield node.lineno, node.attr
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _call_name(func: ast.expr) -> str:

@@ -56,14 +56,14 @@ def test_new_faces_match_enrolled_person_once_per_media(store, settings):
     m2 = add_media_with_faces(store, b"m2", [near(own, 11), near(own, 12)])
     add_media_with_faces(store, b"m3", [unit_vector(100)])
 
-    report = match_new_faces(store, settings)
+    report = match_new_faces(store, settings.faces, settings.matching)
 
     assert report.faces == 5 and report.hits == 3 and report.new_alerts == 2
     alerts = store.alerts(person_id=person.person_id)
     assert sorted(a.media_id for a in alerts) == sorted([m1, m2])
     assert all(a.similarity >= 0.5 and a.media_url.startswith("https://") for a in alerts)
     # A second run finds nothing new: faces are marked, alerts are unique per (person, media).
-    again = match_new_faces(store, settings)
+    again = match_new_faces(store, settings.faces, settings.matching)
     assert again.faces == 0 and again.new_alerts == 0
     assert len(store.hits()) == 3 and len(store.alerts()) == 2
 
@@ -73,26 +73,27 @@ def test_faces_of_another_model_are_never_compared(store, settings):
     template = make_template(person.person_id, seed=2)
     store.add_person(person, [template])
     add_media_with_faces(store, b"x", [template.embedding.copy()], model_id="other")
-    assert match_new_faces(store, settings).hits == 0
-    assert match_person(store, [template], settings).hits == 0
+    assert match_new_faces(store, settings.faces, settings.matching).hits == 0
+    assert match_person(store, [template], settings.faces, settings.matching).hits == 0
     assert store.alerts() == []
 
 
 def test_retroactive_matching_finds_faces_stored_before_enrollment(store, settings):
     early = add_media_with_faces(store, b"early", [near(unit_vector(3), 20)])
     add_media_with_faces(store, b"stranger", [unit_vector(200)])
-    match_new_faces(store, settings)  # nobody enrolled yet: nothing to find
+    # nobody enrolled yet: nothing to find
+    match_new_faces(store, settings.faces, settings.matching)
     assert store.hits() == []
 
     person = make_person()
     template = make_template(person.person_id, seed=3)
     store.add_person(person, [template])
-    report = match_person(store, [template], settings)
+    report = match_person(store, [template], settings.faces, settings.matching)
 
     assert report.hits == 1 and report.new_alerts == 1
     (alert,) = store.alerts(person_id=person.person_id)
     assert alert.media_id == early
-    assert match_person(store, [template], settings).new_alerts == 0
+    assert match_person(store, [template], settings.faces, settings.matching).new_alerts == 0
 
 
 def test_best_template_and_threshold_recorded(store, settings):
@@ -101,7 +102,7 @@ def test_best_template_and_threshold_recorded(store, settings):
     t2 = make_template(person.person_id, seed=5)
     store.add_person(person, [t1, t2])
     add_media_with_faces(store, b"close-to-t2", [near(t2.embedding, 30, scale=0.1)])
-    match_new_faces(store, settings)
+    match_new_faces(store, settings.faces, settings.matching)
     (hit,) = store.hits()
     assert hit.template_id == t2.template_id
     assert hit.threshold == 0.5
@@ -117,6 +118,6 @@ def test_per_model_threshold_decides(store, tmp_path):
     similarity = float(probe @ template.embedding)
     add_media_with_faces(store, b"borderline", [probe])
     strict = Settings(data_dir=tmp_path, faces={"thresholds": {MODEL_ID: similarity + 0.01}})
-    assert match_person(store, [template], strict).hits == 0
+    assert match_person(store, [template], strict.faces, strict.matching).hits == 0
     loose = Settings(data_dir=tmp_path, faces={"thresholds": {MODEL_ID: similarity - 0.01}})
-    assert match_person(store, [template], loose).hits == 1
+    assert match_person(store, [template], loose.faces, loose.matching).hits == 1

@@ -63,7 +63,7 @@ def build(settings: Settings) -> tuple[SqliteStore, dict[str, Face]]:
     store.mark_faces_matched(f.face_id for f in store.faces(MODEL_ID))
     for person_id, template in ((DENSE, dense_t), (SPARSE, sparse_t)):
         store.add_person(make_person(person_id=person_id), [template])
-        match_person(store, [template], settings)
+        match_person(store, [template], settings.faces, settings.matching)
     probes = {
         "d48": add_face(store, "d48", at_cosine(dense_t.embedding, 0.48, 1)),
         "d56": add_face(store, "d56", at_cosine(dense_t.embedding, 0.56, 2)),
@@ -74,7 +74,7 @@ def build(settings: Settings) -> tuple[SqliteStore, dict[str, Face]]:
         "s52_tiny": add_face(store, "s52", at_cosine(sparse_t.embedding, 0.52, 6),
                              bbox=(0.0, 0.0, 20.0, 24.0)),
     }
-    match_new_faces(store, settings)
+    match_new_faces(store, settings.faces, settings.matching)
     return store, probes
 
 
@@ -119,12 +119,14 @@ def test_global_mode_alerts_on_what_calibration_sends_to_review(tmp_path):
 def test_switching_to_calibrated_seeds_the_missing_and_keeps_existing_sketches_current(tmp_path):
     store, _ = build(settings_for(tmp_path, mode="global"))
     calibrated = settings_for(tmp_path)
-    match_new_faces(store, calibrated)  # nothing new to match: seeds both people's sketches
+    # nothing new to match: seeds both people's sketches
+    match_new_faces(store, calibrated.faces, calibrated.matching)
     seeded = ScoreSketch.from_bytes(store.load_calibration(DENSE, MODEL_ID) or b"")
     assert seeded.n == BACKGROUND + 5  # every stored face but d70 (probably her)
     # back in global mode, an existing sketch still grows with every new face
     add_face(store, "later", at_cosine(make_template(DENSE, seed=1).embedding, 0.3, 77))
-    match_new_faces(store, settings_for(tmp_path, mode="global"))
+    global_mode = settings_for(tmp_path, mode="global")
+    match_new_faces(store, global_mode.faces, global_mode.matching)
     grown = ScoreSketch.from_bytes(store.load_calibration(DENSE, MODEL_ID) or b"")
     assert grown.n == seeded.n + 1
 
@@ -148,14 +150,16 @@ def test_top_k_mean_fusion_over_several_templates(tmp_path):
     add_face(store, "probe", probe)
     expected_mean = (0.9 + float(probe @ far.embedding)) / 2
 
-    match_new_faces(store, settings_for(tmp_path, fusion="topk_mean", fusion_k=2))
+    top_k = settings_for(tmp_path, fusion="topk_mean", fusion_k=2)
+    match_new_faces(store, top_k.faces, top_k.matching)
     (hit,) = store.hits()
     assert hit.similarity == pytest.approx(expected_mean, abs=1e-5)
     assert hit.template_id == close.template_id  # the best template still names the hit
     best_of = SqliteStore(":memory:", TemplateCipher.generate())
     best_of.add_person(person, [close, far])
     add_face(best_of, "probe", probe)
-    match_new_faces(best_of, settings_for(tmp_path, fusion="max"))
+    max_of = settings_for(tmp_path, fusion="max")
+    match_new_faces(best_of, max_of.faces, max_of.matching)
     assert best_of.hits()[0].similarity == pytest.approx(0.9, abs=1e-5)
 
 

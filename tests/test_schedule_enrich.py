@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from enrichment.analyze import EnrichSettings
 from enrichment.stage import enrich_media_ids
 from jikimi import registry
 from jikimi.demo.site import photo_bytes
@@ -64,7 +65,8 @@ def test_enrich_media_ids_enriches_exactly_the_batch_and_can_run_again(tmp_path,
     left_alone = queue(store, blobs, photo_bytes("impostor_1.jpg"))
 
     suite = registry.open_signal_suite(settings)
-    report = enrich_media_ids(store, blobs, engine, suite, settings,
+    sections = EnrichSettings(settings.media, settings.video)
+    report = enrich_media_ids(store, blobs, engine, suite, sections,
                               [face, corrupt, face, "f" * 64])
 
     assert (report.media, report.enriched, report.faces, report.skipped) == (2, 1, 1, 0)
@@ -74,7 +76,7 @@ def test_enrich_media_ids_enriches_exactly_the_batch_and_can_run_again(tmp_path,
     assert store.get_media(left_alone).status == "new"  # type: ignore[union-attr]
     assert list(blobs.keys()) == [f"incoming/{left_alone}"]  # raw bytes of the batch are gone
 
-    again = enrich_media_ids(store, blobs, engine, suite, settings, [face, corrupt])  # retried
+    again = enrich_media_ids(store, blobs, engine, suite, sections, [face, corrupt])  # retried
     assert (again.media, again.enriched, again.skipped, again.errors) == (0, 0, 2, [])
 
 

@@ -26,7 +26,7 @@ from kernel.errors import ConfigError
 from kernel.frames import Frame
 from kernel.ports import MediaSignal, SignalInput
 from kernel.records import Face
-from kernel.settings import Settings, SignalSettings
+from kernel.settings import SignalSettings
 
 # colour (R, G, B) = (204, 153, 51) → scaled 0.8, 0.6, 0.2
 COLOUR = (204, 153, 51)
@@ -110,7 +110,7 @@ def still(rgb: np.ndarray, faces: list[Face]) -> SignalInput:
 
 
 def test_load_detector_is_none_without_a_slot_and_builds_a_signal_with_one(tmp_path: Path) -> None:
-    assert load_detector(Settings(data_dir=tmp_path).signals, None) is None
+    assert load_detector(SignalSettings(), None) is None
     folder = install(tmp_path / "slot")
     signals = SignalSettings(detector_dir=folder, detector_batch=4)
     detector = load_detector(signals, None)

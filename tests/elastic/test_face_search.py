@@ -88,8 +88,9 @@ def test_exact_scan_retroactive_matching_equals_the_embedded_store(
     for store in (sqlite_store, es_store):
         all_faces = build_world(store, templates[0])
         store.add_person(person, templates)
-        report = match_person(store, templates, Settings(),
-                              registry.open_face_search(Settings(), store))
+        settings = Settings()
+        report = match_person(store, templates, settings.faces, settings.matching,
+                              registry.open_face_search(settings, store))
         results[type(store).__name__] = (outcome(store), report.faces, len(all_faces))
     (sqlite_outcome, sqlite_seen, total), (es_outcome, es_seen, _) = results.values()
     assert es_outcome == sqlite_outcome
