@@ -42,3 +42,12 @@ def test_engine_keys_ignore_thresholds(tmp_path: Path) -> None:
     assert EngineKey.of(strict, tmp_path) == EngineKey.of(FaceSettings(), tmp_path)
     assert EngineKey.of(FaceSettings(det_size=320), tmp_path) != EngineKey.of(
         FaceSettings(), tmp_path)
+
+
+def test_cache_keys_cover_every_setting_of_their_section() -> None:
+    """A new setting must be added to its key (or named here as applied after loading)."""
+    suite_fields = set(SuiteKey.__dataclass_fields__) - {"providers"}
+    assert suite_fields == set(SignalSettings.model_fields)
+    engine_fields = set(EngineKey.__dataclass_fields__) - {"model_cache_dir"}
+    applied_after_loading = {"thresholds"}  # matching compares with them; the engine never does
+    assert engine_fields | applied_after_loading | {"cache_dir"} == set(FaceSettings.model_fields)
