@@ -39,7 +39,10 @@ class Decision:
 
 
 class MediaSink:
-    """Stores what the spider downloads, for one site, and keeps the crawl report's media counts."""
+    """Stores what the spider downloads, for one site, and keeps the crawl report's media counts.
+
+    Plain blocking calls: during a crawl only the store thread calls it (`crawlers.offload`), from
+    the freshness middleware (`decide`) and the item pipeline (the rest)."""
 
     def __init__(
         self, store: Store, blobs: BlobStore, site: str, report: CrawlReport,

@@ -6,14 +6,19 @@ file under another URL or an unchanged re-fetch); `media_skipped_unchanged` medi
 downloaded because a recent fetch or a 304 said nothing changed; `bytes` media bytes downloaded;
 `refused` requests refused by the address guard; `robots_denied` requests robots.txt forbade.
 `errors` holds one line per failed item (capped, with a final line saying how many were left out).
+
+During a crawl two threads add errors (the spider's, and the store thread that writes media), so
+`add_error` takes a lock; each counter has a single writer.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MAX_ERROR_LINES = 500
+_ERRORS_LOCK = threading.Lock()
 
 
 @dataclass
@@ -32,12 +37,13 @@ class CrawlReport:
     errors_left_out: int = 0
 
     def add_error(self, line: str) -> None:
-        if line in self.errors:
-            return
-        if len(self.errors) < MAX_ERROR_LINES:
-            self.errors.append(line)
-        else:
-            self.errors_left_out += 1
+        with _ERRORS_LOCK:
+            if line in self.errors:
+                return
+            if len(self.errors) < MAX_ERROR_LINES:
+                self.errors.append(line)
+            else:
+                self.errors_left_out += 1
 
     def summary(self) -> str:
         return (

@@ -9,7 +9,8 @@ progress lines and the report through a queue. A crash of the child becomes one 
 
 The crawler names no backend: a :class:`CrawlJob` carries `open_sinks`, a picklable callable the
 application's composition root supplies, which opens the store and blob store in whichever
-process crawls.
+process crawls — in that process's store thread (`crawlers.offload`), the only thread that
+touches them.
 
 :func:`crawl_here` is the in-process part, for a process that runs exactly one crawl.
 """
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawlers.media import MediaSink
+from crawlers.offload import StoreThread
 from crawlers.report import CrawlReport
 from crawlers.safety import refusals
 from crawlers.sites import SiteDefinition
@@ -101,22 +103,24 @@ def crawl_here(job: CrawlJob, *, progress: Progress | None = None) -> CrawlRepor
     started = time.monotonic()
     site = job.site.resolve(job.crawl)
     report = CrawlReport(site=site.name)
-    store, blobs = job.open_sinks()
-    try:
-        sink = MediaSink(store, blobs, site.name, report,
-                         refresh_days=job.crawl.media_refresh_days)
-        process = CrawlerProcess(scrapy_settings(site, job.crawl))
-        crawler = process.create_crawler(GenericSpider)
-        process.crawl(crawler, site, sink, max_media_bytes=job.crawl.max_media_bytes,
-                      max_video_bytes=job.max_video_bytes,
-                      progress=progress, progress_every=PROGRESS_EVERY_PAGES)
-        process.start()
-        if crawler.stats is not None:
-            report.refused, messages = refusals(crawler.stats)
-            for message in messages:
-                report.add_error(message)
-    finally:
-        store.close()
+    with StoreThread(f"jikimi-store-{site.name}") as thread:
+        store, blobs = thread.call(job.open_sinks)
+        try:
+            sink = MediaSink(store, blobs, site.name, report,
+                             refresh_days=job.crawl.media_refresh_days)
+            process = CrawlerProcess(scrapy_settings(site, job.crawl))
+            crawler = process.create_crawler(GenericSpider)
+            process.crawl(crawler, site, sink, store_thread=thread,
+                          max_media_bytes=job.crawl.max_media_bytes,
+                          max_video_bytes=job.max_video_bytes,
+                          progress=progress, progress_every=PROGRESS_EVERY_PAGES)
+            process.start()
+            if crawler.stats is not None:
+                report.refused, messages = refusals(crawler.stats)
+                for message in messages:
+                    report.add_error(message)
+        finally:
+            thread.call(store.close)
     report.seconds = round(time.monotonic() - started, 3)
     if progress is not None:
         progress(report.summary())

@@ -3,8 +3,9 @@
 A crawler pointed at hostile sites is an SSRF tool unless every request is checked: a page can
 link to `http://169.254.169.254/` (cloud credentials), `http://localhost:8080/admin`, or a public
 host can redirect there. Scrapy sends redirect targets, robots.txt fetches and every followed link
-back through the downloader middlewares, so checking in `process_request` (placed first) covers
-them all. The check itself is `crawlers.netguard.check_url`, the one shared by the webhook notifier.
+back through the downloader middlewares, so checking in `process_request` (placed before every
+middleware that can reach the network) covers them all. The check itself is
+`crawlers.netguard.check_url`, the one shared by the webhook notifier.
 
 Refusals are counted and their messages kept in the crawl's stats (for the crawl report), and the
 request fails with :class:`AddressRefused` so the spider can record it per item.

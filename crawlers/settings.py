@@ -5,7 +5,9 @@ The module-level names are a plain Scrapy project settings module (usable with `
 Cookies are off (a crawler needs no session and should not carry one between sites), the telnet
 console is off
 (an open local port), AutoThrottle is off (the site's own delay and concurrency apply), and
-the address guard runs before every other downloader middleware.
+the address guard runs before every downloader middleware that can reach the network (only the
+media freshness check, which reads the store, comes first). Store writes happen in the item
+pipeline (`crawlers.pipelines`), never in the spider.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 # Breadth first, so a page limit keeps the pages closest to the start URLs.
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
-DOWNLOADER_MIDDLEWARES = {"crawlers.safety.AddressGuardMiddleware": 10}
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.freshness.MediaFreshnessMiddleware": 5,
+    "crawlers.safety.AddressGuardMiddleware": 10,
+}
+ITEM_PIPELINES = {"crawlers.pipelines.MediaStorePipeline": 300}
 TWISTED_DNS_RESOLVER = "crawlers.resolver.GuardedResolver"  # re-checks the address used to connect
 
 

@@ -5,14 +5,19 @@ pages in all, so endless link traps (calendars, faceted search) end at those lim
 `rel=next` pagination link keeps its page's depth (a gallery's pages are one level), bounded by
 `max_pages`. Media may live on any host (CDNs), since the address guard checks every request.
 
-Each media URL is requested at most once per crawl, however many pages show it: pages that find it
-while it is in flight join its list, so every (URL, page) pair still gets its sighting.
+Each media URL is requested at most once per crawl, however many pages show it; every further page
+that shows it becomes a `MediaSeen` item, so every (URL, page) pair still gets its sighting.
+
+The spider does no store or blob I/O: whether a media URL is downloaded again is decided by
+`crawlers.freshness` (a downloader middleware) as its request goes out, and what comes back is
+yielded as items (`crawlers.items`) that `crawlers.pipelines` writes in the crawl's store thread.
+The spider only carries that sink and thread for them (`crawlers.offload.HoldsMedia`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,11 +28,15 @@ from twisted.python.failure import Failure
 
 from crawlers.extract import extract_page, looks_like_video
 from crawlers.failures import describe_failure
+from crawlers.freshness import FETCH_PLAN, FETCH_RECORD, MEDIA_URL
+from crawlers.items import MediaBody, MediaFailed, MediaItem, MediaSeen, MediaUnchanged
 from crawlers.media import MediaSink
+from crawlers.offload import StoreThread
 from crawlers.sites import SiteDefinition
 from kernel.settings import CrawlSettings
 from kernel.sniff import sniff
 
+MEDIA_PAGE = "media_page"  # meta: the page a media URL was first found on
 PAGE_PRIORITY_STEP = 1
 MEDIA_PRIORITY = 100  # fetch media as soon as found: its page may be the only place it appears
 
@@ -36,14 +45,16 @@ class GenericSpider(Spider):
     name = "generic"
 
     def __init__(
-        self, site: SiteDefinition, sink: MediaSink, *, max_media_bytes: int,
+        self, site: SiteDefinition, sink: MediaSink, *, store_thread: StoreThread,
+        max_media_bytes: int,
         max_video_bytes: int | None = None, progress: Callable[[str], None] | None = None,
         progress_every: int = 10,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=site.name, **kwargs)
         self.site = site
-        self.sink = sink
+        self.sink = sink  # for the middleware and pipeline, which use it in `store_thread`
+        self.store_thread = store_thread
         self.report = sink.report
         self.max_media_bytes = max_media_bytes
         self.max_video_bytes = max(max_video_bytes or max_media_bytes, max_media_bytes)
@@ -56,8 +67,7 @@ class GenericSpider(Spider):
         self._follow = [re.compile(p) for p in site.follow]
         self._deny = [re.compile(p) for p in site.deny]
         self._scheduled_pages: set[str] = set()
-        self._media_pending: dict[str, list[str]] = {}  # media URL -> pages, while in flight
-        self._media_done: dict[str, str | None] = {}  # media URL -> media id (None: no media)
+        self._media_seen: set[str] = set()  # media URLs requested or handled in this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -73,27 +83,31 @@ class GenericSpider(Spider):
                 yield request
 
     # ------------------------------------------------------------------------------ pages ---
-    def parse_page(self, response: Response) -> list[Request] | None:
+    def parse_page(self, response: Response) -> list[Request | MediaItem]:
         depth: int = response.meta.get("page_depth", 0)
         if sniff(response.body[:64])[0] != "unknown":  # a link that was really a media file
             referer = response.meta.get("referer_page") or response.url
             original_url = (response.meta.get("redirect_urls") or [response.url])[0]
-            self._media_found(original_url, referer, response=response)
-            return None
+            if original_url in self._media_seen:
+                return [MediaSeen(original_url, referer)]
+            self._media_seen.add(original_url)
+            self.report.media_found += 1
+            return [MediaBody(original_url, referer, response.body, **_validators(response))]
         self.report.pages += 1
         if self.report.pages % self.progress_every == 0:
             self._say(self.report.summary())
         if not isinstance(response, TextResponse):
-            return None
+            return []
         found = extract_page(response.text, response.url)
-        requests = [self._media_found(u, response.url) for u in found.media if not self._denied(u)]
-        requests += [self._page_request(u, depth=depth + 1, referer=response.url)
-                     for u in found.links]
+        output: list[Request | MediaItem | None] = [
+            self._media_found(u, response.url) for u in found.media if not self._denied(u)]
+        output += [self._page_request(u, depth=depth + 1, referer=response.url)
+                   for u in found.links]
         if found.next_page:  # declared pagination stays at this depth; a guessed one does not
             next_depth = depth if found.next_by_rel else depth + 1
-            requests.append(self._page_request(found.next_page, depth=next_depth,
-                                               referer=response.url))
-        return [r for r in requests if r is not None]
+            output.append(self._page_request(found.next_page, depth=next_depth,
+                                             referer=response.url))
+        return [r for r in output if r is not None]
 
     def page_failed(self, failure: Failure) -> None:
         kind, message = describe_failure(failure)
@@ -133,69 +147,45 @@ class GenericSpider(Spider):
         return any(p.search(url) for p in self._deny)
 
     # ------------------------------------------------------------------------------ media ---
-    def _media_found(self, url: str, page: str, response: Response | None = None
-                     ) -> Request | None:
-        self.report.media_found += url not in self._media_done and url not in self._media_pending
-        if url in self._media_done:
-            media_id = self._media_done[url]
-            if media_id is not None:
-                self.sink.add_sightings(media_id, url, [page])
-            return None
-        if url in self._media_pending:
-            self._media_pending[url].append(page)
-            return None
-        if response is not None:  # already downloaded as a page
-            self._media_done[url] = self.sink.store_body(url, response.body, [page],
-                                                         **_validators(response))
-            return None
-        decision = self.sink.decide(url)
-        if decision.plan == "skip" and decision.record is not None:
-            self._media_done[url] = self.sink.unchanged(url, decision.record, [page],
-                                                        refetched=False)
-            return None
-        headers: dict[str, str] = {}
-        if decision.plan == "conditional" and decision.record is not None:
-            if decision.record.etag:
-                headers["If-None-Match"] = decision.record.etag
-            if decision.record.last_modified:
-                headers["If-Modified-Since"] = decision.record.last_modified
-        self._media_pending[url] = [page]
+    def _media_found(self, url: str, page: str) -> Request | MediaSeen:
+        if url in self._media_seen:
+            return MediaSeen(url, page)
+        self._media_seen.add(url)
+        self.report.media_found += 1
         cap = self.max_video_bytes if looks_like_video(url) else self.max_media_bytes
         return Request(
-            url, callback=self.parse_media, errback=self.media_failed, headers=headers,
+            url, callback=self.parse_media, errback=self.media_failed,
             priority=MEDIA_PRIORITY, dont_filter=True,
             meta={
-                "media_url": url, "fetch_record": decision.record, "allow_offsite": True,
+                MEDIA_URL: url, MEDIA_PAGE: page, "allow_offsite": True,
                 "download_maxsize": cap,
                 "download_warnsize": cap,
                 "handle_httpstatus_list": [304],
             },
         )
 
-    def parse_media(self, response: Response) -> None:
-        url: str = response.meta["media_url"]
-        pages = self._media_pending.pop(url, [])
-        record = response.meta.get("fetch_record")
+    def parse_media(self, response: Response) -> Iterator[MediaItem]:
+        url: str = response.meta[MEDIA_URL]
+        page: str = response.meta[MEDIA_PAGE]
+        record = response.meta.get(FETCH_RECORD)
         if response.status == 304 and record is not None:
-            self._media_done[url] = self.sink.unchanged(url, record, pages, refetched=True)
+            refetched = response.meta.get(FETCH_PLAN) != "skip"  # skip: answered from the store
+            yield MediaUnchanged(url, page, record, refetched=refetched)
         elif response.status == 304:
-            self._media_done[url] = None
-            self.sink.failed(url, "http 304 without a prior fetch")
+            yield MediaFailed(url, "http 304 without a prior fetch")
         else:
-            self._media_done[url] = self.sink.store_body(url, response.body, pages,
-                                                         **_validators(response))
+            yield MediaBody(url, page, response.body, **_validators(response))
 
-    def media_failed(self, failure: Failure) -> None:
+    def media_failed(self, failure: Failure) -> Iterator[MediaFailed]:
         request = getattr(failure, "request", None)
-        url: str = request.meta.get("media_url", request.url) if request is not None else "?"
-        self._media_pending.pop(url, None)
-        self._media_done[url] = None
+        url: str = request.meta.get(MEDIA_URL, request.url) if request is not None else "?"
         kind, message = describe_failure(failure)
         if kind == "robots":
             self.report.robots_denied += 1
+            yield MediaFailed(url, None)
             return
         # refusals are already in the report, via the address guard's stats
-        self.sink.failed(url, message, report=kind != "refused")
+        yield MediaFailed(url, message, report=kind != "refused")
 
     # ----------------------------------------------------------------------------- report ---
     def _on_spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
