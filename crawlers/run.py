@@ -7,12 +7,8 @@ database handles) that opens its own store and blob store, crawls, and sends bac
 progress lines and the report through a queue. A crash of the child becomes one clear
 :class:`JikimiError` in the parent, never a hang.
 
-The crawler names no backend: a :class:`CrawlJob` carries `open_sinks`, a picklable callable the
-application's composition root supplies, which opens the store and blob store in whichever
-process crawls — in that process's store thread (`crawlers.offload`), the only thread that
-touches them.
-
-:func:`crawl_here` is the in-process part, for a process that runs exactly one crawl.
+What the child does is in `crawlers.process`, which only the child imports: the parent (the CLI,
+a scheduler worker) never loads Scrapy or Twisted. The job it runs is a `crawlers.job.CrawlJob`.
 """
 
 from __future__ import annotations
@@ -21,26 +17,18 @@ import multiprocessing
 import queue as queue_module
 import sys
 import time
-import traceback
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from crawlers.media import MediaSink
-from crawlers.offload import StoreThread
+from crawlers.job import CrawlJob
 from crawlers.report import CrawlReport
-from crawlers.safety import refusals
 from crawlers.sites import SiteDefinition
 from kernel import errors
 from kernel.errors import JikimiError
-from kernel.ports import BlobStore, Store
-from kernel.settings import CrawlSettings
 
 Progress = Callable[[str], None]
-OpenSinks = Callable[[], tuple[Store, BlobStore]]
-PROGRESS_EVERY_PAGES = 10
 _POLL_SECONDS = 0.5
 
 
@@ -58,19 +46,6 @@ def _bare_main_module() -> Iterator[None]:
         yield
     finally:
         sys.modules["__main__"] = real
-
-
-@dataclass(frozen=True)
-class CrawlJob:
-    """One crawl: the site, the crawl settings section, the video size cap, and where media goes.
-
-    It crosses into the child process, so every field pickles: `open_sinks` must be a module-level
-    function or a `functools.partial` of one (the application passes its registry's opener)."""
-
-    site: SiteDefinition
-    crawl: CrawlSettings
-    max_video_bytes: int
-    open_sinks: OpenSinks
 
 
 def crawl(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
@@ -93,52 +68,10 @@ def crawl(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
         messages.close()
 
 
-def crawl_here(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
-    """Crawl `job.site` in this process (once per process: Scrapy's reactor cannot restart)."""
-    from scrapy.crawler import CrawlerProcess
-
-    from crawlers.settings import scrapy_settings
-    from crawlers.spiders.generic import GenericSpider
-
-    started = time.monotonic()
-    site = job.site.resolve(job.crawl)
-    report = CrawlReport(site=site.name)
-    with StoreThread(f"jikimi-store-{site.name}") as thread:
-        store, blobs = thread.call(job.open_sinks)
-        try:
-            sink = MediaSink(store, blobs, site.name, report,
-                             refresh_days=job.crawl.media_refresh_days)
-            process = CrawlerProcess(scrapy_settings(site, job.crawl))
-            crawler = process.create_crawler(GenericSpider)
-            process.crawl(crawler, site, sink, store_thread=thread,
-                          max_media_bytes=job.crawl.max_media_bytes,
-                          max_video_bytes=job.max_video_bytes,
-                          progress=progress, progress_every=PROGRESS_EVERY_PAGES)
-            process.start()
-            if crawler.stats is not None:
-                report.refused, messages = refusals(crawler.stats)
-                for message in messages:
-                    report.add_error(message)
-        finally:
-            thread.call(store.close)
-    report.seconds = round(time.monotonic() - started, 3)
-    if progress is not None:
-        progress(report.summary())
-    return report
-
-
 def _child_main(job: CrawlJob, messages: Any) -> None:
-    try:
-        report = crawl_here(job, progress=lambda line: messages.put(("progress", line)))
-        messages.put(("report", report.to_dict()))
-    except JikimiError as exc:
-        messages.put(("error", (type(exc).__name__, str(exc))))
-    except BaseException as exc:  # a bug: keep the traceback on stderr, and say so in one line
-        traceback.print_exc()
-        messages.put(("error", ("JikimiError", f"crawler crashed: {type(exc).__name__}: {exc}")))
-    finally:
-        messages.close()
-        messages.join_thread()
+    from crawlers.process import run_child  # only the child loads Scrapy and Twisted
+
+    run_child(job, messages)
 
 
 def _await_report(

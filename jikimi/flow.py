@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from crawlers.job import CrawlJob
 from crawlers.netguard import check_url
 from crawlers.report import CrawlReport
-from crawlers.run import CrawlJob, crawl
+from crawlers.run import crawl
 from crawlers.sites import SiteDefinition, find_site, site_from_url
 from enrichment.analyze import EnrichSettings
 from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending

@@ -90,7 +90,7 @@ import json, sys
 from crawlers import netguard
 _original = netguard.is_public_address
 netguard.is_public_address = lambda ip: str(ip) == "127.0.0.1" or _original(ip)
-from crawlers.run import crawl_here
+from crawlers.process import crawl_here
 from jikimi.flow import crawl_job
 from crawlers.sites import SiteDefinition
 from tests.crawl_site import crawl_settings
