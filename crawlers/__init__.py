@@ -1,1 +1,3 @@
-"""The Scrapy project: a generic spider driven by site definitions, with address safety checks."""
+"""Crawlers: get media from the web, safely — the Scrapy project (site definitions, a generic
+spider that yields items, an item pipeline that stores them), the address guard every request
+passes, and the one-URL fetch that evidence capture reuses."""

@@ -1,1 +1,2 @@
-"""Enrichment: decode media safely, find and embed faces, hash, and (later) score synthesis."""
+"""Enrichment: compute from media bytes — decode safely, sample video, find and embed faces,
+hash, and score how likely an item is synthetic, with its evidence."""

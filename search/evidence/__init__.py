@@ -1,9 +1,9 @@
-"""Evidence: what a hit looked like on the web, preserved so a takedown or a court can rely on it.
+"""Evidence lockers: write-once storage with retention and legal hold, for what a hit looked like
+on the web, so a takedown or a court can rely on it.
 
-Preserving a hit fetches its media and page again through the crawler's address guard, checks
-the media's SHA-256 against the hit, and writes the bytes, the HTML and a capture record (UTC
-time, URLs, HTTP status and headers, hashes, tool version, operator) under content-addressed keys
-in an evidence locker: S3 with Object Lock in COMPLIANCE mode (nobody, root account included, can
-delete or shorten it before the retention ends) or, for the embedded default, a local folder
-without any lock. Every read and write is audit-logged in the Store.
+`s3_locker` keeps it in S3 with Object Lock in COMPLIANCE mode (nobody, root account included,
+can delete or shorten it before the retention ends); `local_locker` in a plain folder without any
+lock (the embedded default). `audited` wraps either so every read and write is audit-logged in
+the Store with its operator. Preserving a hit (fetch again, verify, capture) is the application's
+use case, `jikimi.evidence`.
 """
