@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from enrichment.decode import decode_image
 from enrichment.faces.quality import detected_quality
+from jikimi.review import alert_bands
 from kernel.errors import EnrollmentRefused, JikimiError
 from kernel.ports import FaceEngine, FaceSearch, Store
 from kernel.quality import enrollment_problems
@@ -93,7 +94,8 @@ def enroll(
         email=email, webhook=webhook,
     )
     store.add_person(person, templates)
-    retro = match_person(store, templates, settings.faces, settings.matching, face_search)
+    retro = match_person(store, templates, settings.faces, settings.matching, face_search,
+                         alert_bands=alert_bands(settings.review))
     return EnrollResult(person_id, person.ref, len(templates), engine.model_id, retro)
 
 

@@ -2,7 +2,8 @@
 
 One row per (media URL, page URL) where a matched face was seen. Rows carry the media's SHA-256
 and PDQ so receivers can find copies, and a pseudonymous person reference — never a name, e-mail
-or internal person id. Hits an operator rejected are left out.
+or internal person id. Only hits an operator confirmed are in it: unreviewed, rejected,
+not-sexual and escalated hits never are.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from kernel.errors import ConfigError
 from kernel.ports import Store
-from kernel.records import Evidence, utcnow
+from kernel.records import CONFIRMED_STATES, Evidence, utcnow
 from kernel.timeranges import format_ranges, media_time_ranges
 
 FIELDS = [
@@ -49,13 +50,14 @@ class ExportRow:
 
 
 def export_rows(store: Store, sample_fps: float = 1.0) -> list[ExportRow]:
-    """All exportable rows, sorted by host, then media URL. Matching video frames one sampling
+    """Rows of confirmed hits only (an operator said it is her and sexual content), sorted by
+    host, then media URL. Matching video frames one sampling
     interval apart (the media's own, else 1 / `sample_fps`) are one time range."""
     # (media, person) → best similarity, model, review state
     best: dict[tuple[str, str], tuple[float, str, str]] = {}
     times: dict[tuple[str, str], list[float]] = {}
     for hit in store.hits():
-        if hit.review_state == "rejected":
+        if hit.review_state not in CONFIRMED_STATES:  # unreviewed, rejected, not sexual, …
             continue
         key = (hit.media_id, hit.person_id)
         times.setdefault(key, []).extend(hit.frame_times)

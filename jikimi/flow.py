@@ -21,6 +21,7 @@ from enrichment.analyze import EnrichSettings
 from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending
 from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
+from jikimi.review import alert_bands
 from kernel.errors import ConfigError
 from kernel.ports import Store
 from kernel.settings import Settings
@@ -38,7 +39,7 @@ class RunSummary:
     faces: int = 0
     hits: int = 0
     new_alerts: int = 0
-    for_review: int = 0  # "uncertain" hits: operators review them, the person is not alerted
+    for_review: int = 0  # hits that wait for an operator's decision before anyone is alerted
     alerts_sent: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -83,7 +84,8 @@ def enrich_stage(
 def match_stage(
     settings: Settings, store: Store, progress: Progress | None = None
 ) -> MatchReport:
-    return match_new_faces(store, settings.faces, settings.matching, progress=progress)
+    return match_new_faces(store, settings.faces, settings.matching, progress=progress,
+                           alert_bands=alert_bands(settings.review))
 
 
 def alert_stage(settings: Settings, store: Store) -> DeliveryReport:
@@ -108,7 +110,7 @@ def run_once(
         summary.errors += enrich.errors
         match = match_stage(settings, store, progress)
         summary.hits, summary.new_alerts = match.hits, match.new_alerts
-        summary.for_review = match.uncertain
+        summary.for_review = match.to_review
         delivery = alert_stage(settings, store)
         summary.alerts_sent = delivery.sent
         summary.errors += delivery.errors

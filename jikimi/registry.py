@@ -12,6 +12,7 @@ picks feed and file stores by scheme:
 | face search | what the store can do | the store's own (Elasticsearch kNN), else none (scan) |
 | signals | `signals.*` switches | provenance, watermark, detector, forensics |
 | notifiers | `alerts.*` | outbox, smtp, webhook |
+| escalation | `review.escalation_email` | e-mail |
 | index admin | `store.backend` | `elasticsearch` (`jikimi es …`, `jikimi kibana export`) |
 
 Adding an adapter is one module in its pipeline package and one line in a table here. Each
@@ -35,6 +36,7 @@ from kernel.errors import ConfigError
 from kernel.ports import (
     AlertCopies,
     BlobStore,
+    Escalation,
     EvidenceLocker,
     FaceEngine,
     FaceSearch,
@@ -315,6 +317,13 @@ def open_outbox(settings: Settings) -> AlertCopies:
     from jikimi.alerts.outbox import OutboxNotifier
 
     return OutboxNotifier(settings.outbox_dir)
+
+
+def open_escalation(settings: Settings) -> Escalation:
+    """Where "escalate" sends its notice; ConfigError when no escalation contact is set up."""
+    from jikimi.alerts.escalation import EmailEscalation
+
+    return EmailEscalation(settings.alerts, settings.review.escalation_email)
 
 
 NOTIFIERS: dict[str, Callable[[Settings], Notifier | None]] = {

@@ -21,7 +21,17 @@ from kernel.errors import StoreError
 MediaKind = Literal["image", "video", "unknown"]
 MediaStatus = Literal["new", "enriched", "error"]
 AlertStatus = Literal["pending", "sent", "failed"]
-ReviewState = Literal["new", "confirmed", "rejected", "taken_down"]
+# A hit's review: "new" awaits an operator; "confirmed" (it is her, and sexual content) lets her
+# alert go and puts the hit in takedown batches; "rejected" (not her), "not_sexual" and
+# "escalated" (suspected minor: handed to the escalation contact) never reach her or a batch.
+ReviewState = Literal["new", "confirmed", "rejected", "not_sexual", "escalated", "taken_down"]
+ReviewDecision = Literal["confirm", "reject", "not_sexual", "escalate"]
+DECISION_STATES: dict[str, ReviewState] = {
+    "confirm": "confirmed", "reject": "rejected", "not_sexual": "not_sexual",
+    "escalate": "escalated",
+}
+# States in which a hit counts as hers and belongs in takedown batches.
+CONFIRMED_STATES: frozenset[str] = frozenset({"confirmed", "taken_down"})
 # How sure a match is: "uncertain" hits go to operator review and never alert the person.
 MatchBand = Literal["strong", "likely", "uncertain"]
 EvidenceKind = Literal["provenance", "watermark", "detector", "forensic", "note"]

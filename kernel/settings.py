@@ -39,6 +39,7 @@ from kernel.settings_pipeline import (
     FaceSettings,
     MatchingSettings,
     MediaSettings,
+    ReviewSettings,
     Section,
     SecuritySettings,
     SignalSettings,
@@ -58,6 +59,7 @@ __all__ = [
     "load_settings",
     "MatchingSettings",
     "MediaSettings",
+    "ReviewSettings",
     "S3Settings",
     "SchedulerSettings",
     "Section",
@@ -87,6 +89,7 @@ class Settings(BaseSettings):
     s3: S3Settings = Field(default_factory=S3Settings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

@@ -138,6 +138,16 @@ class AlertSettings(Section):
     )
 
 
+class ReviewSettings(Section):
+    """Who sees a hit first. "review_first" (default): a person is alerted only after an operator
+    confirms the hit. "strong_direct": hits in the "strong" band alert her at once (and still go
+    to review); every other hit waits for an operator. Nobody else is ever alerted unreviewed."""
+
+    policy: Literal["review_first", "strong_direct"] = "review_first"
+    # Where "escalate" (a suspected minor) sends its notice: an e-mail address (needs SMTP).
+    escalation_email: str | None = None
+
+
 class SecuritySettings(Section):
     # Fernet key for templates and contact details; default: generated once in <data-dir>/keys.
     template_key: SecretStr | None = None

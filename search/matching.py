@@ -7,9 +7,11 @@ of the same model. A person's templates are fused into one score per face (best-
 mean); the decision is hers (search/calibration.py): her own threshold where her background is
 large enough (`matching.mode = "calibrated"`), the model's threshold otherwise, raised for poor
 probes (kernel/quality.py). A hit is recorded per face of a still image and per face track of a
-video (listing every matching frame's time, keeping the best frame), with its band; an alert is
-recorded once per (person, media), ever — and never for an "uncertain" hit, which waits for
-operator review instead.
+video (listing every matching frame's time, keeping the best frame), with its band. Every hit
+goes to operator review; an alert is recorded here only for hits in the bands the deployment
+lets through unreviewed (`alert_bands`: none by default — a person hears of a hit once an operator
+confirms it, `jikimi.review`) and never for an "uncertain" one. Either way an alert exists once
+per (person, media), ever.
 Matching reads two settings sections, passed on their own rather than the whole `Settings`: the
 face section for each model's threshold and the matching section for everything else.
 """
@@ -17,7 +19,7 @@ face section for each model's threshold and the matching section for everything 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,16 +40,18 @@ class MatchReport:
     hits: int = 0
     new_hits: int = 0
     new_alerts: int = 0
-    uncertain: int = 0  # hits sent to operator review only (included in `hits`)
+    uncertain: int = 0  # hits in the "uncertain" band (included in `hits`)
+    to_review: int = 0  # hits that alerted nobody and wait for an operator (included in `hits`)
     seconds: float = 0.0
     persons: set[str] = field(default_factory=set)
 
 
 def match_new_faces(
     store: Store, faces: FaceSettings, matching: MatchingSettings,
-    progress: Progress | None = None,
+    progress: Progress | None = None, *, alert_bands: Collection[str] = (),
 ) -> MatchReport:
-    """Compare every not-yet-matched face with all enrolled templates of its model."""
+    """Compare every not-yet-matched face with all enrolled templates of its model. Hits in
+    `alert_bands` also record an alert at once; all others wait for review."""
     started = time.monotonic()
     report = MatchReport()
     # Faces of a model nobody is enrolled with stay unmatched: enrollment searches them anyway.
@@ -58,7 +62,8 @@ def match_new_faces(
         for batch in batched(store.faces(model_id, unmatched_only=True)):
             fused, best = persons.scores(embeddings_of(batch), matching)
             thresholds = background.thresholds(global_threshold)
-            _decide_batch(store, batch, persons, fused, best, thresholds, matching, report)
+            _decide_batch(store, batch, persons, fused, best, thresholds, matching, report,
+                          alert_bands)
             store.mark_faces_matched(f.face_id for f in batch)
             background.update(fused)
             background.save()
@@ -71,13 +76,14 @@ def match_new_faces(
 
 def match_person(
     store: Store, templates: list[Template], faces: FaceSettings, matching: MatchingSettings,
-    face_search: FaceSearch | None = None,
+    face_search: FaceSearch | None = None, *, alert_bands: Collection[str] = (),
 ) -> MatchReport:
     """Retroactive matching for newly enrolled people: seed each one's background from every
     stored face of the model, then search those faces with the resulting thresholds.
 
     `face_search` (chosen by `jikimi.registry.open_face_search`) narrows the faces decided on;
-    without it every stored face of the model is decided on."""
+    without it every stored face of the model is decided on. `alert_bands` as for
+    :func:`match_new_faces`."""
     started = time.monotonic()
     report = MatchReport()
     for model_id in sorted({t.model_id for t in templates}):
@@ -90,7 +96,8 @@ def match_person(
         candidates = _candidates(store, face_search, model_id, persons.templates, floor)
         for batch in batched(candidates):
             fused, best = persons.scores(embeddings_of(batch), matching)
-            _decide_batch(store, batch, persons, fused, best, thresholds, matching, report)
+            _decide_batch(store, batch, persons, fused, best, thresholds, matching, report,
+                          alert_bands)
             report.faces += len(batch)
     report.seconds = time.monotonic() - started
     return report
@@ -119,6 +126,7 @@ def _decide_batch(
     thresholds: list[PersonThreshold],
     matching: MatchingSettings,
     report: MatchReport,
+    alert_bands: Collection[str],
 ) -> None:
     floors = np.array([t.review_floor - matching.review_margin for t in thresholds])
     face_idx, person_idx = np.nonzero(fused >= floors[np.newaxis, :])
@@ -145,13 +153,17 @@ def _decide_batch(
             report.new_hits += 1
         if hit.band == "uncertain":
             report.uncertain += 1
+        if hit.band == "uncertain" or hit.band not in alert_bands:
+            report.to_review += 1
         elif (hit.person_id, hit.media_id) not in alerted:
             alerted.add((hit.person_id, hit.media_id))  # later frames would only be refused
-            if _record_alert(store, hit):
+            if record_alert(store, hit):
                 report.new_alerts += 1
 
 
-def _record_alert(store: Store, hit: Hit) -> bool:
+def record_alert(store: Store, hit: Hit) -> bool:
+    """The alert for `hit`'s (person, media), pointing at where the media was first seen; False
+    when that pair already has one (it never gets a second)."""
     sightings = store.sightings(hit.media_id)
     first = min(sightings, key=lambda s: s.first_seen) if sightings else None
     alert = Alert(

@@ -36,7 +36,8 @@ class Hits:
 
 
 def seed_hits(store: Store, base_url: str) -> Hits:
-    """Three hits on the demo site's pages, as the pipeline would have stored them."""
+    """Three hits on the demo site's pages, as the pipeline would have stored them and an
+    operator confirmed them (only confirmed hits are in takedown exports)."""
     person = make_person(name="Demo Person")
     store.add_person(person, [])
     hits = []
@@ -61,6 +62,7 @@ def seed_hits(store: Store, base_url: str) -> Hits:
         store.save_enrichment(media, [face])
         hit = make_hit(person.person_id, face)
         store.upsert_hit(hit)
+        store.set_review_state(hit.hit_id, "confirmed", reviewer="operator-kim")
         hits.append(hit)
     return Hits(*hits)
 

@@ -1,9 +1,10 @@
-"""A run killed in the middle of sending alerts loses none and duplicates none when restarted.
+"""A delivery killed in the middle of sending alerts loses none and duplicates none when restarted.
 
-The kill is real: a real SMTP server (aiosmtpd) SIGKILLs the `jikimi run` process while it is
-delivering its first e-mail. The restarted `jikimi match` must deliver every alert, the store must
-hold exactly one alert per (person, media), and any re-sent mail must carry the same Message-ID
-so the receiver can drop the duplicate.
+The kill is real: after the run and the operator's confirmations, a real SMTP server (aiosmtpd)
+SIGKILLs the `jikimi match` process that delivers the alerts while it sends its first e-mail.
+The restarted `jikimi match` must deliver every alert, the store must hold exactly one alert per
+(person, media), and any re-sent mail must carry the same Message-ID so the receiver can drop
+the duplicate.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import closing
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from jikimi import registry
 from jikimi.demo.site import PAGES_WITH_PERSON, build_site, photo_bytes, serve
+from jikimi.review import decide
+from kernel.settings import Settings
 from tests.alerts_servers import free_port
 
 
@@ -35,6 +40,12 @@ class KillingHandler:
             return "451 killed"
         self.messages.append(envelope.content)
         return "250 OK"
+
+
+def confirm_without_delivering(data: Path) -> None:
+    with closing(registry.open_store(Settings(data_dir=data))) as store:
+        for hit in store.hits():
+            decide(store, hit.hit_id, "confirm", "test-operator")
 
 
 def cli(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -66,9 +77,14 @@ def test_killed_during_delivery_then_restarted(tmp_path):
         assert enroll.returncode == 0, err.decode()
 
         run = cli(data, env, "run", "--url", f"{server.base_url}/index.html", "--allow-private")
-        handler.victim = run
-        run.communicate(timeout=300)
-        assert run.returncode == -signal.SIGKILL
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0 and json.loads(out)["alerts_sent"] == 0, err.decode()
+        confirm_without_delivering(data)  # review first: the operator's decisions record alerts
+
+        deliver = cli(data, env, "match")  # delivers them, and is killed on its first e-mail
+        handler.victim = deliver
+        deliver.communicate(timeout=300)
+        assert deliver.returncode == -signal.SIGKILL
 
         restart = cli(data, env, "match")
         out, err = restart.communicate(timeout=120)

@@ -29,13 +29,16 @@ def test_text_is_korean_first_then_english_with_the_facts() -> None:
     assert text.index("[한국어]") < text.index("[English]")
     assert text.lstrip().startswith("※ 주의")  # content warning first
     assert "Content warning" in text.split("[한국어]")[0]
-    for fact in (ALERT.page_url, ALERT.media_url, "board.example.com", "0.62", ALERT.model_id):
+    for fact in (ALERT.page_url, ALERT.media_url, "board.example.com"):
         assert text.count(fact) >= 2, f"{fact!r} should appear in both languages"
+    # review first: the text says a reviewer confirmed it, and shows no biometric figures
+    assert "reviewer confirmed" in text and "검토자가" in text
+    assert "0.62" not in text and ALERT.model_id not in text and "deepfake" not in text
     assert "2024-05-02 00:30 KST" in text  # 15:30 UTC is the next morning in Seoul
     assert "2024-05-01 15:30 UTC" in text
     assert "not proof" in text and "lookalike" in text and "synthetic" in text
     assert "증거는 아닙니다" in text
-    assert "NGO operators will review" in text
+    assert "NGO operators will help you with the takedown" in text
     assert "02-735-8994" in text and "디지털성범죄피해자지원센터" in text
     assert message.alert_id == ALERT.alert_id
     assert "[jikimi]" in message.subject
@@ -61,8 +64,8 @@ def test_payload_is_json_safe_and_pseudonymous() -> None:
         "media_url": ALERT.media_url,
         "page_url": ALERT.page_url,
         "site": "board.example.com",
-        "similarity": 0.6234,
-        "model": ALERT.model_id,
+        "reviewed": True,
+        "declared_synthetic": False,
         "created_at": "2024-05-01T15:30:00+00:00",
         "time_ranges": [],
     }
@@ -94,3 +97,20 @@ def test_a_video_alert_names_the_time_ranges_in_both_languages() -> None:
     assert message.payload["time_ranges"] == [[3.0, 7.0], [65.0, 65.0]]
     still = render_message(ALERT, PERSON, Settings())
     assert "Appears in the video" not in still.text and still.payload["time_ranges"] == []
+
+
+def test_an_unreviewed_strong_match_says_nobody_has_looked_yet() -> None:
+    message = render_message(ALERT, PERSON, Settings(), reviewed=False)
+    assert "No person has reviewed it yet" in message.text
+    assert "아직 사람이 검토하지" in message.text
+    assert "reviewer confirmed" not in message.text and "검토 전" in message.subject
+    assert message.payload["reviewed"] is False
+
+
+def test_ai_generation_is_named_only_when_the_file_declares_it() -> None:
+    for basis, declared in [("provenance", True), ("watermark", True), ("none", False),
+                            ("detector", False), ("detector (uncalibrated)", False)]:
+        message = render_message(ALERT, PERSON, Settings(), score_basis=basis)
+        assert ("declares that it was made with AI" in message.text) is declared, basis
+        assert ("인공지능으로 만들어졌다는 표시" in message.text) is declared, basis
+        assert message.payload["declared_synthetic"] is declared

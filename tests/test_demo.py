@@ -11,7 +11,8 @@ from jikimi.demo.site import PAGES_WITH_PERSON
 def test_demo_alerts_exactly_the_pages_with_the_person(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path), "demo"]) == 0
     out = capsys.readouterr().out
-    assert "OK: exactly the pages showing the demo person alerted" in out
+    assert "alerts before review: 0" in out  # review first
+    assert "once confirmed, exactly the pages showing the demo person alerted" in out
     outbox = sorted((tmp_path / "demo" / "outbox").glob("*.json"))
     assert len(outbox) == 3
     for path in outbox:

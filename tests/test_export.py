@@ -22,7 +22,9 @@ def build_store() -> tuple[SqliteStore, str]:
                                          page_url=f"https://{host}/p{n}.html"))
         face = make_face(media.media_id)
         store.save_enrichment(media, [face])
-        store.upsert_hit(make_hit(person.person_id, face, similarity=0.5 + n / 10))
+        confirmed = make_hit(person.person_id, face, similarity=0.5 + n / 10)
+        store.upsert_hit(confirmed)
+        store.set_review_state(confirmed.hit_id, "confirmed", reviewer="op")
     rejected_media = make_media(b"rejected")
     store.upsert_media(rejected_media)
     store.add_sighting(make_sighting(rejected_media.media_id, n=9))
@@ -31,6 +33,16 @@ def build_store() -> tuple[SqliteStore, str]:
     hit = make_hit(person.person_id, face)
     store.upsert_hit(hit)
     store.set_review_state(hit.hit_id, "rejected", reviewer="op")
+    for n, state in enumerate(["new", "not_sexual", "escalated"]):  # never in a batch either
+        media = make_media(f"unconfirmed-{n}".encode())
+        store.upsert_media(media)
+        store.add_sighting(make_sighting(media.media_id, n=20 + n))
+        face = make_face(media.media_id)
+        store.save_enrichment(media, [face])
+        other = make_hit(person.person_id, face)
+        store.upsert_hit(other)
+        if state != "new":
+            store.set_review_state(other.hit_id, state, reviewer="op")
     return store, person.ref
 
 

@@ -39,6 +39,23 @@ def jikimi(capsys, data: Path, *args: str) -> tuple[int, str, str]:
     return rc, out, err
 
 
+def confirm_in_the_queue(capsys, data: Path, expected: int) -> None:
+    """The operator's step through the CLI: list the queue, confirm each hit; each confirmation
+    sends that (person, media)'s alert at once."""
+    rc, out, _ = jikimi(capsys, data, "review", "list", "--json")
+    queue = json.loads(out)
+    assert rc == 0 and len(queue) == expected
+    assert all(row["hit_id"] and row["review_state"] == "new" for row in queue)
+    for row in queue:
+        rc, out, _ = jikimi(capsys, data, "review", "decide", row["hit_id"], "--confirm",
+                            "--note", "checked blurred")
+        outcome = json.loads(out)
+        assert rc == 0 and outcome["review_state"] == "confirmed" and outcome["alert"]
+        assert outcome["alerts_sent"] == 1
+    rc, out, _ = jikimi(capsys, data, "review", "list", "--json")
+    assert json.loads(out) == []
+
+
 def alerted_pages(capsys, data: Path) -> list[str]:
     rc, out, _ = jikimi(capsys, data, "alerts", "--json")
     assert rc == 0
@@ -57,7 +74,12 @@ def test_enroll_run_alerts_hits_export_forget(capsys, tmp_path, site, photos):
     assert rc == 0, out
     summary = json.loads(out)
     assert summary["pages"] >= 6 and summary["faces"] >= 7
-    assert summary["for_review"] == 0  # clear matches alert; only uncertain ones wait for review
+    # review first: every hit waits for an operator, nobody is alerted and nothing is exported
+    assert summary["hits"] >= 3 and summary["for_review"] == summary["hits"]
+    assert summary["new_alerts"] == 0 and alerted_pages(capsys, data) == []
+    rc, _, _ = jikimi(capsys, data, "export", "--format", "json", "--out", str(tmp_path / "0.json"))
+    assert json.loads((tmp_path / "0.json").read_text())["count"] == 0
+    confirm_in_the_queue(capsys, data, expected=3)
 
     rc, out, _ = jikimi(capsys, data, "alerts", "--json")
     alerts = json.loads(out)
@@ -122,8 +144,10 @@ def test_retroactive_matching_alerts_a_newly_enrolled_person(capsys, tmp_path, s
     rc, out, _ = jikimi(capsys, data, "enroll", "--name", "Late Enroller",
                         str(photos / "person_a_1.jpg"))
     result = json.loads(out)
-    assert result["retroactive_hits"] >= 3 and result["alerts"] == 3
-    assert result["alerts_sent"] == 3
+    assert result["retroactive_hits"] >= 3 and result["alerts"] == 0
+    assert result["for_review"] == result["retroactive_hits"] and result["alerts_sent"] == 0
+    assert alerted_pages(capsys, data) == []
+    confirm_in_the_queue(capsys, data, expected=3)
     assert alerted_pages(capsys, data) == sorted(PAGES_WITH_PERSON)
 
 

@@ -16,9 +16,10 @@ from jikimi.cli import main
 from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, build_site, photo_bytes, serve
 from jikimi.registry import open_blob_uri, open_store
 from kernel.records import incoming_key
-from kernel.settings import Settings
+from kernel.settings import Settings, load_settings
 from tests import radosgw_server
 from tests.radosgw_server import Radosgw
+from tests.review_steps import confirm_queue
 
 radosgw = radosgw_server.radosgw  # the session's S3 server (fixture)
 
@@ -43,6 +44,8 @@ def test_run_with_s3_blobs_alerts_the_demo_pages(
         assert main([*data, "run", "--url", f"{server.base_url}/index.html",
                      "--allow-private"]) == 0
         summary = json.loads(capsys.readouterr().out)
+        confirmed, _ = confirm_queue(load_settings(data_dir=tmp_path / "data"))
+        assert confirmed == 3
         assert main([*data, "alerts", "--json"]) == 0
         alerts = json.loads(capsys.readouterr().out)
     finally:

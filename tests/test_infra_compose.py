@@ -165,6 +165,15 @@ def test_images_that_install_jikimi_copy_every_package_the_wheel_holds() -> None
         assert packages <= copied, f"{name} does not copy {sorted(packages - copied)}"
 
 
+def test_the_kibana_reviewer_role_reads_hits_and_media_only() -> None:
+    script = (INFRA / "scripts" / "es-setup.sh").read_text(encoding="utf-8")
+    role = script[script.index("/_security/role/jikimi_reviewer"):]
+    names = re.search(r'names\\": \[(.*?)\]', role)
+    assert names is not None and 'P="$APP_ES_INDEX_PREFIX"' in script
+    granted = {n.strip(' \\"') for n in names.group(1).split(",")}
+    assert granted == {"$P-hits", "$P-hits-v*", "$P-media", "$P-media-v*"}
+
+
 def test_every_bind_mount_exists_and_every_named_volume_is_declared() -> None:
     for name, service in SERVICES.items():
         for volume in service.get("volumes", []):

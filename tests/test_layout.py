@@ -42,6 +42,7 @@ ADAPTERS = (
     "enrichment.faces.insightface_engine", "enrichment.signals.provenance",
     "enrichment.signals.watermark", "enrichment.signals.detector", "enrichment.signals.forensics",
     "jikimi.alerts.outbox", "jikimi.alerts.smtp", "jikimi.alerts.webhook",
+    "jikimi.alerts.escalation",
 )
 # The whole configuration: the application's to hold; pipeline code gets sections of it.
 ROOT_SETTINGS_MODULE = "kernel.settings"

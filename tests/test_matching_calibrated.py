@@ -25,6 +25,10 @@ from tests.factories import (
 DENSE, SPARSE = "d" * 32, "s" * 32  # person ids: fixed, so two runs can be compared
 BACKGROUND = 1500
 
+# These tests check what matching records when a deployment lets bands alert unreviewed
+# (`review.policy = "strong_direct"` passes only "strong"); by default nothing alerts.
+AUTO = ("strong", "likely")
+
 
 def at_cosine(target: np.ndarray, cosine: float, seed: int) -> np.ndarray:
     """A unit vector whose cosine with unit `target` is exactly `cosine`."""
@@ -63,7 +67,7 @@ def build(settings: Settings) -> tuple[SqliteStore, dict[str, Face]]:
     store.mark_faces_matched(f.face_id for f in store.faces(MODEL_ID))
     for person_id, template in ((DENSE, dense_t), (SPARSE, sparse_t)):
         store.add_person(make_person(person_id=person_id), [template])
-        match_person(store, [template], settings.faces, settings.matching)
+        match_person(store, [template], settings.faces, settings.matching, alert_bands=AUTO)
     probes = {
         "d48": add_face(store, "d48", at_cosine(dense_t.embedding, 0.48, 1)),
         "d56": add_face(store, "d56", at_cosine(dense_t.embedding, 0.56, 2)),
@@ -74,7 +78,7 @@ def build(settings: Settings) -> tuple[SqliteStore, dict[str, Face]]:
         "s52_tiny": add_face(store, "s52", at_cosine(sparse_t.embedding, 0.52, 6),
                              bbox=(0.0, 0.0, 20.0, 24.0)),
     }
-    match_new_faces(store, settings.faces, settings.matching)
+    match_new_faces(store, settings.faces, settings.matching, alert_bands=AUTO)
     return store, probes
 
 
@@ -120,13 +124,13 @@ def test_switching_to_calibrated_seeds_the_missing_and_keeps_existing_sketches_c
     store, _ = build(settings_for(tmp_path, mode="global"))
     calibrated = settings_for(tmp_path)
     # nothing new to match: seeds both people's sketches
-    match_new_faces(store, calibrated.faces, calibrated.matching)
+    match_new_faces(store, calibrated.faces, calibrated.matching, alert_bands=AUTO)
     seeded = ScoreSketch.from_bytes(store.load_calibration(DENSE, MODEL_ID) or b"")
     assert seeded.n == BACKGROUND + 5  # every stored face but d70 (probably her)
     # back in global mode, an existing sketch still grows with every new face
     add_face(store, "later", at_cosine(make_template(DENSE, seed=1).embedding, 0.3, 77))
     global_mode = settings_for(tmp_path, mode="global")
-    match_new_faces(store, global_mode.faces, global_mode.matching)
+    match_new_faces(store, global_mode.faces, global_mode.matching, alert_bands=AUTO)
     grown = ScoreSketch.from_bytes(store.load_calibration(DENSE, MODEL_ID) or b"")
     assert grown.n == seeded.n + 1
 
@@ -151,7 +155,7 @@ def test_top_k_mean_fusion_over_several_templates(tmp_path):
     expected_mean = (0.9 + float(probe @ far.embedding)) / 2
 
     top_k = settings_for(tmp_path, fusion="topk_mean", fusion_k=2)
-    match_new_faces(store, top_k.faces, top_k.matching)
+    match_new_faces(store, top_k.faces, top_k.matching, alert_bands=AUTO)
     (hit,) = store.hits()
     assert hit.similarity == pytest.approx(expected_mean, abs=1e-5)
     assert hit.template_id == close.template_id  # the best template still names the hit

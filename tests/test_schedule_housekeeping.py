@@ -41,7 +41,8 @@ def settings(tmp_path) -> Settings:
 
 
 def person_with_hit(store, settings: Settings, data: bytes = b"img") -> tuple[str, str]:
-    """An enrolled person whose face was found in one media item, alerted through the outbox."""
+    """An enrolled person whose face was found in one media item, confirmed by an operator and
+    alerted through the outbox."""
     person = make_person()
     store.add_person(person, [make_template(person.person_id)])
     media = make_media(data)
@@ -49,7 +50,9 @@ def person_with_hit(store, settings: Settings, data: bytes = b"img") -> tuple[st
     store.add_sighting(make_sighting(media.media_id))
     face = make_face(media.media_id)
     store.save_enrichment(media, [face])
-    store.upsert_hit(make_hit(person.person_id, face))
+    hit = make_hit(person.person_id, face)
+    store.upsert_hit(hit)
+    store.set_review_state(hit.hit_id, "confirmed", reviewer="operator-1")
     alert = make_alert(person.person_id, media.media_id)
     store.add_alert(alert)
     settings.outbox_dir.mkdir(parents=True, exist_ok=True)

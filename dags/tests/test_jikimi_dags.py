@@ -24,6 +24,7 @@ from jikimi import registry
 from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, FixtureServer, build_site, photo_bytes
 from jikimi.demo.site import serve as serve_site
 from jikimi.flow import run_once
+from jikimi.review import decide, review_queue
 from kernel.settings import Settings, get_settings, load_settings
 
 DAGS = Path(__file__).resolve().parents[1]
@@ -91,6 +92,15 @@ def enroll_demo_person(settings: Settings) -> str:
     return result.person_id
 
 
+def confirm_queue(settings: Settings) -> list[str]:
+    """The operator's step: confirm every hit awaiting review; the pages they were on."""
+    with closing(registry.open_store(settings)) as store:
+        queue = review_queue(store, settings)
+        for row in queue:
+            decide(store, str(row["hit_id"]), "confirm", "test-operator")
+    return sorted({urlsplit(str(row["page_url"])).path.lstrip("/") for row in queue})
+
+
 def alerted(settings: Settings, person: str) -> set[tuple[str, str]]:
     """(media id, page path) of every alert for the person."""
     with closing(registry.open_store(settings)) as store:
@@ -148,6 +158,10 @@ def test_site_dag_alerts_the_same_pages_as_the_embedded_run(
     assert len(enrich) == 3 and {ti.state for ti in enrich} == {"success"}  # 8 media, batch 3
     with closing(registry.open_store(settings)) as store:
         assert store.media_to_enrich() == []
+        assert store.alerts(person_id=person_id) == []  # review first: nobody alerted yet
+    assert confirm_queue(settings) == sorted(PAGES_WITH_PERSON)
+    assert runnable["jikimi_match_alert"].test().state == "success"  # delivers them
+    with closing(registry.open_store(settings)) as store:
         alerts = store.alerts(person_id=person_id)
     assert {a.status for a in alerts} == {"sent"}
     assert len(list(settings.outbox_dir.glob("*.json"))) == len(alerts)
@@ -158,7 +172,8 @@ def test_site_dag_alerts_the_same_pages_as_the_embedded_run(
     embedded.faces.cache_dir = settings.model_cache_dir
     other = enroll_demo_person(embedded)
     summary = run_once(embedded, url=f"{site.base_url}/index.html")
-    assert summary.new_alerts == len(alerts)
+    assert summary.new_alerts == 0 and summary.for_review == summary.hits
+    assert confirm_queue(embedded) == sorted(PAGES_WITH_PERSON)
     assert alerted(embedded, other) == via_airflow  # same media, same pages
 
 

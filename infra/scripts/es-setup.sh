@@ -28,9 +28,12 @@ es PUT /_security/role/jikimi_app "{
 es PUT "/_security/user/$APP_ES_USERNAME" "{
   \"password\": \"$APP_ES_PASSWORD\", \"roles\": [\"jikimi_app\"], \"full_name\": \"jikimi\"
 }"
-# Read-only access for people who review hits in Kibana (assign it to their users).
+# Read-only access for people who review hits in Kibana (assign it to their users): hits and
+# media only (aliases and their versioned indices). Never persons, templates, calibrations,
+# alerts, deliveries or the audit log: names, contacts and faces stay with jikimi itself.
+P="$APP_ES_INDEX_PREFIX"
 es PUT /_security/role/jikimi_reviewer "{
-  \"indices\": [{\"names\": [\"$APP_ES_INDEX_PREFIX*\"], \"privileges\": [\"read\", \"view_index_metadata\"]}],
+  \"indices\": [{\"names\": [\"$P-hits\", \"$P-hits-v*\", \"$P-media\", \"$P-media-v*\"], \"privileges\": [\"read\", \"view_index_metadata\"]}],
   \"applications\": [{\"application\": \"kibana-.kibana\", \"privileges\": [\"feature_discover.read\", \"feature_dashboard.read\"], \"resources\": [\"*\"]}]
 }"
 echo "Elasticsearch users ready: kibana_system, $APP_ES_USERNAME (role jikimi_app), role jikimi_reviewer"

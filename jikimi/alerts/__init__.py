@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from jikimi.alerts.message import render_message
 from kernel.errors import DeliveryError, JikimiError
 from kernel.ports import Notifier, Store
-from kernel.records import Alert
+from kernel.records import CONFIRMED_STATES, Alert
 from kernel.settings import Settings
 from kernel.timeranges import media_time_ranges
 
@@ -78,7 +78,13 @@ def _deliver_one(
             "(enable alerts.outbox or add an e-mail or webhook)"
         )
         return
-    message = render_message(alert, person, settings, alert_time_ranges(store, alert, settings))
+    hits = [hit for hit in store.hits(alert.person_id) if hit.media_id == alert.media_id]
+    media = store.get_media(alert.media_id)
+    message = render_message(
+        alert, person, settings, alert_time_ranges(store, alert, settings),
+        reviewed=any(hit.review_state in CONFIRMED_STATES for hit in hits),
+        score_basis=media.score_basis if media else "none",
+    )
     delivered = set(alert.delivered_channels)
     failures = 0
     for notifier in wanted:

@@ -36,9 +36,12 @@ class SmtpNotifier:
         """The e-mail for one alert (exposed so that tests and previews can inspect it)."""
         if not person.email:
             raise DeliveryError(f"email: alert {message.alert_id} has no recipient address")
+        return self.compose(person.email, message)
+
+    def compose(self, recipient: str, message: AlertMessage) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self.settings.smtp_from
-        mail["To"] = person.email
+        mail["To"] = recipient
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(usegmt=True)
         mail["Message-ID"] = message_id_for(message.alert_id, self.settings.smtp_from)
@@ -48,7 +51,10 @@ class SmtpNotifier:
         return mail
 
     def send(self, person: Person, message: AlertMessage) -> None:
-        mail = self.build(person, message)
+        self.deliver(self.build(person, message), message.alert_id, person.email or "")
+
+    def deliver(self, mail: EmailMessage, alert_id: str, recipient: str) -> None:
+        """Send one composed e-mail; DeliveryError (without the address) when it fails."""
         try:
             with self._connect() as client:
                 if self.settings.smtp_starttls and not self.settings.smtp_ssl:
@@ -63,8 +69,8 @@ class SmtpNotifier:
                 client.send_message(mail)
         except (smtplib.SMTPException, OSError, ValueError) as exc:
             raise DeliveryError(
-                f"email: alert {message.alert_id} via {self.settings.smtp_host}: "
-                f"{_describe(exc, person.email or '')}"
+                f"email: alert {alert_id} via {self.settings.smtp_host}: "
+                f"{_describe(exc, recipient)}"
             ) from None
 
     def _connect(self) -> smtplib.SMTP:

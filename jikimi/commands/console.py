@@ -34,3 +34,15 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def print_rows(rows: list[dict[str, object]], as_json: bool, columns: list[str]) -> None:
+    """A JSON list, or one line per row with `columns`, for a person at a terminal."""
+    if as_json:
+        emit(rows)
+        return
+    if not rows:
+        print("(none)")
+        return
+    for row in rows:
+        print("  ".join(str(row.get(c, "")) for c in columns))

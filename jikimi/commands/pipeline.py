@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from jikimi import registry
-from jikimi.commands.console import Handler, emit, progress
+from jikimi.commands.console import Handler, emit, print_rows, progress
 from jikimi.demo.run import run_demo
 from jikimi.enrollment import enroll
 from jikimi.erasure import forget_person
@@ -85,7 +85,7 @@ def cmd_enroll(args: argparse.Namespace, settings: Settings) -> int:
     emit({"person_id": result.person_id, "ref": result.ref, "templates": result.templates,
           "model": result.model_id, "retroactive_hits": result.retroactive.hits,
           "alerts": result.retroactive.new_alerts, "alerts_sent": delivery.sent,
-          "for_review": result.retroactive.uncertain})
+          "for_review": result.retroactive.to_review})
     return 0
 
 
@@ -106,7 +106,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
         report = match_stage(settings, store, progress)
         delivery = alert_stage(settings, store)
     emit({"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
-          "new_alerts": report.new_alerts, "for_review": report.uncertain,
+          "new_alerts": report.new_alerts, "for_review": report.to_review,
           "alerts_sent": delivery.sent,
           "delivery_errors": delivery.errors})
     return 0
@@ -121,7 +121,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
         rows = alert_rows(store)
-    _print_rows(rows, args.json, ["created_at", "person_id", "similarity", "status", "page_url"])
+    print_rows(rows, args.json, ["created_at", "person_id", "similarity", "status", "page_url"])
     return 0
 
 
@@ -130,7 +130,7 @@ def cmd_hits(args: argparse.Namespace, settings: Settings) -> int:
         rows = hit_rows(store, settings, order=args.order)
     columns = ["created_at", "person_id", "similarity", "fake_score", "score_basis",
                "review_state", "media_url"]
-    _print_rows(rows, args.json, columns)
+    print_rows(rows, args.json, columns)
     return 0
 
 
@@ -138,7 +138,7 @@ def cmd_persons(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
         rows = [{"person_id": p.person_id, "ref": p.ref, "created_at": p.created_at.isoformat(),
                  "email": bool(p.email), "webhook": bool(p.webhook)} for p in store.list_persons()]
-    _print_rows(rows, args.json, ["person_id", "ref", "created_at"])
+    print_rows(rows, args.json, ["person_id", "ref", "created_at"])
     return 0
 
 
@@ -163,14 +163,3 @@ def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings, serve=args.serve)
-
-
-def _print_rows(rows: list[dict[str, object]], as_json: bool, columns: list[str]) -> None:
-    if as_json:
-        emit(rows)
-        return
-    if not rows:
-        print("(none)")
-        return
-    for row in rows:
-        print("  ".join(str(row.get(c, "")) for c in columns))

@@ -26,9 +26,12 @@ from jikimi.demo.site import (
 )
 from jikimi.demo.site import serve as serve_site
 from jikimi.enrollment import enroll
-from jikimi.flow import RunSummary, run_once
+from jikimi.flow import RunSummary, alert_stage, run_once
+from jikimi.review import decide, review_queue
 from kernel.settings import Settings
 from kernel.timeranges import format_ranges
+
+DEMO_OPERATOR = "demo-operator"
 
 
 def _say(line: str) -> None:
@@ -55,7 +58,9 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
         _say(f"enrolled demo person {person_id} from 1 photo ({ENROLL_PHOTO}); photo not kept")
         _write_site_definition(demo, server.base_url)
         summary = run_once(demo, site_ref="fixture", progress=progress)
-        ok = _report(demo, summary, person_id, time.monotonic() - started)
+        reviewed_ok, sent = _review(demo, person_id)
+        summary.alerts_sent += sent
+        ok = _report(demo, summary, person_id, time.monotonic() - started) and reviewed_ok
         if serve:
             _say("serving the fixture site until Ctrl-C …")
             try:
@@ -90,6 +95,28 @@ def _enroll(settings: Settings) -> str:
     return result.person_id
 
 
+def _review(settings: Settings, person_id: str) -> tuple[bool, int]:
+    """The operator's step: nobody was alerted by the run; every hit waits in the review queue,
+    and exactly the pages showing the demo person are there. The demo operator confirms them
+    (in a real deployment a person looks at each, blurred first), and her alerts go out."""
+    with closing(registry.open_store(settings)) as store:
+        early = store.alerts(person_id=person_id)
+        queue = review_queue(store, settings)
+        pages = sorted({urlsplit(str(row["page_url"])).path.lstrip("/") for row in queue})
+        _say(f"review queue    {len(queue)} hits on {', '.join(pages) or 'no page'}; "
+             f"alerts before review: {len(early)}")
+        for row in queue:
+            decide(store, str(row["hit_id"]), "confirm", DEMO_OPERATOR)
+        _say(f"{DEMO_OPERATOR} confirmed {len(queue)} hits")
+        sent = alert_stage(settings, store).sent
+    expected = sorted(PAGES_WITH_PERSON)
+    if early or pages != expected:
+        _say(f"MISMATCH: before review {len(early)} alerts (expected none) and the queue held "
+             f"{pages}, expected {expected}")
+        return False, sent
+    return True, sent
+
+
 def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: float) -> bool:
     with closing(registry.open_store(settings)) as store:
         alerts = store.alerts(person_id=person_id)
@@ -102,7 +129,7 @@ def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: fl
     _say(f"pages crawled   {summary.pages}")
     _say(f"media found     {summary.media_found} ({summary.media_new} new)")
     _say(f"faces           {summary.faces}")
-    _say(f"hits            {summary.hits}")
+    _say(f"hits            {summary.hits} (awaiting review after the run: {summary.for_review})")
     _say(f"alerts          {len(alerts)} (delivered: {summary.alerts_sent}, outbox: "
          f"{settings.outbox_dir})")
     video_ranges: list[tuple[float, float]] = []
@@ -113,6 +140,7 @@ def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: fl
         basis = media.score_basis if media else "none"
         _say(f"  alert  similarity {alert.similarity:.3f}  fake score {score} ({basis})  "
              f"{alert.page_url}{where}")
+    _say(f"(alerts were sent after {DEMO_OPERATOR} confirmed the hits: review first)")
     if summary.errors:
         _say(f"item errors     {len(summary.errors)}")
         for err in summary.errors[:10]:
@@ -121,7 +149,8 @@ def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: fl
     ok = pages == expected and video_ranges == [CLIP_PERSON_RANGE]
     _say("")
     if ok:
-        _say(f"OK: exactly the pages showing the demo person alerted: {', '.join(pages)}; "
+        _say(f"OK: nobody was alerted before review; once confirmed, exactly the pages showing "
+             f"the demo person alerted: {', '.join(pages)}; "
              f"the video alert names {format_ranges([CLIP_PERSON_RANGE])}")
     else:
         _say(f"MISMATCH: alerted pages {pages}, expected {expected}; video time ranges "

@@ -5,7 +5,7 @@ kind of port; everything is re-exported here, so `from kernel.ports import Store
 """
 
 from kernel.ports.admin import IndexAdmin
-from kernel.ports.alerts import AlertCopies, AlertMessage, Notifier
+from kernel.ports.alerts import AlertCopies, AlertMessage, Escalation, Notifier
 from kernel.ports.evidence import EvidenceLocker, LockStatus
 from kernel.ports.faces import DetectedFace, FaceEngine
 from kernel.ports.signals import MediaSignal, SignalInput
@@ -16,6 +16,7 @@ __all__ = [
     "AlertMessage",
     "BlobStore",
     "DetectedFace",
+    "Escalation",
     "EvidenceLocker",
     "FaceEngine",
     "FaceSearch",

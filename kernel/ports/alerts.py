@@ -37,3 +37,14 @@ class AlertCopies(Protocol):
 
     def discard(self, alert_id: str) -> bool:
         """Delete the kept copy of this alert; True if there was one. Unusable ids are no-ops."""
+
+
+@runtime_checkable
+class Escalation(Protocol):
+    """Where an operator's "escalate" sends its notice (a suspected minor): a child-protection
+    or legal contact. The notice names nobody and carries no imagery."""
+
+    contact: str  # who receives it, as recorded in the audit log
+
+    def escalate(self, message: AlertMessage) -> None:
+        """Deliver or raise `kernel.errors.DeliveryError`."""

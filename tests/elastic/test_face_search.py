@@ -90,7 +90,8 @@ def test_exact_scan_retroactive_matching_equals_the_embedded_store(
         store.add_person(person, templates)
         settings = Settings()
         report = match_person(store, templates, settings.faces, settings.matching,
-                              registry.open_face_search(settings, store))
+                              registry.open_face_search(settings, store),
+                              alert_bands=("strong", "likely"))  # alerts recorded alike too
         results[type(store).__name__] = (outcome(store), report.faces, len(all_faces))
     (sqlite_outcome, sqlite_seen, total), (es_outcome, es_seen, _) = results.values()
     assert es_outcome == sqlite_outcome

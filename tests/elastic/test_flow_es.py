@@ -13,6 +13,8 @@ import pytest
 
 from jikimi.cli import main
 from jikimi.demo.site import PAGES_WITH_PERSON, build_site, photo_bytes, serve
+from kernel.settings import load_settings
+from tests.review_steps import confirm_queue
 
 IGNORED = {"person_id", "alert_id", "created_at"}  # person ids are random per enrollment
 
@@ -38,9 +40,12 @@ def flow(capsys: pytest.CaptureFixture[str], data: Path, photos: Path,
     """Enroll A, run, then enroll B (retroactive); alerts after each, with person labels."""
     a = jikimi(capsys, data, "enroll", "--name", "A", str(photos / "person_a_1.jpg"))
     summary = jikimi(capsys, data, "run", "--url", url, "--allow-private")
-    assert summary["new_alerts"] == 3 and not summary["errors"]
+    assert summary["new_alerts"] == 0 and not summary["errors"]  # review first
+    assert jikimi(capsys, data, "alerts", "--json") == []
+    assert confirm_queue(load_settings(data_dir=data))[0] == 3
     after_run = jikimi(capsys, data, "alerts", "--json")
     b = jikimi(capsys, data, "enroll", "--name", "B", str(photos / "person_b_1.jpg"))
+    confirm_queue(load_settings(data_dir=data))
     after_enroll = jikimi(capsys, data, "alerts", "--json")
     return after_run, after_enroll, {a["person_id"]: "A", b["person_id"]: "B"}
 
