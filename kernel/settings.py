@@ -27,6 +27,7 @@ from kernel.settings_backends import (
     BlobSettings,
     ElasticsearchSettings,
     EvidenceSettings,
+    PortalSettings,
     S3Settings,
     SchedulerSettings,
     StoreSettings,
@@ -59,6 +60,7 @@ __all__ = [
     "load_settings",
     "MatchingSettings",
     "MediaSettings",
+    "PortalSettings",
     "ReviewSettings",
     "S3Settings",
     "SchedulerSettings",
@@ -90,6 +92,7 @@ class Settings(BaseSettings):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    portal: PortalSettings = Field(default_factory=PortalSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

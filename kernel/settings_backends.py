@@ -101,3 +101,17 @@ class SchedulerSettings(Section):
     # media of strangers (no hit, no alert), its sightings, faces, fetches and any kept bytes
     stranger_media_retention_days: float = Field(default=180, gt=0)
 
+
+
+class PortalSettings(Section):
+    """The web portal (`jikimi serve`): where it listens and how it shows media to reviewers."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"  # how people reach it (links in Kibana, e-mails)
+    cookie_secure: bool = True  # Secure cookies: keep on behind TLS; off only for plain-http tests
+    blur_radius: float = 18.0  # Gaussian blur of previews, in preview pixels (480 px side)
+    break_minutes: int = 25  # a reviewer is reminded to take a break after this long
+    # Reviewers' previews fetch the media again through the address guard; loopback and private
+    # addresses only when this is set (the demo's local site, tests).
+    allow_private_media: bool = False

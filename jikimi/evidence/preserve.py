@@ -16,7 +16,8 @@ from functools import partial
 
 from crawlers.refetch import Fetched, fetch
 from jikimi.evidence import capture
-from kernel.errors import FetchRefused, JikimiError, NotFound
+from jikimi.review import find_hit
+from kernel.errors import FetchRefused, JikimiError
 from kernel.ports import Store
 from kernel.records import Hit, utcnow
 from kernel.settings import Settings
@@ -49,13 +50,6 @@ class PreserveReport:
         """Every sighting captured and every media still the hit's media."""
         return bool(self.captures) and all(
             c.key is not None and c.media_matches_hit for c in self.captures)
-
-
-def find_hit(store: Store, hit_id: str) -> Hit:
-    for hit in store.hits():
-        if hit.hit_id == hit_id:
-            return hit
-    raise NotFound(f"no hit {hit_id!r}")
 
 
 def preserve_hit(
