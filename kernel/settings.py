@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from kernel.errors import ConfigError
+from kernel.settings_accounts import AccountSettings
 from kernel.settings_backends import (
     BlobSettings,
     ElasticsearchSettings,
@@ -46,6 +47,7 @@ from kernel.settings_pipeline import (
 )
 
 __all__ = [
+    "AccountSettings",
     "AlertSettings",
     "BlobSettings",
     "CrawlSettings",
@@ -89,6 +91,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
 
     # -- derived paths -------------------------------------------------------------------------
     @property
