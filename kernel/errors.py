@@ -46,6 +46,11 @@ class AlreadyExists(JikimiError):
     """A record that must be unique (an account's username, an id) is already there."""
 
 
+class AccountError(JikimiError):
+    """An account request that cannot be done as asked: a malformed username, a role without
+    its case (or a case without the victim role), the last admin disabled, a token's validity."""
+
+
 class WeakPassword(JikimiError):
     """A new password does not meet the password policy; the message says what to change."""
 
