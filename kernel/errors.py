@@ -42,6 +42,33 @@ class NotFound(JikimiError):
     """A referenced record (person, media, alert) does not exist."""
 
 
+class AlreadyExists(JikimiError):
+    """A record that must be unique (an account's username, an id) is already there."""
+
+
+class AccountError(JikimiError):
+    """An account request that cannot be done as asked: a malformed username, a role without
+    its case (or a case without the victim role), the last admin disabled, a token's validity."""
+
+
+class WeakPassword(JikimiError):
+    """A new password does not meet the password policy; the message says what to change."""
+
+
+class LoginRefused(JikimiError):
+    """Sign-in refused. The message is the same whatever the cause, so it never tells whether
+    an account exists; `reason` (unknown, password, locked, disabled, rate_limited) is for
+    the audit log and the caller's own logic, never for the person signing in."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("wrong username or password, or too many attempts: try again later")
+        self.reason = reason
+
+
+class AccessDenied(JikimiError):
+    """An account's role does not allow this, or a victim asked for someone else's case."""
+
+
 class StoreError(JikimiError):
     """A storage backend failed (database, blob store, index)."""
 

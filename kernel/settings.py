@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from kernel.errors import ConfigError
+from kernel.settings_accounts import AccountSettings
 from kernel.settings_backends import (
     BlobSettings,
     ElasticsearchSettings,
@@ -48,6 +49,7 @@ from kernel.settings_pipeline import (
 )
 
 __all__ = [
+    "AccountSettings",
     "AlertSettings",
     "BlobSettings",
     "CrawlSettings",
@@ -95,6 +97,7 @@ class Settings(BaseSettings):
     portal: PortalSettings = Field(default_factory=PortalSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
 
     # -- derived paths -------------------------------------------------------------------------
     @property

@@ -1,5 +1,10 @@
 """Encryption at rest for face templates and contact details (Fernet: AES-128-CBC + HMAC).
 
+Encrypted values that must still be found by equality (an account's username) get a *blind
+index* beside the ciphertext: an HMAC-SHA256 under a key derived from the same key (HKDF), so
+the store can look them up and enforce uniqueness without holding the value in the clear, and a
+copied store cannot test guesses without the key.
+
 The key comes from `security.template_key` or is generated once into `<data-dir>/keys/` with
 owner-only permissions. Losing the key makes templates unreadable, which is the point of erasure:
 deleting a person also deletes their ciphertexts; rotating the key invalidates copies elsewhere.
@@ -7,11 +12,16 @@ deleting a person also deletes their ciphertexts; rotating the key invalidates c
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
 import numpy as np
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kernel.errors import ConfigError, StoreError
 
@@ -22,6 +32,9 @@ class TemplateCipher:
             self._fernet = Fernet(key)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"security.template_key is not a valid Fernet key: {exc}") from None
+        self._index_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"jikimi blind index v1"
+        ).derive(base64.urlsafe_b64decode(key))
 
     @classmethod
     def generate(cls) -> TemplateCipher:
@@ -42,6 +55,10 @@ class TemplateCipher:
 
     def decrypt_text(self, token: bytes) -> str:
         return self._decrypt(token).decode()
+
+    def blind_index(self, text: str) -> str:
+        """A keyed hash of `text` (hex): equal texts give equal values, under this key only."""
+        return hmac.new(self._index_key, text.encode(), hashlib.sha256).hexdigest()
 
     def encrypt_vector(self, vector: np.ndarray) -> bytes:
         return self._fernet.encrypt(np.asarray(vector, dtype="<f4").tobytes())

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
-from kernel.records import Alert, Face, Hit, Media, Person, Sighting, Template
+from kernel.accounts import Account, ApiToken, WebSession
+from kernel.records import Alert, Face, Hit, Media, Person, Sighting, Template, utcnow
 
 MODEL_ID = "test-model"
 DIMS = 128
@@ -86,3 +88,31 @@ def make_alert(person_id: str, media_id: str, **overrides: Any) -> Alert:
         "page_url": "https://example.org/page/0.html",
     }
     return Alert(**(fields | overrides))
+
+
+def make_account(username: str = "ana", **overrides: Any) -> Account:
+    fields: dict[str, Any] = {
+        "account_id": uuid.uuid4().hex, "username": username, "role": "operator",
+        "password_hash": "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+    }
+    return Account(**(fields | overrides))
+
+
+def make_token(account_id: str, **overrides: Any) -> ApiToken:
+    token_id = overrides.pop("token_id", uuid.uuid4().hex)
+    fields: dict[str, Any] = {
+        "token_id": token_id, "account_id": account_id,
+        "token_hash": hashlib.sha256(token_id.encode()).hexdigest(), "label": "test",
+        "expires_at": utcnow() + timedelta(days=30),
+    }
+    return ApiToken(**(fields | overrides))
+
+
+def make_session(account_id: str, **overrides: Any) -> WebSession:
+    now = utcnow()
+    fields: dict[str, Any] = {
+        "session_hash": hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
+        "account_id": account_id, "csrf_token": uuid.uuid4().hex,
+        "expires_at": now + timedelta(hours=12), "created_at": now, "last_seen": now,
+    }
+    return WebSession(**(fields | overrides))

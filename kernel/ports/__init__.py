@@ -9,9 +9,18 @@ from kernel.ports.alerts import AlertCopies, AlertMessage, Escalation, Notifier
 from kernel.ports.evidence import EvidenceLocker, LockStatus
 from kernel.ports.faces import DetectedFace, FaceEngine
 from kernel.ports.signals import MediaSignal, SignalInput
-from kernel.ports.stores import BlobStore, FaceSearch, HitStore, MediaStore, PersonStore, Store
+from kernel.ports.stores import (
+    AccountStore,
+    BlobStore,
+    FaceSearch,
+    HitStore,
+    MediaStore,
+    PersonStore,
+    Store,
+)
 
 __all__ = [
+    "AccountStore",
     "AlertCopies",
     "AlertMessage",
     "BlobStore",

@@ -1,5 +1,5 @@
-"""Storage ports: the store (combined from small media, person and hit stores, HMA-style), the
-optional face-search capability, and blob stores.
+"""Storage ports: the store (combined from small media, person, hit and account stores,
+HMA-style), the optional face-search capability, and blob stores.
 
 Every port has a contract test suite in `tests/contracts/` that each adapter (SQLite, in-memory,
 Elasticsearch, local folder, S3, …) must pass unchanged.
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from kernel.accounts import Account, ApiToken, WebSession
 from kernel.records import (
     Alert,
     AuditEvent,
@@ -138,7 +139,71 @@ class HitStore(Protocol):
 
 
 @runtime_checkable
-class Store(MediaStore, PersonStore, HitStore, Protocol):
+class AccountStore(Protocol):
+    """Portal accounts, their API tokens and their server-side web sessions.
+
+    The store keeps what the records hold and decides nothing: policy (lockout, expiry, idle
+    time) is the application's (`jikimi.accounts`). Usernames are unique by `username_key`
+    (case-insensitive); adapters may keep usernames and password hashes encrypted at rest.
+    """
+
+    def add_account(self, account: Account) -> None:
+        """Insert; AlreadyExists when the username (case-insensitively) or the id is taken."""
+
+    def get_account(self, account_id: str) -> Account | None: ...
+
+    def get_account_by_username(self, username: str) -> Account | None:
+        """The account whose `username_key` equals this one's, or None."""
+
+    def list_accounts(self) -> list[Account]:
+        """Every account, oldest first (then by id)."""
+
+    def update_account(self, account: Account) -> None:
+        """Store every field of the account but its username and created_at, which stay as
+        they are. NotFound when there is no account with this id."""
+
+    def record_login_failure(
+        self, account_id: str, *, max_failures: int, lock_until: datetime
+    ) -> Account:
+        """Atomically count one failed sign-in: `failed_logins` + 1, and once it reaches
+        `max_failures`, set `locked_until = lock_until` and the count back to 0. Concurrent
+        failures are all counted. Returns the account as stored; NotFound when unknown."""
+
+    def add_token(self, token: ApiToken) -> None:
+        """Insert; AlreadyExists when its id or hash is taken."""
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        """The token with this hash, revoked or expired ones included, or None."""
+
+    def touch_token(self, token_hash: str, at: datetime) -> None:
+        """Set `last_used`; unknown hashes are ignored."""
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        """Set `revoked_at` (a second revocation keeps the first time); False when unknown."""
+
+    def list_tokens(self, account_id: str | None = None) -> list[ApiToken]:
+        """Tokens, revoked ones included, oldest first (then by id), of one account or all."""
+
+    def create_session(self, session: WebSession) -> None:
+        """Insert; AlreadyExists when a session with this hash exists."""
+
+    def get_session(self, session_hash: str) -> WebSession | None: ...
+
+    def touch_session(self, session_hash: str, at: datetime) -> None:
+        """Set `last_seen`; unknown hashes are ignored."""
+
+    def delete_session(self, session_hash: str) -> bool:
+        """False when there was no such session."""
+
+    def delete_account_sessions(self, account_id: str) -> int:
+        """End every session of the account (sign-out everywhere); returns how many."""
+
+    def delete_stale_sessions(self, *, expired_at: datetime, idle_since: datetime) -> int:
+        """Delete sessions with `expires_at <= expired_at` or `last_seen < idle_since`."""
+
+
+@runtime_checkable
+class Store(MediaStore, PersonStore, HitStore, AccountStore, Protocol):
     """A complete backend: the embedded SQLite store, later Elasticsearch."""
 
     def stats(self) -> dict[str, int]:

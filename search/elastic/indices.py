@@ -144,6 +144,19 @@ class ElasticIndices:
             return new
         raise StoreError(f"{alias}/{doc_id}: too many concurrent writers, giving up")
 
+    def delete(self, name: str, doc_id: str) -> bool:
+        """Delete one document by id; False when there was none."""
+        try:
+            with store_errors(f"deleting from {self.alias(name)}"):
+                self.client.delete(index=self.alias(name), id=doc_id)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, NotFoundError) and not _index_missing(exc.__cause__):
+                return False
+            raise
+        finally:
+            self.wrote(name)
+        return True
+
     def bulk(self, names: tuple[str, ...], actions: Iterable[Source], what: str, *,
              missing_ok: bool = False) -> int:
         """Bulk write to the aliases of `names`; raises BulkWriteError listing every failed

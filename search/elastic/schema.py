@@ -24,7 +24,7 @@ from kernel.errors import ConfigError
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 INDEX_NAMES = (
     "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "hits",
-    "alerts", "deliveries", "audit",
+    "alerts", "deliveries", "audit", "accounts", "api_tokens", "web_sessions",
 )
 VECTOR_TYPE = "dense_vector"
 

@@ -1,4 +1,4 @@
-"""ElasticStore: the Store port on Elasticsearch, joined from its halves like the SQLite store.
+"""ElasticStore: the Store port on Elasticsearch, joined from its parts like the SQLite store.
 
 Opening checks the cluster once: every alias must point at the schema version of the mapping
 files (otherwise: "run `jikimi es migrate`", and nothing is written), and the faces index's
@@ -15,6 +15,7 @@ from elasticsearch import Elasticsearch
 from kernel.errors import StoreError
 from kernel.settings import ElasticsearchSettings
 from search.crypto import TemplateCipher
+from search.elastic.account_store import ElasticAccountStore
 from search.elastic.bulk import BulkPolicy
 from search.elastic.client import open_client
 from search.elastic.errors import store_errors
@@ -40,7 +41,8 @@ _STATS: dict[str, tuple[str, Source | None]] = {
 }
 
 
-class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticHitStore, ElasticFaceSearch):
+class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticHitStore, ElasticAccountStore,
+                   ElasticFaceSearch):
     """`ElasticStore(client, cipher, prefix=…)`, or `ElasticStore.open(settings, cipher)`."""
 
     def __init__(self, client: Elasticsearch, cipher: TemplateCipher, *, prefix: str = "jikimi",

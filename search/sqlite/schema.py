@@ -102,6 +102,24 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX alerts_media ON alerts (media_id)",
         "CREATE INDEX fetches_media ON fetches (media_id)",
     ),
+    (  # issue 11: accounts
+        # username and password hash are Fernet ciphertext; username_key is the blind index
+        # (HMAC) of the normalised username, which makes usernames unique case-insensitively
+        """CREATE TABLE accounts (
+            account_id TEXT PRIMARY KEY, username BLOB NOT NULL,
+            username_key TEXT NOT NULL UNIQUE, role TEXT NOT NULL, password_hash BLOB NOT NULL,
+            case_id TEXT, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT, last_login TEXT)""",
+        """CREATE TABLE api_tokens (
+            token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+            account_id TEXT NOT NULL, label TEXT NOT NULL, created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL, last_used TEXT, revoked_at TEXT)""",
+        "CREATE INDEX api_tokens_account ON api_tokens (account_id, created_at)",
+        """CREATE TABLE web_sessions (
+            session_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL, csrf_token TEXT NOT NULL,
+            created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL)""",
+        "CREATE INDEX web_sessions_account ON web_sessions (account_id)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
