@@ -19,6 +19,7 @@ from jikimi.commands import (
     evidence,
     kibana,
     pipeline,
+    portal,
     review,
     schedule,
 )
@@ -28,7 +29,7 @@ from kernel.settings import Settings, load_settings
 
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
-COMMAND_MODULES = (pipeline, review, kibana, evidence, evaluation, elastic, schedule)
+COMMAND_MODULES = (pipeline, review, portal, kibana, evidence, evaluation, elastic, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:

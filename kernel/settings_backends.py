@@ -104,12 +104,14 @@ class SchedulerSettings(Section):
 
 
 class PortalSettings(Section):
-    """The web portal (`jikimi serve`): where it listens and how it shows media to reviewers."""
+    """The web portal (`jikimi serve`): where it listens and how it shows media to reviewers.
+    Its cookies are always `Secure`: serve it over HTTPS (`tls_cert`/`tls_key`, or a proxy)."""
 
     host: str = "127.0.0.1"
     port: int = 8000
-    base_url: str = "http://127.0.0.1:8000"  # how people reach it (links in Kibana, e-mails)
-    cookie_secure: bool = True  # Secure cookies: keep on behind TLS; off only for plain-http tests
+    tls_cert: Path | None = None  # PEM certificate and key for `jikimi serve` to speak HTTPS
+    tls_key: Path | None = None
+    base_url: str = "https://127.0.0.1:8000"  # how people reach it (links in Kibana, e-mails)
     blur_radius: float = 18.0  # Gaussian blur of previews, in preview pixels (480 px side)
     break_minutes: int = 25  # a reviewer is reminded to take a break after this long
     # Reviewers' previews fetch the media again through the address guard; loopback and private

@@ -35,9 +35,10 @@ class Hits:
     gone: Hit  # its URL answers 404: the capture fails, clearly
 
 
-def seed_hits(store: Store, base_url: str) -> Hits:
+def seed_hits(store: Store, base_url: str, state: str = "confirmed") -> Hits:
     """Three hits on the demo site's pages, as the pipeline would have stored them and an
-    operator confirmed them (only confirmed hits are in takedown exports)."""
+    operator confirmed them (only confirmed hits are in takedown exports); `state="new"` leaves
+    them awaiting review."""
     person = make_person(name="Demo Person")
     store.add_person(person, [])
     hits = []
@@ -62,7 +63,8 @@ def seed_hits(store: Store, base_url: str) -> Hits:
         store.save_enrichment(media, [face])
         hit = make_hit(person.person_id, face)
         store.upsert_hit(hit)
-        store.set_review_state(hit.hit_id, "confirmed", reviewer="operator-kim")
+        if state != "new":
+            store.set_review_state(hit.hit_id, state, reviewer="operator-kim")
         hits.append(hit)
     return Hits(*hits)
 

@@ -17,13 +17,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = actions.add_parser("export", help="write data views, saved searches and the dashboard")
     p.add_argument("--out", type=Path, default=Path("jikimi-saved-objects.ndjson"))
     p.add_argument("--review-url", default=None,
-                   help="base URL of jikimi's review page (media links open there, blurred)")
+                   help="base URL of the jikimi portal (default portal.base_url); media links open "
+                        "its review page, blurred")
     handler: Handler = cmd_kibana_export
     p.set_defaults(handler=handler)
 
 
 def cmd_kibana_export(args: argparse.Namespace, settings: Settings) -> int:
-    count = registry.open_index_admin(settings).write_dashboards(args.out, args.review_url)
+    review_url = args.review_url or settings.portal.base_url  # the portal's review pages
+    count = registry.open_index_admin(settings).write_dashboards(args.out, review_url)
     print(f"wrote {count} saved objects to {args.out}; import with POST "
           "/api/saved_objects/_import?overwrite=true (header kbn-xsrf: true)", file=sys.stderr)
     return 0

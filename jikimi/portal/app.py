@@ -1,0 +1,75 @@
+"""The web portal (`jikimi serve`): FastAPI, server-rendered pages, a little plain JavaScript.
+
+`create_app(settings)` opens the configured store once (SQLite or Elasticsearch, through the
+registry) and builds the routes: sign-in (`pages`), the operators' review (`review_pages`) and
+its JSON twin for automation (`review_api`). Every route but sign-in, `/healthz`, `/static` and
+the OpenAPI document needs an account; `tests/test_portal_access.py` checks that for every
+operation in `/openapi.json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from jikimi import __version__, registry
+from jikimi.accounts import Accounts
+from jikimi.portal import pages, review_api, review_pages
+from jikimi.portal.rendering import LANG_COOKIE
+from jikimi.portal.security import NotSignedIn
+from kernel.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    store = registry.open_store(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="jikimi portal", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.accounts = Accounts(store, settings.accounts)
+    app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
+    app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+    app.include_router(pages.router)
+    app.include_router(review_pages.router)
+    app.include_router(review_api.router)
+
+    @app.exception_handler(NotSignedIn)
+    async def sign_in_first(request: Request, exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            return JSONResponse({"detail": "sign in first"}, status_code=401)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.middleware("http")
+    async def no_store(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'")
+        lang = request.query_params.get("lang")
+        if lang in ("ko", "en"):
+            response.set_cookie(LANG_COOKIE, lang, samesite="lax", secure=True, httponly=True)
+        return response
+
+    return app
+
+
+def _package_dir(name: str) -> Path:
+    return Path(str(resources.files("jikimi.portal") / name))
