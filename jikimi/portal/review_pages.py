@@ -39,7 +39,8 @@ def rows_for(request: Request, *, site: str = "", case: str = "",
     refs = {p.person_id: p.ref for p in store.list_persons()}
     rows = []
     for row in hit_rows(store, request.app.state.settings, order="review"):
-        row["site"] = urlsplit(str(row["page_url"] or "")).hostname or ""
+        page = urlsplit(str(row["page_url"] or ""))
+        row["site"], row["page_path"] = page.hostname or "", page.path or "/"
         row["person_ref"] = refs.get(row["person_id"], "")
         if state and row["review_state"] != state:
             continue
