@@ -64,9 +64,9 @@ def test_operator_reviews_in_chromium_and_the_alert_goes_out(
         driver.save_screenshot(str(shots / "hit-detail-blurred.png"))
 
         driver.find_element(By.TAG_NAME, "body").send_keys("c")  # confirm, by keyboard
-        wait_for(driver, lambda d: "decided=confirm" in d.current_url)
+        wait_for(driver, lambda d: "decided=confirm" in d.current_url
+                 and d.find_elements(By.CSS_SELECTOR, ".ok"))
         driver.save_screenshot(str(shots / "after-confirm.png"))
-        assert driver.find_element(By.CSS_SELECTOR, ".ok").is_displayed()
 
         driver.get(f"{base}/review")
         assert len(driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")) == 2

@@ -52,7 +52,7 @@ def rows_for(request: Request, *, site: str = "", case: str = "",
 
 @router.get("", response_model=None)
 def queue(request: Request, viewer: Reviewer, site: str = "", case: str = "",
-          state: str = "new") -> Response:
+          state: str = "new", decided: str = "") -> Response:
     rows = rows_for(request, site=site, case=case, state=state)
     everything = rows_for(request, state="")
     _audit(request, viewer, "review.queue", "queue", state=state, site=site, case=case,
@@ -60,7 +60,8 @@ def queue(request: Request, viewer: Reviewer, site: str = "", case: str = "",
     return render(request, "queue.html", viewer=viewer, rows=rows,
                   sites=sorted({r["site"] for r in everything if r["site"]}),
                   cases=sorted({r["person_ref"] for r in everything if r["person_ref"]}),
-                  states=STATES, filters={"site": site, "case": case, "state": state})
+                  states=STATES, filters={"site": site, "case": case, "state": state},
+                  decided=decided if decided in DECISION_STATES else "")
 
 
 @router.get("/report", response_model=None)
@@ -90,7 +91,8 @@ def hit_page(hit_id: str, request: Request, viewer: Reviewer, decided: str = "")
     waiting = [r["hit_id"] for r in rows if r["review_state"] == "new"]
     place = waiting.index(hit_id) if hit_id in waiting else -1
     _audit(request, viewer, "hit.read", hit_id)
-    return render(request, "hit.html", viewer=viewer, row=row, decided=decided,
+    return render(request, "hit.html", viewer=viewer, row=row,
+                  decided=decided if decided in DECISION_STATES else "",
                   previous=waiting[place - 1] if place > 0 else None,
                   following=_after(waiting, hit_id))
 
