@@ -13,6 +13,8 @@ def test_demo_alerts_exactly_the_pages_with_the_person(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "alerts before review: 0" in out  # review first
     assert "once confirmed, exactly the pages showing the demo person alerted" in out
+    assert "confirmed 3 hits through the portal" in out  # the operator's step, over HTTPS
+    assert "sign in as    demo-operator / demo-" in out and "https://127.0.0.1:" in out
     outbox = sorted((tmp_path / "demo" / "outbox").glob("*.json"))
     assert len(outbox) == 3
     for path in outbox:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from jikimi import registry
 from jikimi.alerts import alert_time_ranges
 from jikimi.commands.console import progress
+from jikimi.demo.review import DEMO_OPERATOR, ReviewStep, review_through_portal
 from jikimi.demo.site import (
     CLIP_PERSON_RANGE,
     ENROLL_PHOTO,
@@ -26,12 +27,10 @@ from jikimi.demo.site import (
 )
 from jikimi.demo.site import serve as serve_site
 from jikimi.enrollment import enroll
-from jikimi.flow import RunSummary, alert_stage, run_once
-from jikimi.review import decide, review_queue
+from jikimi.flow import RunSummary, run_once
+from jikimi.portal.local import served_locally
 from kernel.settings import Settings
 from kernel.timeranges import format_ranges
-
-DEMO_OPERATOR = "demo-operator"
 
 
 def _say(line: str) -> None:
@@ -45,6 +44,8 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
         shutil.rmtree(demo_dir)
     demo = settings.model_copy(update={"data_dir": demo_dir})
     demo.crawl = demo.crawl.model_copy(update={"allow_private": True})
+    # Reviewers' previews come from the fixture site on 127.0.0.1: allowed for the demo only.
+    demo.portal = demo.portal.model_copy(update={"allow_private_media": True})
     demo.store = demo.store.model_copy(update={"sqlite_path": None})
     demo.blobs = demo.blobs.model_copy(update={"uri": None})
     # Fixed model files are reused across demo runs: keep them outside the folder reset above.
@@ -58,16 +59,19 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
         _say(f"enrolled demo person {person_id} from 1 photo ({ENROLL_PHOTO}); photo not kept")
         _write_site_definition(demo, server.base_url)
         summary = run_once(demo, site_ref="fixture", progress=progress)
-        reviewed_ok, sent = _review(demo, person_id)
-        summary.alerts_sent += sent
-        ok = _report(demo, summary, person_id, time.monotonic() - started) and reviewed_ok
-        if serve:
-            _say("serving the fixture site until Ctrl-C …")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+        with served_locally(demo, demo_dir) as (portal_url, cert):
+            step = review_through_portal(demo, person_id, portal_url, cert)
+            reviewed_ok = _said_review(step)
+            summary.alerts_sent += step.sent
+            ok = _report(demo, summary, person_id, time.monotonic() - started) and reviewed_ok
+            _show_portal(portal_url, step)
+            if serve:
+                _say("serving the fixture site and the portal until Ctrl-C …")
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    pass
     finally:
         server.stop()
     return 0 if ok else 1
@@ -95,26 +99,24 @@ def _enroll(settings: Settings) -> str:
     return result.person_id
 
 
-def _review(settings: Settings, person_id: str) -> tuple[bool, int]:
-    """The operator's step: nobody was alerted by the run; every hit waits in the review queue,
-    and exactly the pages showing the demo person are there. The demo operator confirms them
-    (in a real deployment a person looks at each, blurred first), and her alerts go out."""
-    with closing(registry.open_store(settings)) as store:
-        early = store.alerts(person_id=person_id)
-        queue = review_queue(store, settings)
-        pages = sorted({urlsplit(str(row["page_url"])).path.lstrip("/") for row in queue})
-        _say(f"review queue    {len(queue)} hits on {', '.join(pages) or 'no page'}; "
-             f"alerts before review: {len(early)}")
-        for row in queue:
-            decide(store, str(row["hit_id"]), "confirm", DEMO_OPERATOR)
-        _say(f"{DEMO_OPERATOR} confirmed {len(queue)} hits")
-        sent = alert_stage(settings, store).sent
+def _said_review(step: ReviewStep) -> bool:
+    """Nobody was alerted before review, and the queue held exactly the person's pages."""
+    _say(f"review queue    {step.confirmed} hits on {', '.join(step.queued_pages) or 'no page'}; "
+         f"alerts before review: {step.alerts_before}")
+    _say(f"{DEMO_OPERATOR} confirmed {step.confirmed} hits through the portal")
     expected = sorted(PAGES_WITH_PERSON)
-    if early or pages != expected:
-        _say(f"MISMATCH: before review {len(early)} alerts (expected none) and the queue held "
-             f"{pages}, expected {expected}")
-        return False, sent
-    return True, sent
+    if step.alerts_before or step.queued_pages != expected:
+        _say(f"MISMATCH: before review {step.alerts_before} alerts (expected none) and the "
+             f"queue held {step.queued_pages}, expected {expected}")
+        return False
+    return True
+
+
+def _show_portal(url: str, step: ReviewStep) -> None:
+    _say("")
+    _say(f"portal          {url}/  (self-signed certificate: your browser will ask to accept it)")
+    for account in step.accounts:
+        _say(f"  sign in as    {account.username} / {account.password}  ({account.role})")
 
 
 def _report(settings: Settings, summary: RunSummary, person_id: str, seconds: float) -> bool:
