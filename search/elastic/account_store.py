@@ -4,9 +4,11 @@ Elasticsearch has no unique constraint but the document id, so each index is key
 be unique and what the hot path looks up: accounts by the blind index of the username (sign-in,
 and a `create` that fails when the name is taken), tokens by the token's hash, sessions by the
 session id's hash; all three reads are real-time gets. Looking an account up by its id (session
-and token checks) is a search: another process's change to an account shows within the refresh
-interval (1 s by default), while ending sessions is a delete that holds at once. Counting failed
-sign-ins is a read-modify-write with optimistic concurrency, so parallel failures all count.
+and token checks) or a token by its id (revocation) searches for the document's id, which never
+changes, and then gets the document by it, so what comes back is current; a search that finds
+nothing refreshes the index and searches once more, so an account another process has just
+created is found too. Ending an account's sessions refreshes first for the same reason. Counting
+failed sign-ins is a read-modify-write with optimistic concurrency: parallel failures all count.
 """
 
 from __future__ import annotations
@@ -92,9 +94,7 @@ class ElasticAccountStore:
         return account_from_doc(stored, self._cipher)
 
     def _account_doc(self, account_id: str) -> Source | None:
-        docs = self._es.scan("accounts", {"term": {"account_id": account_id}},
-                             [{"account_id": "asc"}], page=1)
-        return next(docs, None)
+        return self._current("accounts", "account_id", account_id, "username_key")
 
     # --------------------------------------------------------------------------- tokens ---
     def add_token(self, token: ApiToken) -> None:
@@ -128,9 +128,19 @@ class ElasticAccountStore:
         return [token_from_doc(d) for d in self._es.scan("api_tokens", query, _TOKEN_ORDER)]
 
     def _token_doc(self, token_id: str) -> Source | None:
-        docs = self._es.scan("api_tokens", {"term": {"token_id": token_id}},
-                             [{"token_id": "asc"}], page=1)
-        return next(docs, None)
+        return self._current("api_tokens", "token_id", token_id, "token_hash")
+
+    def _current(self, index: str, field: str, value: str, id_field: str) -> Source | None:
+        """The current document whose `field` is `value`: found by a search (refreshed and
+        repeated once if it finds nothing), then read by its id (`id_field`) in real time."""
+        for attempt in range(2):
+            if attempt:
+                self._es.refresh_now(index)
+            found = next(self._es.scan(index, {"term": {field: value}}, [{field: "asc"}],
+                                       source=[id_field], page=1), None)
+            if found is not None:
+                return self._es.get(index, found[id_field])
+        return None
 
     # ------------------------------------------------------------------------- sessions ---
     def create_session(self, session: WebSession) -> None:
@@ -148,6 +158,7 @@ class ElasticAccountStore:
         return self._es.delete("web_sessions", session_hash)
 
     def delete_account_sessions(self, account_id: str) -> int:
+        self._es.refresh_now("web_sessions")  # sessions another process has just started
         return self._es.delete_where("web_sessions", {"term": {"account_id": account_id}})
 
     def delete_stale_sessions(self, *, expired_at: datetime, idle_since: datetime) -> int:

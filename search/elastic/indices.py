@@ -81,6 +81,13 @@ class ElasticIndices:
             with store_errors("refreshing Elasticsearch indices"):
                 self.client.indices.refresh(index=",".join(sorted(self.alias(n) for n in due)))
 
+    def refresh_now(self, *names: str) -> None:
+        """Refresh `names` whoever wrote to them: another process's writes become searchable."""
+        with self._lock:
+            self._dirty -= set(names)
+        with store_errors("refreshing Elasticsearch indices"):
+            self.client.indices.refresh(index=",".join(sorted(self.alias(n) for n in names)))
+
     # --------------------------------------------------------------------------- writes ---
     def create(self, name: str, doc_id: str, doc: Source) -> bool:
         """Insert; False when a document with this id already exists."""

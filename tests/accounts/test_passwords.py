@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from jikimi.accounts.passwords import Passwords, check_password, password_problems
-from kernel.errors import WeakPassword
-from kernel.settings import AccountSettings
+from kernel.errors import ConfigError, WeakPassword
+from kernel.settings import AccountSettings, load_settings
 from tests.accounts.helpers import PASSWORD, fast_settings
 
 SETTINGS = fast_settings()
@@ -94,3 +94,15 @@ def test_burn_verifies_against_a_throwaway_hash(monkeypatch: pytest.MonkeyPatch)
     passwords.burn("anything")
     passwords.burn("anything else")
     assert len(calls) == 2 and calls[0] == calls[1] and calls[0].startswith("$argon2id$")
+
+
+def test_account_settings_come_from_jikimi_accounts_env(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIKIMI_ACCOUNTS__MAX_FAILED_LOGINS", "3")
+    monkeypatch.setenv("JIKIMI_ACCOUNTS__COOKIE_SAMESITE", "Strict")
+    settings = load_settings()
+    assert (settings.accounts.max_failed_logins, settings.accounts.cookie_samesite) == (
+        3, "Strict")
+    monkeypatch.setenv("JIKIMI_ACCOUNTS__MIN_PASSWORD_LENGTH", "6")
+    with pytest.raises(ConfigError, match="accounts.min_password_length"):
+        load_settings()
