@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from kernel.cases import Case, Consent, Verification
 from kernel.records import Alert, Face, Hit, Media, Person, Sighting, Template
 
 MODEL_ID = "test-model"
@@ -86,3 +87,12 @@ def make_alert(person_id: str, media_id: str, **overrides: Any) -> Alert:
         "page_url": "https://example.org/page/0.html",
     }
     return Alert(**(fields | overrides))
+
+
+def make_case(person_id: str | None = None, **overrides: Any) -> Case:
+    fields: dict[str, Any] = {
+        "case_id": uuid.uuid4().hex, "person_id": person_id,
+        "verification": Verification("in-person", "operator-1"),
+        "consent": Consent("v1", "paper"),
+    }
+    return Case(**(fields | overrides))

@@ -9,12 +9,21 @@ from kernel.ports.alerts import AlertCopies, AlertMessage, Notifier
 from kernel.ports.evidence import EvidenceLocker, LockStatus
 from kernel.ports.faces import DetectedFace, FaceEngine
 from kernel.ports.signals import MediaSignal, SignalInput
-from kernel.ports.stores import BlobStore, FaceSearch, HitStore, MediaStore, PersonStore, Store
+from kernel.ports.stores import (
+    BlobStore,
+    CaseStore,
+    FaceSearch,
+    HitStore,
+    MediaStore,
+    PersonStore,
+    Store,
+)
 
 __all__ = [
     "AlertCopies",
     "AlertMessage",
     "BlobStore",
+    "CaseStore",
     "DetectedFace",
     "EvidenceLocker",
     "FaceEngine",

@@ -23,8 +23,8 @@ from kernel.errors import ConfigError
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 INDEX_NAMES = (
-    "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "hits",
-    "alerts", "deliveries", "audit",
+    "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "cases",
+    "hits", "alerts", "deliveries", "audit",
 )
 VECTOR_TYPE = "dense_vector"
 

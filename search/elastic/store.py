@@ -16,6 +16,7 @@ from kernel.errors import StoreError
 from kernel.settings import ElasticsearchSettings
 from search.crypto import TemplateCipher
 from search.elastic.bulk import BulkPolicy
+from search.elastic.case_store import ElasticCaseStore
 from search.elastic.client import open_client
 from search.elastic.errors import store_errors
 from search.elastic.face_search import ElasticFaceSearch
@@ -40,7 +41,8 @@ _STATS: dict[str, tuple[str, Source | None]] = {
 }
 
 
-class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticHitStore, ElasticFaceSearch):
+class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, ElasticHitStore,
+                   ElasticFaceSearch):
     """`ElasticStore(client, cipher, prefix=…)`, or `ElasticStore.open(settings, cipher)`."""
 
     def __init__(self, client: Elasticsearch, cipher: TemplateCipher, *, prefix: str = "jikimi",

@@ -102,6 +102,16 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX alerts_media ON alerts (media_id)",
         "CREATE INDEX fetches_media ON fetches (media_id)",
     ),
+    (  # issue 11: cases and consent
+        """CREATE TABLE cases (
+            case_id TEXT PRIMARY KEY, person_id TEXT, status TEXT NOT NULL,
+            verification_method TEXT NOT NULL, verified_by TEXT NOT NULL,
+            verified_at TEXT NOT NULL, consent_version TEXT NOT NULL,
+            consent_channel TEXT NOT NULL, consent_accepted_at TEXT NOT NULL, note BLOB,
+            created_at TEXT NOT NULL, closed_at TEXT)""",
+        "CREATE INDEX cases_person ON cases (person_id)",
+        "CREATE INDEX cases_created ON cases (created_at, case_id)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

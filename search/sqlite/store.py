@@ -2,7 +2,7 @@
 
 It needs no server, so a single laptop can run the whole pipeline; larger deployments swap in
 another `kernel.ports.Store` adapter and pass the same contract tests (tests/contracts/). The
-three halves live in their own modules (media, persons, hits); this class joins them over one
+parts live in their own modules (media, persons, cases, hits); this class joins them over one
 shared connection and adds what spans them: counts for `jikimi status`, and closing.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from search.crypto import TemplateCipher
+from search.sqlite.cases import SqliteCaseStore
 from search.sqlite.db import SqliteDatabase
 from search.sqlite.hits import SqliteHitStore
 from search.sqlite.media import SqliteMediaStore
@@ -29,7 +30,7 @@ _STATS_SQL = {
 }
 
 
-class SqliteStore(SqliteMediaStore, SqlitePersonStore, SqliteHitStore):
+class SqliteStore(SqliteMediaStore, SqlitePersonStore, SqliteCaseStore, SqliteHitStore):
     """`SqliteStore(path, cipher)`; `path` may be ":memory:" (private to this process)."""
 
     def __init__(self, path: Path | str, cipher: TemplateCipher) -> None:

@@ -9,8 +9,9 @@ Use it by subclassing and providing an empty store:
             yield s
             s.close()
 
-The per-area tests live in media_contract, person_contract and hit_contract; this module adds
-what spans them (protocol conformance, stats across areas, concurrent use from threads).
+The per-area tests live in media_contract, person_contract, case_contract and hit_contract; this
+module adds what spans them (protocol conformance, stats across areas, concurrent use from
+threads).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from __future__ import annotations
 import threading
 
 from kernel.ports import Store
+from tests.contracts.case_contract import CaseStoreContract
 from tests.contracts.hit_contract import HitStoreContract
 from tests.contracts.media_contract import MediaStoreContract
 from tests.contracts.person_contract import PersonStoreContract
 from tests.factories import MODEL_ID, make_face, make_media, make_person, make_sighting
 
 
-class StoreContract(MediaStoreContract, PersonStoreContract, HitStoreContract):
+class StoreContract(MediaStoreContract, PersonStoreContract, CaseStoreContract, HitStoreContract):
     def test_implements_the_protocol(self, store: Store) -> None:
         assert isinstance(store, Store)
 
