@@ -13,14 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from jikimi import __version__
-from jikimi.commands import elastic, evaluation, evidence, kibana, pipeline, schedule
+from jikimi.commands import (
+    cases,
+    elastic,
+    enroll,
+    evaluation,
+    evidence,
+    kibana,
+    pipeline,
+    schedule,
+)
 from jikimi.commands.console import Handler
 from kernel.errors import JikimiError
 from kernel.settings import Settings, load_settings
 
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
-COMMAND_MODULES = (pipeline, kibana, evidence, evaluation, elastic, schedule)
+COMMAND_MODULES = (enroll, cases, pipeline, kibana, evidence, evaluation, elastic, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
