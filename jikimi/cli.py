@@ -14,7 +14,9 @@ from typing import Any
 
 from jikimi import __version__
 from jikimi.commands import (
+    cases,
     elastic,
+    enroll,
     evaluation,
     evidence,
     kibana,
@@ -30,7 +32,8 @@ from kernel.settings import Settings, load_settings
 
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
-COMMAND_MODULES = (pipeline, review, portal, users, kibana, evidence, evaluation, elastic, schedule)
+COMMAND_MODULES = (enroll, cases, pipeline, review, portal, users, kibana, evidence, evaluation,
+                   elastic, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,32 +1,43 @@
-"""Enrollment: a consenting person's photos become templates; the photos are then discarded.
+"""Enrollment: a consenting person's photos become templates in her case; the photos are then
+discarded.
 
-Every photo must show exactly one face, large, sharp, frontal and clearly detected enough to make
-a good template (kernel/quality.py, enrichment/faces/quality.py); anything else is refused with
-a message the person (or the NGO operator helping them) can act on. Several photos give several
-templates, fused at matching. Photo bytes live only in memory for the length of this call —
-they are never written to the store, the blob store or a log. After storing the templates,
-the faces already collected seed the person's background (her scores against strangers, for
-calibrated thresholds) and are searched (retroactive matching) so old copies alert too.
+An enrollment belongs to a case (jikimi/cases.py): an operator verified who she is and recorded
+the consent she accepted. `enroll(case_id=…)` enrolls into such a case; without one (scripts run
+by an operator on the server) a case is opened implicitly with that operator (the OS user) as
+the verifier, method "cli-operator", the current consent version and channel "cli", and the
+result says so.
+
+1 to 5 photos; each gets its own verdict (jikimi/enroll_photos.py) and the usable ones go on.
+Across them (jikimi/enroll_checks.py): all must show the same person, else the enrollment is
+refused naming the photos that disagree; and none may look like someone already enrolled,
+unless the operator checked and says so (`allow_duplicate`, audited on both cases). Contacts
+must be deliverable (jikimi/contacts.py). Nothing is stored until all of this passed; then the
+person, her templates and the case's link to her are stored, the enrollment is audited, and the
+faces already collected seed her background and are searched (retroactive matching).
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from enrichment.decode import decode_image
-from enrichment.faces.quality import detected_quality
+from jikimi.cases import audit, case_for_enrollment, new_case, opened_detail, os_operator
+from jikimi.consent import CURRENT_VERSION
+from jikimi.contacts import check_contacts
+from jikimi.enroll_checks import Duplicate, disagreements, duplicates, mark_disagreeing
+from jikimi.enroll_photos import PhotoVerdict, check_photo_count, photo_template, photo_verdicts
 from jikimi.review import alert_bands
-from kernel.errors import EnrollmentRefused, JikimiError
+from kernel.cases import Case
+from kernel.errors import EnrollmentRefused
 from kernel.ports import FaceEngine, FaceSearch, Store
-from kernel.quality import enrollment_problems
-from kernel.records import Person, Template, derive_id
+from kernel.records import Person, Template
 from kernel.settings import Settings
 from search.matching import MatchReport, match_person
+
+__all__ = ["EnrollResult", "EnrollmentDeclined", "enroll", "photo_template"]
 
 
 @dataclass
@@ -36,31 +47,22 @@ class EnrollResult:
     templates: int
     model_id: str
     retroactive: MatchReport
+    case: Case
+    implicit_case: bool = False  # opened by this call: no case was given
+    photos: list[PhotoVerdict] = field(default_factory=list)
+    duplicates_allowed: list[Duplicate] = field(default_factory=list)
 
 
-def photo_template(
-    data: bytes, label: str, person_id: str, engine: FaceEngine, settings: Settings
-) -> Template:
-    """One photo → one template, or EnrollmentRefused saying what is wrong with the photo."""
-    try:
-        image = decode_image(data, max_pixels=settings.media.max_pixels)
-    except JikimiError as exc:
-        raise EnrollmentRefused(f"{label}: cannot read the photo ({exc})") from None
-    faces = engine.detect(image.rgb)
-    if not faces:
-        raise EnrollmentRefused(
-            f"{label}: no face found; use a clear, front-facing photo of one person"
-        )
-    if len(faces) > 1:
-        raise EnrollmentRefused(
-            f"{label}: {len(faces)} faces found; use a photo that shows only the person enrolling"
-        )
-    problems = enrollment_problems(detected_quality(image.rgb, faces[0]), settings.matching)
-    if problems:
-        raise EnrollmentRefused(f"{label}: {'; '.join(problems)}")
-    embedding = engine.embed(image.rgb, faces)[0]
-    template_id = derive_id("template", person_id, engine.model_id, label, uuid.uuid4().hex)
-    return Template(template_id, person_id, engine.model_id, embedding)
+class EnrollmentDeclined(EnrollmentRefused):
+    """The enrollment as a whole is refused. `str()` is the operator's one line; `en`/`ko` the
+    message for the person enrolling; `photos` every photo's verdict; `duplicates` the enrolled
+    people her photos look like (operator-facing)."""
+
+    def __init__(self, code: str, operator: str, en: str, ko: str, photos: list[PhotoVerdict],
+                 found: Sequence[Duplicate] = ()) -> None:
+        super().__init__(operator)
+        self.code, self.en, self.ko = code, en, ko
+        self.photos, self.duplicates = photos, list(found)
 
 
 def enroll(
@@ -70,40 +72,100 @@ def enroll(
     *,
     face_search: FaceSearch | None = None,
     name: str,
-    photos: list[Path],
+    photos: Sequence[Path],
     email: str | None = None,
     webhook: str | None = None,
+    case_id: str | None = None,
+    actor: str | None = None,
+    email_outbox_only: bool = False,
+    allow_duplicate: bool = False,
 ) -> EnrollResult:
-    """Enroll a person from photo files (all must be usable), then search existing faces."""
+    """Enroll a person from photo files into a case (opened here when `case_id` is None)."""
+    actor = actor or os_operator()
     if not name.strip():
         raise EnrollmentRefused("a name is required (it is stored encrypted)")
-    if not photos:
-        raise EnrollmentRefused("at least one photo is required")
-    _check_contacts(email, webhook)
+    check_photo_count(photos)
+    check_contacts(email, webhook, settings.alerts, email_outbox_only=email_outbox_only)
+    case = case_for_enrollment(store, case_id) if case_id else new_case(
+        verified_by=actor, method="cli-operator", consent_version=CURRENT_VERSION,
+        consent_channel="cli")
     person_id = uuid.uuid4().hex
-    templates = []
-    for path in photos:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise EnrollmentRefused(f"{path}: cannot open ({exc.strerror})") from None
-        templates.append(photo_template(data, str(path), person_id, engine, settings))
-        del data
-    person = Person(
-        person_id=person_id, name=name.strip(), ref=f"P-{secrets.token_hex(5)}",
-        email=email, webhook=webhook,
-    )
+    verdicts = photo_verdicts(photos, person_id, engine, settings)
+    threshold = settings.faces.threshold_for(engine.model_id)
+    try:
+        templates, allowed = _checked(store, verdicts, threshold, allow_duplicate)
+    except EnrollmentDeclined as declined:
+        _audit_declined(store, actor, case if case_id else None, declined)
+        raise
+    person = Person(person_id=person_id, name=name.strip(), ref=f"P-{secrets.token_hex(5)}",
+                    email=email, webhook=webhook)
     store.add_person(person, templates)
+    case = replace(case, person_id=person_id)
+    if case_id:
+        store.update_case(case)
+    else:
+        store.add_case(case)
+        audit(store, "case.open", actor, case.case_id, implicit=True, **opened_detail(case))
+    audit(store, "case.enroll", actor, case.case_id, person_id=person_id,
+          model=engine.model_id, templates=len(templates), photos=[v.code for v in verdicts],
+          duplicates_allowed=[{"person_id": d.person_id, "case_id": d.case_id,
+                               "similarity": round(d.similarity, 4)} for d in allowed],
+          email=email is not None, webhook=webhook is not None,
+          email_outbox_only=email_outbox_only and not settings.alerts.smtp_host)
+    for duplicate in allowed:
+        audit(store, "enroll.duplicate_allowed", actor, duplicate.case_id or duplicate.person_id,
+              new_case_id=case.case_id, new_person_id=person_id,
+              similarity=round(duplicate.similarity, 4))
     retro = match_person(store, templates, settings.faces, settings.matching, face_search,
                          alert_bands=alert_bands(settings.review))
-    return EnrollResult(person_id, person.ref, len(templates), engine.model_id, retro)
+    return EnrollResult(person_id, person.ref, len(templates), engine.model_id, retro, case,
+                        case_id is None, verdicts, allowed)
 
 
-def _check_contacts(email: str | None, webhook: str | None) -> None:
-    """Refuse contacts that could never receive an alert, before anything is stored."""
-    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise EnrollmentRefused(f"not an e-mail address: {email!r}")
-    if webhook is not None:
-        parts = urlsplit(webhook)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise EnrollmentRefused(f"webhook must be an http(s) URL, got {webhook!r}")
+def _checked(store: Store, verdicts: list[PhotoVerdict], threshold: float,
+             allow_duplicate: bool) -> tuple[list[Template], list[Duplicate]]:
+    """The usable photos' templates, once they show one person who is not enrolled yet (or the
+    operator allowed it); EnrollmentDeclined otherwise."""
+    if not any(v.ok for v in verdicts):
+        en = "no usable photo: " + "; ".join(v.en for v in verdicts)
+        ko = "사용할 수 있는 사진이 없습니다: " + "; ".join(v.ko for v in verdicts)
+        raise EnrollmentDeclined("no_usable_photo", en, en, ko, verdicts)
+    pairs = disagreements(verdicts, threshold)
+    if pairs:
+        mark_disagreeing(verdicts, pairs, threshold)
+        names = "; ".join(f"{p.first} and {p.second} (similarity {p.similarity:.2f})"
+                          for p in pairs)
+        en = (f"the photos do not all show the same person: {names}, below {threshold:.2f}; "
+              "enroll photos of one person only")
+        ko = (f"사진이 모두 같은 사람으로 보이지 않습니다: {names}. 한 사람의 사진만 "
+              "등록해 주세요")
+        raise EnrollmentDeclined("photos_disagree", en, en, ko, verdicts)
+    templates = [v.template for v in verdicts if v.template is not None]
+    labels = {v.template.template_id: v.photo for v in verdicts if v.template is not None}
+    found = duplicates(store, templates, threshold, labels)
+    if found and not allow_duplicate:
+        first = found[0]
+        operator = (
+            f"likely already enrolled: {first.photo} looks like {first.ref or first.person_id} "
+            f"(case {first.case_id or 'none'}, similarity {first.similarity:.2f})"
+            + (f" and {len(found) - 1} more" if len(found) > 1 else "")
+            + "; if she is the same person, use her case; if you checked that they are "
+            "different people, enroll again with --allow-duplicate")
+        raise EnrollmentDeclined(
+            "already_enrolled", operator,
+            "this face may already be enrolled; an operator will check before enrolling it",
+            "이미 등록된 얼굴일 수 있습니다. 담당자가 확인한 뒤에 등록합니다", verdicts, found)
+    return templates, found
+
+
+def _audit_declined(store: Store, actor: str, case: Case | None,
+                    declined: EnrollmentDeclined) -> None:
+    """A refused enrollment into a stored case is audited on it; a likely duplicate is audited
+    on the case of the person it looks like (an attempt to enroll her face again)."""
+    if case is not None:
+        audit(store, "case.enroll_refused", actor, case.case_id, code=declined.code,
+              photos=[v.code for v in declined.photos],
+              duplicates=[d.person_id for d in declined.duplicates])
+    for duplicate in declined.duplicates:
+        audit(store, "enroll.duplicate_refused", actor, duplicate.case_id or duplicate.person_id,
+              case_id=case.case_id if case else None, similarity=round(duplicate.similarity, 4))

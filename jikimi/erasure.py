@@ -1,7 +1,9 @@
 """Erasure on request: a person, their templates, hits, alerts and alert copies in the outbox.
 
 Media and faces of strangers stay (they are not derived from the person); everything that links
-them to the person goes. The result lists what was removed so the operator can confirm it.
+them to the person goes. Her case stays for the audit without what could identify her (the store
+erases its note and marks it withdrawn), and that change is audited on the case with the actor.
+The result lists what was removed so the operator can confirm it.
 """
 
 from __future__ import annotations
@@ -10,13 +12,20 @@ import json
 from pathlib import Path
 
 from kernel.ports import Store
+from kernel.records import AuditEvent
 from kernel.settings import Settings
 
 
-def forget_person(store: Store, settings: Settings, person_id: str) -> dict[str, int]:
+def forget_person(store: Store, settings: Settings, person_id: str,
+                  actor: str = "system") -> dict[str, int]:
     alert_ids = {a.alert_id for a in store.alerts(person_id=person_id)}
+    case = store.case_of_person(person_id)
     counts = store.delete_person(person_id)
     counts["outbox_files"] = _erase_outbox(settings.outbox_dir, person_id, alert_ids)
+    if case is not None:
+        store.record_audit(AuditEvent(
+            action="case.erase_person", actor=actor, subject=case.case_id,
+            detail={"person_id": person_id, "removed": counts}))
     return counts
 
 

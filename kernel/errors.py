@@ -38,6 +38,10 @@ class EnrollmentRefused(JikimiError):
     """An enrollment photo cannot become a template (no face, several faces, unreadable)."""
 
 
+class CaseError(JikimiError):
+    """A case cannot do what was asked (it is not open, or already has an enrolled person)."""
+
+
 class NotFound(JikimiError):
     """A referenced record (person, media, alert) does not exist."""
 

@@ -51,23 +51,46 @@ def probe_quality(face: Face) -> FaceQuality:
     )
 
 
-def enrollment_problems(quality: FaceQuality, settings: MatchingSettings) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an enrollment photo, as a request in English and in Korean."""
+
+    code: str  # too_small, blurred, turned, hard_to_see
+    en: str
+    ko: str
+
+
+def enrollment_problem_list(quality: FaceQuality, settings: MatchingSettings) -> list[Problem]:
     """What is wrong with an enrollment photo's face, as requests a person can act on."""
     problems = []
     if quality.face_px < settings.enroll_min_face_px:
-        problems.append(
-            f"the face is too small ({quality.face_px:.0f} px; at least "
-            f"{settings.enroll_min_face_px} px): use a closer or larger photo"
-        )
+        size, least = f"{quality.face_px:.0f}", settings.enroll_min_face_px
+        problems.append(Problem(
+            "too_small",
+            f"the face is too small ({size} px; at least {least} px): use a closer or larger "
+            "photo",
+            f"얼굴이 너무 작습니다({size} px, 최소 {least} px). 더 가까이에서 찍은 사진이나 더 큰 "
+            "사진을 사용해 주세요"))
     if quality.sharpness is not None and quality.sharpness < settings.enroll_min_sharpness:
-        problems.append("the face is blurred: use a sharp, well-lit photo")
+        problems.append(Problem(
+            "blurred", "the face is blurred: use a sharp, well-lit photo",
+            "얼굴이 흐립니다. 선명하고 밝은 사진을 사용해 주세요"))
     if quality.yaw > settings.enroll_max_yaw:
-        problems.append("the face is turned away: use a photo looking at the camera")
+        problems.append(Problem(
+            "turned", "the face is turned away: use a photo looking at the camera",
+            "얼굴이 옆으로 돌아가 있습니다. 카메라를 정면으로 바라보는 사진을 사용해 주세요"))
     if quality.det_score < settings.enroll_min_det_score:
-        problems.append(
-            "the face is hard to see (covered, dark or unusual angle): use a clear photo"
-        )
+        problems.append(Problem(
+            "hard_to_see",
+            "the face is hard to see (covered, dark or unusual angle): use a clear photo",
+            "얼굴이 잘 보이지 않습니다(가려짐, 어두움, 특이한 각도). 얼굴이 잘 보이는 사진을 "
+            "사용해 주세요"))
     return problems
+
+
+def enrollment_problems(quality: FaceQuality, settings: MatchingSettings) -> list[str]:
+    """The problems of `enrollment_problem_list`, in English."""
+    return [problem.en for problem in enrollment_problem_list(quality, settings)]
 
 
 def probe_is_poor(quality: FaceQuality, settings: MatchingSettings) -> bool:

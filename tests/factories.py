@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from kernel.accounts import Account, ApiToken, WebSession
+from kernel.cases import Case, Consent, Verification
 from kernel.records import Alert, Face, Hit, Media, Person, Sighting, Template, utcnow
 
 MODEL_ID = "test-model"
@@ -116,3 +117,12 @@ def make_session(account_id: str, **overrides: Any) -> WebSession:
         "expires_at": now + timedelta(hours=12), "created_at": now, "last_seen": now,
     }
     return WebSession(**(fields | overrides))
+
+
+def make_case(person_id: str | None = None, **overrides: Any) -> Case:
+    fields: dict[str, Any] = {
+        "case_id": uuid.uuid4().hex, "person_id": person_id,
+        "verification": Verification("in-person", "operator-1"),
+        "consent": Consent("v1", "paper"),
+    }
+    return Case(**(fields | overrides))

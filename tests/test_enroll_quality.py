@@ -87,13 +87,22 @@ def test_limits_are_settings(engine: FaceEngine, settings: Settings) -> None:
     assert photo_template(blurred, "b.jpg", "p1", engine, lenient).person_id == "p1"
 
 
-def test_one_bad_photo_refuses_the_enrollment_and_stores_nothing(
+def test_one_bad_photo_is_refused_on_its_own_and_alone_it_stores_nothing(
     engine: FaceEngine, settings: Settings, tmp_path: Path
 ) -> None:
+    # Issue 11 changed this deliberately: a refused photo no longer sinks the others (it used to
+    # refuse the whole enrollment); it gets its own verdict, and only when no photo is usable is
+    # the enrollment refused, storing nothing.
     good, bad = tmp_path / "good.jpg", tmp_path / "bad.jpg"
     good.write_bytes(jpeg(photo("person_a_1")))
     bad.write_bytes(jpeg(cv2.GaussianBlur(photo("person_a_2"), (0, 0), 12)))
     store = SqliteStore(":memory:", TemplateCipher.generate())
     with pytest.raises(EnrollmentRefused, match="bad.jpg"):
-        enroll(store, engine, settings, name="Ana", photos=[good, bad])
+        enroll(store, engine, settings, name="Ana", photos=[bad], actor="op")
     assert store.list_persons() == [] and store.template_models() == []
+    assert store.list_cases() == []
+    result = enroll(store, engine, settings, name="Ana", photos=[good, bad], actor="op")
+    assert result.templates == 1
+    assert [(v.photo, v.code) for v in result.photos] == [(str(good), "ok"),
+                                                          (str(bad), "poor_quality")]
+    assert "blurred" in result.photos[1].en and "흐립니다" in result.photos[1].ko

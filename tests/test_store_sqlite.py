@@ -21,7 +21,14 @@ from kernel.errors import StoreError
 from search.crypto import TemplateCipher
 from search.sqlite.store import SqliteStore
 from tests.contracts.store_contract import StoreContract
-from tests.factories import MODEL_ID, make_face, make_media, make_person, make_template
+from tests.factories import (
+    MODEL_ID,
+    make_case,
+    make_face,
+    make_media,
+    make_person,
+    make_template,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,6 +96,20 @@ def test_erased_person_leaves_no_bytes_in_the_files(db_path: Path, key: bytes) -
     assert b"REF-ERASED-0001" not in data
     assert name_token not in data
     assert person.person_id.encode() not in data
+    store.close()
+
+
+def test_case_notes_are_encrypted_and_erased_with_the_person(db_path: Path, key: bytes) -> None:
+    person = make_person("Case Person")
+    case = make_case(person.person_id, note="PARTNER-CASE-2024-0113")
+    store = SqliteStore(db_path, TemplateCipher(key))
+    store.add_person(person, [])
+    store.add_case(case)
+    token = sqlite3.connect(db_path).execute("SELECT note FROM cases").fetchone()[0]
+    assert b"PARTNER-CASE-2024-0113" not in raw_bytes(db_path)
+    assert TemplateCipher(key).decrypt_text(token) == case.note
+    store.delete_person(person.person_id)
+    assert token not in raw_bytes(db_path)  # zeroed, not just unlinked
     store.close()
 
 

@@ -8,9 +8,9 @@ from contextlib import closing
 from pathlib import Path
 
 from jikimi import registry
+from jikimi.cases import os_operator
 from jikimi.commands.console import Handler, emit, print_rows, progress
 from jikimi.demo.run import run_demo
-from jikimi.enrollment import enroll
 from jikimi.erasure import forget_person
 from jikimi.export import write_export
 from jikimi.export_publish import publish_export
@@ -25,12 +25,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
         return p
-
-    p = add("enroll", cmd_enroll, "enroll a consenting person from photos of their face")
-    p.add_argument("--name", required=True)
-    p.add_argument("--email")
-    p.add_argument("--webhook")
-    p.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
 
     for name, handler, text in [
         ("crawl", cmd_crawl, "crawl a site (definition name/file) or one URL"),
@@ -73,20 +67,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _require_site(args: argparse.Namespace) -> None:
     if not args.site and not args.url:
         raise ConfigError("give a SITE (name in <data-dir>/sites or a YAML file) or --url URL")
-
-
-def cmd_enroll(args: argparse.Namespace, settings: Settings) -> int:
-    engine = registry.open_face_engine(settings)
-    with closing(registry.open_store(settings)) as store:
-        result = enroll(store, engine, settings, name=args.name, photos=args.photos,
-                        face_search=registry.open_face_search(settings, store),
-                        email=args.email, webhook=args.webhook)
-        delivery = alert_stage(settings, store)
-    emit({"person_id": result.person_id, "ref": result.ref, "templates": result.templates,
-          "model": result.model_id, "retroactive_hits": result.retroactive.hits,
-          "alerts": result.retroactive.new_alerts, "alerts_sent": delivery.sent,
-          "for_review": result.retroactive.to_review})
-    return 0
 
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
@@ -157,7 +137,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
-        emit(forget_person(store, settings, args.person_id))
+        emit(forget_person(store, settings, args.person_id, os_operator()))
     return 0
 
 

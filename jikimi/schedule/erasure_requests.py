@@ -86,7 +86,7 @@ def _erase(
 ) -> None:
     person_id = request["person_id"]
     try:
-        counts = forget_person(store, settings, person_id)
+        counts = forget_person(store, settings, person_id, ACTOR)
     except NotFound:
         report.already_gone.append(person_id)
         counts = {}

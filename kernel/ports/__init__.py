@@ -12,6 +12,7 @@ from kernel.ports.signals import MediaSignal, SignalInput
 from kernel.ports.stores import (
     AccountStore,
     BlobStore,
+    CaseStore,
     FaceSearch,
     HitStore,
     MediaStore,
@@ -24,6 +25,7 @@ __all__ = [
     "AlertCopies",
     "AlertMessage",
     "BlobStore",
+    "CaseStore",
     "DetectedFace",
     "Escalation",
     "EvidenceLocker",

@@ -1,4 +1,4 @@
-"""Storage ports: the store (combined from small media, person, hit and account stores,
+"""Storage ports: the store (combined from small media, person, case, hit and account stores,
 HMA-style), the optional face-search capability, and blob stores.
 
 Every port has a contract test suite in `tests/contracts/` that each adapter (SQLite, in-memory,
@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from kernel.accounts import Account, ApiToken, WebSession
+from kernel.cases import Case
 from kernel.records import (
     Alert,
     AuditEvent,
@@ -101,7 +102,28 @@ class PersonStore(Protocol):
 
     def delete_person(self, person_id: str) -> dict[str, int]:
         """Erase the person, templates, calibration records, hits and alerts; return counts of
-        persons, templates, hits and alerts removed."""
+        persons, templates, hits and alerts removed. Her case (if any) stays for the audit but
+        loses what could identify her: its note is erased, and an open case becomes "withdrawn"
+        (with `closed_at`)."""
+
+
+@runtime_checkable
+class CaseStore(Protocol):
+    """Cases: verified identity and recorded consent behind an enrollment (kernel/cases.py)."""
+
+    def add_case(self, case: Case) -> bool:
+        """Insert; False (and nothing changed) when a case with this id exists."""
+
+    def get_case(self, case_id: str) -> Case | None: ...
+
+    def list_cases(self, status: str | None = None) -> list[Case]:
+        """Cases oldest first (by `created_at`, then id), optionally only those in `status`."""
+
+    def update_case(self, case: Case) -> None:
+        """Replace the stored case (its `created_at` is kept); NotFound when unknown."""
+
+    def case_of_person(self, person_id: str) -> Case | None:
+        """The case the person was enrolled in, or None (people enrolled before cases)."""
 
 
 @runtime_checkable
@@ -203,7 +225,7 @@ class AccountStore(Protocol):
 
 
 @runtime_checkable
-class Store(MediaStore, PersonStore, HitStore, AccountStore, Protocol):
+class Store(MediaStore, PersonStore, CaseStore, HitStore, AccountStore, Protocol):
     """A complete backend: the embedded SQLite store, later Elasticsearch."""
 
     def stats(self) -> dict[str, int]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from kernel.errors import NotFound
 from kernel.records import Person, Template, require_own_templates, utcnow
 from search.crypto import TemplateCipher
+from search.elastic.case_store import scrub_cases
 from search.elastic.codec import doc_id, dt_to_doc
 from search.elastic.codec_hits import (
     person_from_doc,
@@ -79,8 +80,8 @@ class ElasticPersonStore:
         return None if doc is None else base64.b64decode(doc["data"])
 
     def delete_person(self, person_id: str) -> dict[str, int]:
-        """Erase the person, templates, calibration records, hits, alerts and their deliveries;
-        return the counts."""
+        """Erase the person, templates, calibration records, hits, alerts and their deliveries,
+        and scrub her case (before the person goes, so a rerun finds her); return the counts."""
         if self._es.get("persons", person_id) is None:
             raise NotFound(f"no enrolled person with id {person_id}")
         mine = {"term": {"person_id": person_id}}
@@ -89,5 +90,6 @@ class ElasticPersonStore:
         hits = self._es.delete_where("hits", mine)
         self._es.delete_where("deliveries", mine)
         alerts = self._es.delete_where("alerts", mine)
+        scrub_cases(self._es, person_id)
         persons = self._es.delete_where("persons", mine)
         return {"persons": persons, "templates": templates, "hits": hits, "alerts": alerts}

@@ -23,8 +23,8 @@ from kernel.errors import ConfigError
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 INDEX_NAMES = (
-    "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "hits",
-    "alerts", "deliveries", "audit", "accounts", "api_tokens", "web_sessions",
+    "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "cases",
+    "hits", "alerts", "deliveries", "audit", "accounts", "api_tokens", "web_sessions",
 )
 VECTOR_TYPE = "dense_vector"
 

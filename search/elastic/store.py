@@ -17,6 +17,7 @@ from kernel.settings import ElasticsearchSettings
 from search.crypto import TemplateCipher
 from search.elastic.account_store import ElasticAccountStore
 from search.elastic.bulk import BulkPolicy
+from search.elastic.case_store import ElasticCaseStore
 from search.elastic.client import open_client
 from search.elastic.errors import store_errors
 from search.elastic.face_search import ElasticFaceSearch
@@ -41,7 +42,8 @@ _STATS: dict[str, tuple[str, Source | None]] = {
 }
 
 
-class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticHitStore, ElasticAccountStore,
+class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, ElasticHitStore,
+                   ElasticAccountStore,
                    ElasticFaceSearch):
     """`ElasticStore(client, cipher, prefix=…)`, or `ElasticStore.open(settings, cipher)`."""
 

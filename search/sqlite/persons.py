@@ -3,8 +3,9 @@
 Names, e-mail addresses, webhook URLs and template embeddings are encrypted with the template
 cipher before they reach the database, so a copied database file reveals neither who is enrolled
 nor their biometric templates. Only the pseudonymous `ref` and the model id stay in the clear.
-Erasure removes everything tied to the person in one transaction (there is no half-erased state),
-and with `secure_delete` plus a WAL checkpoint the erased bytes do not linger in the file either.
+Erasure removes everything tied to the person in one transaction (there is no half-erased state;
+her case stays for the audit, without its note), and with `secure_delete` plus a WAL checkpoint
+the erased bytes do not linger in the file either.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from kernel.errors import NotFound
 from kernel.records import Person, Template, require_own_templates, utcnow
 from search.crypto import TemplateCipher
+from search.sqlite.cases import scrub_cases
 from search.sqlite.codec import dt_from_db, dt_to_db
 from search.sqlite.db import SqliteDatabase
 
@@ -102,8 +104,8 @@ class SqlitePersonStore:
         return None if row is None else bytes(row["data"])
 
     def delete_person(self, person_id: str) -> dict[str, int]:
-        """Erase the person, templates, calibrations, hits, alerts and their deliveries; return the
-        counts."""
+        """Erase the person, templates, calibrations, hits, alerts and their deliveries, and scrub
+        her case; return the counts."""
         where = (person_id,)
         with self._db.transaction() as conn:
             persons = conn.execute("DELETE FROM persons WHERE person_id = ?", where).rowcount
@@ -118,6 +120,7 @@ class SqlitePersonStore:
                 where,
             )
             alerts = conn.execute("DELETE FROM alerts WHERE person_id = ?", where).rowcount
+            scrub_cases(conn, person_id)
         self._db.checkpoint()
         return {"persons": persons, "templates": templates, "hits": hits, "alerts": alerts}
 

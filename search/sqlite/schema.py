@@ -120,6 +120,16 @@ MIGRATIONS: list[tuple[str, ...]] = [
             created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL)""",
         "CREATE INDEX web_sessions_account ON web_sessions (account_id)",
     ),
+    (  # issue 11: cases and consent
+        """CREATE TABLE cases (
+            case_id TEXT PRIMARY KEY, person_id TEXT, status TEXT NOT NULL,
+            verification_method TEXT NOT NULL, verified_by TEXT NOT NULL,
+            verified_at TEXT NOT NULL, consent_version TEXT NOT NULL,
+            consent_channel TEXT NOT NULL, consent_accepted_at TEXT NOT NULL, note BLOB,
+            created_at TEXT NOT NULL, closed_at TEXT)""",
+        "CREATE INDEX cases_person ON cases (person_id)",
+        "CREATE INDEX cases_created ON cases (created_at, case_id)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,7 +16,7 @@ from kernel.errors import StoreError
 from kernel.records import Person, Template
 from search.crypto import TemplateCipher
 from search.elastic.store import ElasticStore
-from tests.factories import make_person, make_template
+from tests.factories import make_case, make_person, make_template
 
 SECRET_FIELDS = {"persons": ("name", "email", "webhook"), "templates": ("embedding",)}
 
@@ -79,3 +79,22 @@ def test_forget_leaves_no_document_about_the_person(
         count = es_client.count(index=f"jikimi-{index}",
                                 query={"term": {"person_id": person.person_id}})["count"]
         assert count == 0, index
+
+
+def test_case_notes_are_ciphertext_unsearchable_and_erased_with_the_person(
+        es_client: Elasticsearch, es_store: ElasticStore, cipher: TemplateCipher,
+        enrolled: tuple[Person, Template]) -> None:
+    person, _ = enrolled
+    case = make_case(person.person_id, note="Zelda, partner case 2024-0113")
+    es_store.add_case(case)
+    stored = es_client.get(index="jikimi-cases", id=case.case_id)["_source"]
+    assert "Zelda" not in str(stored) and "2024-0113" not in str(stored)
+    assert cipher.decrypt_text(base64.b64decode(stored["note"])) == case.note
+    caps = es_client.perform_request(
+        "GET", "/jikimi-cases/_field_caps", params={"fields": "note"},
+        headers={"accept": "application/json"}).body
+    [(kind, cap)] = caps["fields"]["note"].items()
+    assert kind == "binary" and cap["searchable"] is False and cap["aggregatable"] is False
+    es_store.delete_person(person.person_id)
+    after = es_client.get(index="jikimi-cases", id=case.case_id)["_source"]
+    assert after["note"] is None and after["status"] == "withdrawn"
