@@ -28,8 +28,9 @@ def alert_rows(store: Store) -> list[dict[str, object]]:
 def hit_rows(store: Store, settings: Settings, order: str = "time") -> list[dict[str, Any]]:
     """One row per hit with its media's synthetic-media assessment and, for video, where.
 
-    `order="review"` is the review queue: unreviewed first, then the likeliest synthetic (a
-    missing score last), then the highest similarity. The score only orders the queue.
+    `order="review"` is the review queue: unreviewed first, then by band (strong, likely,
+    uncertain), similarity, fake score (a missing score last) and recency. The fake score only
+    orders the queue.
     """
     rows = []
     for hit in sorted(store.hits(), key=lambda h: (h.created_at, h.hit_id)):
@@ -57,11 +58,15 @@ def hit_rows(store: Store, settings: Settings, order: str = "time") -> list[dict
             "evidence": [e.as_dict() for e in media.evidence] if media else [],
         })
     if order == "review":
+        rows.sort(key=lambda row: str(row["created_at"]), reverse=True)  # ties: newest first
         rows.sort(key=_review_priority)
     return rows
 
 
-def _review_priority(row: dict[str, Any]) -> tuple[bool, float, float]:
+BAND_ORDER = {"strong": 0, "likely": 1, "uncertain": 2}
+
+
+def _review_priority(row: dict[str, Any]) -> tuple[bool, int, float, float]:
     score = row["fake_score"]
-    return (row["review_state"] != "new", -(score if score is not None else -1.0),
-            -float(row["similarity"]))
+    return (row["review_state"] != "new", BAND_ORDER.get(row["band"] or "", 3),
+            -float(row["similarity"]), -(score if score is not None else -1.0))

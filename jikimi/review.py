@@ -45,8 +45,8 @@ def alert_bands(review: ReviewSettings) -> frozenset[str]:
 
 
 def review_queue(store: Store, settings: Settings) -> list[dict[str, Any]]:
-    """Hits awaiting a decision, in review order (likeliest synthetic first, then similarity),
-    with the same fields as `jikimi hits --json`."""
+    """Hits awaiting a decision, in review order (band, similarity, fake score, recency), with
+    the same fields as `jikimi hits --json`."""
     return [row for row in hit_rows(store, settings, order="review")
             if row["review_state"] == AWAITING]
 

@@ -98,3 +98,19 @@ def check_api_review(portal: Portal) -> None:
         assert bad.status_code == 422
     with closing(registry.open_store(portal.settings)) as store:
         assert store.alerts() == []
+
+
+def test_a_reviewer_preserves_a_hit_as_evidence_with_her_account(portal: Portal) -> None:
+    hit = portal.hits.matching
+    with portal.client() as client:
+        csrf = sign_in(client, portal.usernames["operator"])
+        assert client.post(f"/review/{hit.hit_id}/preserve").status_code == 403  # no CSRF
+        answer = client.post(f"/review/{hit.hit_id}/preserve", data={"csrf": csrf})
+        assert answer.status_code == 303 and "preserved=1" in answer.headers["location"]
+        page = client.get(answer.headers["location"])
+        assert page.status_code == 200 and "보존된 캡처 수: 1" in page.text
+        preview = client.get(f"/review/{hit.hit_id}/preview")  # now read from the locker
+        assert preview.status_code == 200
+    with closing(registry.open_store(portal.settings)) as store:
+        writes = [e for e in store.audit_events() if e.action == "evidence.write"]
+    assert writes and all(e.actor.startswith("account:") for e in writes)

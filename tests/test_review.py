@@ -176,3 +176,20 @@ def test_cli_escalation_mails_the_contact_and_refuses_without_one(tmp_path, caps
     assert envelope.rcpt_tos == ["cp@example.org"] and "Escalated" in mail["Subject"]
     body = mail.get_payload(decode=True).decode()
     assert "https://example.org/page/1.html" in body and "Hidden Name" not in body
+
+
+def test_the_queue_is_ordered_by_band_then_similarity_then_fake_score(store, tmp_path) -> None:
+    person = make_person()
+    store.add_person(person, [])
+    wanted = []
+    for n, (band, similarity) in enumerate([("likely", 0.9), ("strong", 0.5), ("strong", 0.7),
+                                            ("uncertain", 0.99)]):
+        media = make_media(f"order-{n}".encode())
+        store.upsert_media(media)
+        face = make_face(media.media_id)
+        store.save_enrichment(media, [face])
+        hit = make_hit(person.person_id, face, similarity=similarity, band=band)
+        store.upsert_hit(hit)
+        wanted.append(hit.hit_id)
+    queue = [row["hit_id"] for row in review_queue(store, Settings(data_dir=tmp_path))]
+    assert queue == [wanted[2], wanted[1], wanted[0], wanted[3]]

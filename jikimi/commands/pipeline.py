@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("--json", action="store_true", help="print a JSON list")
         if name == "hits":
             p.add_argument("--order", choices=["time", "review"], default="time",
-                           help="review: unreviewed first, likeliest synthetic first")
+                           help="review: unreviewed first, then band, similarity, fake score")
 
     p = add("export", cmd_export, "write a takedown URL batch grouped by host")
     p.add_argument("--format", choices=["csv", "json"], default="csv")

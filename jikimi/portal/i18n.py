@@ -61,6 +61,8 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "You are not allowed to see this page."},
     "report": {"ko": "모델별 정밀도", "en": "Precision by model"},
     "language": {"ko": "English", "en": "한국어"},
+    "preserve": {"ko": "증거 보존 (p)", "en": "Preserve evidence (p)"},
+    "preserved": {"ko": "보존된 캡처 수", "en": "Captures preserved"},
 }
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jikimi import registry
+from jikimi.evidence.preserve import preserve_hit
 from jikimi.flow import alert_stage
 from jikimi.listing import hit_rows
 from jikimi.portal.preview import blurred_jpeg, media_bytes, plain_jpeg, still_of
@@ -25,6 +26,7 @@ from kernel.ports import Escalation, EvidenceLocker
 from kernel.records import DECISION_STATES, AuditEvent, ReviewDecision
 from kernel.settings import Settings
 from kernel.timeranges import format_ranges
+from search.evidence.audited import AuditedEvidence
 
 router = APIRouter(prefix="/review", tags=["review"])
 reviewer = require("operator", "admin")
@@ -82,7 +84,8 @@ def by_media(media_id: str, request: Request, viewer: Reviewer) -> Response:
 
 
 @router.get("/{hit_id}", response_model=None)
-def hit_page(hit_id: str, request: Request, viewer: Reviewer, decided: str = "") -> Response:
+def hit_page(hit_id: str, request: Request, viewer: Reviewer, decided: str = "",
+             preserved: int | None = None) -> Response:
     rows = rows_for(request, state="")
     row = next((r for r in rows if r["hit_id"] == hit_id), None)
     if row is None:
@@ -92,7 +95,7 @@ def hit_page(hit_id: str, request: Request, viewer: Reviewer, decided: str = "")
     place = waiting.index(hit_id) if hit_id in waiting else -1
     _audit(request, viewer, "hit.read", hit_id)
     return render(request, "hit.html", viewer=viewer, row=row,
-                  decided=decided if decided in DECISION_STATES else "",
+                  decided=decided if decided in DECISION_STATES else "", preserved=preserved,
                   previous=waiting[place - 1] if place > 0 else None,
                   following=_after(waiting, hit_id))
 
@@ -122,6 +125,24 @@ async def decide_page(hit_id: str, request: Request, decision: Annotated[str, Fo
     target = f"/review/{following}?decided={decision}" if following else \
         f"/review?decided={decision}"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/{hit_id}/preserve", response_model=None)
+async def preserve(hit_id: str, request: Request, viewer: Reviewer) -> Response:
+    """Preserve the hit's media and page as evidence (fetched again, hashed, locked), with the
+    reviewer's account as the operator of record."""
+    await check_csrf(request, viewer)
+    store = request.app.state.store
+    settings: Settings = request.app.state.settings
+    try:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, viewer.actor)
+        report = preserve_hit(store, evidence, settings, hit_id)
+    except NotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except JikimiError as exc:
+        raise HTTPException(status_code=502, detail=str(exc)) from None
+    preserved = sum(1 for capture in report.captures if capture.key)
+    return RedirectResponse(f"/review/{hit_id}?preserved={preserved}", status_code=303)
 
 
 def record_decision(request: Request, viewer: Viewer, hit_id: str, decision: str,
