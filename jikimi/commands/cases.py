@@ -14,21 +14,15 @@ from typing import Any
 
 from jikimi import registry
 from jikimi.cases import end_case, list_cases, open_case, os_operator, show_case
-from jikimi.commands.console import Handler, emit
+from jikimi.commands.console import command_group, emit
 from jikimi.consent import CURRENT_VERSION, LANGUAGES, consent_text
 from kernel.cases import CASE_STATUSES, CONSENT_CHANNELS, VERIFICATION_METHODS
 from kernel.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    case = sub.add_parser("case", help="open, show and end cases (audited)",
-                          description="cases: verified identity and recorded consent (audited)")
-    actions = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
-
-    def add(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
-        p = actions.add_parser(name, help=text, description=text)
-        p.set_defaults(handler=handler)
-        return p
+    add = command_group(sub, "case", "open, show and end cases (audited)",
+                        "cases: verified identity and recorded consent (audited)")
 
     p = add("open", cmd_open, "open a case after verifying who she is; prints the case id")
     p.add_argument("--verified-by", required=True, metavar="NAME",

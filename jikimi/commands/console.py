@@ -11,11 +11,32 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kernel.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+Adder = Callable[[str, Handler, str], argparse.ArgumentParser]
+if TYPE_CHECKING:  # argparse's action class is not subscriptable at run time
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def adder(sub: Subparsers) -> Adder:
+    """`add(name, handler, text)`: one sub-command with its help text and handler."""
+
+    def add(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=text, description=text)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    return add
+
+
+def command_group(sub: Subparsers, name: str, text: str, description: str | None = None
+                  ) -> Adder:
+    """A command with actions (`jikimi NAME ACTION …`); the adder for its actions."""
+    group = sub.add_parser(name, help=text, description=description or text)
+    return adder(group.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION"))
 
 
 def progress(line: str) -> None:

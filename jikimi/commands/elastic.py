@@ -11,19 +11,13 @@ from __future__ import annotations
 import argparse
 
 from jikimi import registry
-from jikimi.commands.console import Handler, emit, progress
+from jikimi.commands.console import command_group, emit, progress
 from kernel.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    es = sub.add_parser("es", help="Elasticsearch indices: migrate, status",
-                        description="Elasticsearch indices (settings: elasticsearch.*)")
-    es_sub = es.add_subparsers(dest="es_command", required=True, metavar="ACTION")
-
-    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        p = es_sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(handler=handler)
-        return p
+    add = command_group(sub, "es", "Elasticsearch indices: migrate, status",
+                        "Elasticsearch indices (settings: elasticsearch.*)")
 
     p = add("migrate", cmd_migrate,
             "create missing indices and aliases; move aliases to new schema versions")

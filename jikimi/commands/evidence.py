@@ -12,7 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 from jikimi import registry
-from jikimi.commands.console import Handler, emit
+from jikimi.commands.console import Handler, command_group, emit
 from jikimi.evidence.preserve import preserve_hit
 from jikimi.evidence.review import hold_capture, show_capture
 from kernel.settings import Settings
@@ -20,13 +20,10 @@ from search.evidence.audited import AuditedEvidence
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    evidence = sub.add_parser("evidence", help="preserve and inspect evidence (audited)",
-                              description="preserve and inspect evidence (audited)")
-    actions = evidence.add_subparsers(dest="evidence_command", required=True, metavar="ACTION")
+    action = command_group(sub, "evidence", "preserve and inspect evidence (audited)")
 
     def add(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
-        p = actions.add_parser(name, help=text, description=text)
-        p.set_defaults(handler=handler)
+        p = action(name, handler, text)
         p.add_argument("--operator", required=True, help="who does this (for the audit log)")
         return p
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jikimi import registry
 from jikimi.cases import os_operator
-from jikimi.commands.console import Handler, emit, print_rows, progress
+from jikimi.commands.console import adder, emit, print_rows, progress
 from jikimi.demo.run import run_demo
 from jikimi.erasure import forget_person
 from jikimi.export import write_export
@@ -21,10 +21,7 @@ from kernel.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(handler=handler)
-        return p
+    add = adder(sub)
 
     for name, handler, text in [
         ("crawl", cmd_crawl, "crawl a site (definition name/file) or one URL"),

@@ -14,7 +14,7 @@ import getpass
 from contextlib import closing
 
 from jikimi import registry
-from jikimi.commands.console import Handler, emit, print_rows
+from jikimi.commands.console import command_group, emit, print_rows
 from jikimi.flow import alert_stage
 from jikimi.review import decide, precision_report, review_queue
 from kernel.ports import Escalation
@@ -23,14 +23,8 @@ from kernel.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    review = sub.add_parser("review", help="review hits before anyone is alerted",
-                            description="the review queue, decisions and their precision")
-    actions = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
-
-    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        p = actions.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(handler=handler)
-        return p
+    add = command_group(sub, "review", "review hits before anyone is alerted",
+                        "the review queue, decisions and their precision")
 
     p = add("list", cmd_list, "hits awaiting a decision, in review order")
     p.add_argument("--json", action="store_true", help="print a JSON list")
