@@ -17,6 +17,7 @@ from kernel.ports.stores import (
     MediaStore,
     PersonStore,
     Store,
+    TakedownStore,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "PersonStore",
     "SignalInput",
     "Store",
+    "TakedownStore",
 ]
