@@ -22,6 +22,7 @@ from jikimi.commands import (
     portal,
     review,
     schedule,
+    takedown,
     users,
 )
 from jikimi.commands.console import Handler
@@ -30,7 +31,8 @@ from kernel.settings import Settings, load_settings
 
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
-COMMAND_MODULES = (pipeline, review, portal, users, kibana, evidence, evaluation, elastic, schedule)
+COMMAND_MODULES = (pipeline, review, takedown, portal, users, kibana, evidence, evaluation,
+                   elastic, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
