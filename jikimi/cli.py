@@ -24,6 +24,7 @@ from jikimi.commands import (
     portal,
     review,
     schedule,
+    takedown,
     users,
 )
 from jikimi.commands.console import Handler
@@ -32,7 +33,8 @@ from kernel.settings import Settings, load_settings
 
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
-COMMAND_MODULES = (enroll, cases, pipeline, review, portal, users, kibana, evidence, evaluation,
+COMMAND_MODULES = (enroll, cases, pipeline, review, takedown, portal, users, kibana, evidence,
+                   evaluation,
                    elastic, schedule)
 
 

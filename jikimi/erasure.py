@@ -1,4 +1,5 @@
-"""Erasure on request: a person, their templates, hits, alerts and alert copies in the outbox.
+"""Erasure on request: a person, their templates, hits, alerts and alert copies in the outbox,
+and the takedown items built from her hits only (an item other people's hits share loses hers).
 
 Media and faces of strangers stay (they are not derived from the person); everything that links
 them to the person goes. Her case stays for the audit without what could identify her (the store
@@ -20,7 +21,10 @@ def forget_person(store: Store, settings: Settings, person_id: str,
                   actor: str = "system") -> dict[str, int]:
     alert_ids = {a.alert_id for a in store.alerts(person_id=person_id)}
     case = store.case_of_person(person_id)
+    # her takedown items first: a crash in between leaves her enrolled, and a rerun finds both
+    takedown_items = store.forget_takedown_hits(h.hit_id for h in store.hits(person_id))
     counts = store.delete_person(person_id)
+    counts["takedown_items"] = takedown_items
     counts["outbox_files"] = _erase_outbox(settings.outbox_dir, person_id, alert_ids)
     if case is not None:
         store.record_audit(AuditEvent(

@@ -11,14 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from kernel.errors import ConfigError
 from kernel.ports import Store
-from kernel.records import CONFIRMED_STATES, Evidence, utcnow
+from kernel.records import CONFIRMED_STATES, Evidence, Hit, Sighting, utcnow
 from kernel.timeranges import format_ranges, media_time_ranges
 
 FIELDS = [
@@ -49,18 +50,36 @@ class ExportRow:
     evidence: str = ""  # names of the synthetic-media signals that said something
 
 
+HitFilter = Callable[[Hit], bool]
+SightingFilter = Callable[[Sighting], bool]
+
+
 def export_rows(store: Store, sample_fps: float = 1.0) -> list[ExportRow]:
     """Rows of confirmed hits only (an operator said it is her and sexual content), sorted by
     host, then media URL. Matching video frames one sampling
     interval apart (the media's own, else 1 / `sample_fps`) are one time range."""
+    return [row for row, _ in sourced_rows(store, sample_fps)]
+
+
+def sourced_rows(
+    store: Store, sample_fps: float = 1.0, *, keep_hit: HitFilter | None = None,
+    keep_sighting: SightingFilter | None = None,
+) -> list[tuple[ExportRow, list[str]]]:
+    """`export_rows`, each row with the ids of the hits it came from, narrowed by filters
+    (takedown batches: `jikimi.takedown`). The filters only narrow: a hit outside
+    `CONFIRMED_STATES` is never kept, whatever `keep_hit` says."""
     # (media, person) → best similarity, model, review state
     best: dict[tuple[str, str], tuple[float, str, str]] = {}
     times: dict[tuple[str, str], list[float]] = {}
+    hit_ids: dict[tuple[str, str], list[str]] = {}
     for hit in store.hits():
         if hit.review_state not in CONFIRMED_STATES:  # unreviewed, rejected, not sexual, …
             continue
+        if keep_hit is not None and not keep_hit(hit):
+            continue
         key = (hit.media_id, hit.person_id)
         times.setdefault(key, []).extend(hit.frame_times)
+        hit_ids.setdefault(key, []).append(hit.hit_id)
         if key not in best or hit.similarity > best[key][0]:
             best[key] = (hit.similarity, hit.model_id, hit.review_state)
     refs = {p.person_id: p.ref for p in store.list_persons()}
@@ -70,7 +89,9 @@ def export_rows(store: Store, sample_fps: float = 1.0) -> list[ExportRow]:
         ranges = format_ranges(media_time_ranges(times[(media_id, person_id)], media,
                                                  sample_fps))
         for sighting in store.sightings(media_id):
-            rows.append(ExportRow(
+            if keep_sighting is not None and not keep_sighting(sighting):
+                continue
+            rows.append((ExportRow(
                 host=urlsplit(sighting.media_url).hostname or "",
                 media_url=sighting.media_url, page_url=sighting.page_url, sha256=media_id,
                 pdq=(media.pdq or "") if media else "",
@@ -82,8 +103,8 @@ def export_rows(store: Store, sample_fps: float = 1.0) -> list[ExportRow]:
                 fake_score=media.fake_score if media else None,
                 score_basis=media.score_basis if media else "none",
                 evidence="; ".join(_said(media.evidence)) if media else "",
-            ))
-    rows.sort(key=lambda r: (r.host, r.media_url, r.page_url, r.person_ref))
+            ), sorted(hit_ids[(media_id, person_id)])))
+    rows.sort(key=lambda r: (r[0].host, r[0].media_url, r[0].page_url, r[0].person_ref))
     return rows
 
 
@@ -97,24 +118,32 @@ def render_export(
     """The batch as UTF-8 bytes in `fmt`, and its number of rows: what every export writes,
     to a file (`jikimi export --out`), to S3 (`--to`) or as the nightly batch."""
     rows = export_rows(store, sample_fps)
+    return len(rows), encode_rows([asdict(r) for r in rows], FIELDS, fmt)
+
+
+def encode_rows(rows: list[dict[str, Any]], fields: list[str],
+                fmt: Literal["csv", "json"] | str, about: dict[str, Any] | None = None) -> bytes:
+    """Rows (dicts with at least `fields` and a `host`) as CSV with `fields` for columns, or
+    as JSON grouped by host in row order, with `about` (e.g. a batch's id) at the top."""
     if fmt == "csv":
         text = io.StringIO(newline="")
-        writer = csv.DictWriter(text, fieldnames=FIELDS)
+        writer = csv.DictWriter(text, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(asdict(r) for r in rows)
-        return len(rows), text.getvalue().encode("utf-8")
+        writer.writerows(rows)
+        return text.getvalue().encode("utf-8")
     if fmt == "json":
-        hosts: dict[str, list[dict[str, object]]] = {}
+        hosts: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
-            hosts.setdefault(row.host, []).append(asdict(row))
+            hosts.setdefault(str(row["host"]), []).append({f: row.get(f) for f in fields})
         doc = {
+            **(about or {}),
             "generated_at": utcnow().isoformat(),
             "count": len(rows),
             "hosts": [
                 {"host": h, "count": len(items), "items": items} for h, items in hosts.items()
             ],
         }
-        return len(rows), json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+        return json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     raise ConfigError(f"unknown export format {fmt!r}: use csv or json")
 
 

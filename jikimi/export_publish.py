@@ -40,8 +40,15 @@ def publish_export(
     store: Store, blobs: BlobStore, fmt: str, expires_s: int, sample_fps: float = 1.0,
 ) -> PublishedExport:
     rows, data = render_export(store, fmt, sample_fps)
+    return publish_bytes(blobs, data, fmt, rows, expires_s)
+
+
+def publish_bytes(blobs: BlobStore, data: bytes, fmt: str, rows: int, expires_s: int,
+                  stem: str = "jikimi-export") -> PublishedExport:
+    """Put rendered bytes under `<stem>-<UTC time>-<hash>.<fmt>` and sign a URL when the store
+    can (a takedown batch passes its own stem: `jikimi takedown show --to`)."""
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    key = f"jikimi-export-{stamp}-{hashlib.sha256(data).hexdigest()[:12]}.{fmt}"
+    key = f"{stem}-{stamp}-{hashlib.sha256(data).hexdigest()[:12]}.{fmt}"
     blobs.put(key, data)
     uri = blobs.uri.rstrip("/") + "/" + key
     if isinstance(blobs, SignsUrls):

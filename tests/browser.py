@@ -31,7 +31,9 @@ def need_chromium() -> None:
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
+def chromium(width: int = 1280, height: int = 900,
+             downloads: Path | None = None) -> Iterator[object]:
+    """Headless Chromium at this window size; files it downloads go to `downloads`."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -42,9 +44,16 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
                  "--disable-sync", "--ignore-certificate-errors", "--lang=ko-KR",
                  f"--window-size={width},{height}"):
         options.add_argument(flag)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "ko-KR,ko"})
+    prefs: dict[str, object] = {"intl.accept_languages": "ko-KR,ko"}
+    if downloads is not None:
+        prefs |= {"download.default_directory": str(downloads),
+                  "download.prompt_for_download": False}
+    options.add_experimental_option("prefs", prefs)
     driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
     driver.set_page_load_timeout(30)
+    if downloads is not None:
+        driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                               {"behavior": "allow", "downloadPath": str(downloads)})
     if width < 500:  # below Chromium's smallest window: emulate the phone's screen instead
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})

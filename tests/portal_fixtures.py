@@ -48,10 +48,13 @@ def portal_settings(data_dir: Path, **fields: object) -> Settings:
     return settings
 
 
-def seeded_portal(data_dir: Path, base_url: str, **fields: object) -> Portal:
+def seeded_portal(data_dir: Path, base_url: str, hit_state: str = "new",
+                  **fields: object) -> Portal:
+    """The three demo hits awaiting review (or already in `hit_state`) and one account per
+    role; `fields` are settings."""
     settings = portal_settings(data_dir, **fields)
     with closing(registry.open_store(settings)) as store:
-        hits = seed_hits(store, base_url, state="new")
+        hits = seed_hits(store, base_url, state=hit_state)
         accounts = Accounts(store, settings.accounts)
         usernames, tokens = {}, {}
         for role in ROLES:
@@ -70,7 +73,7 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     answer = client.post("/login", data={"username": username, "password": password,
                                           "csrf": token})
     assert answer.status_code == 303, answer.text
-    page = client.get("/review") if "victim" not in username else client.get("/")
+    page = client.get("/", follow_redirects=True)  # the role's own workplace
     return _csrf(page.text) if 'name="csrf"' in page.text else ""
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+from contextlib import closing
+from getpass import getuser
 
+from jikimi import registry
+from jikimi.cli import main
 from jikimi.export import FIELDS, export_rows, write_export
+from kernel.settings import Settings
 from search.crypto import TemplateCipher
 from search.sqlite.store import SqliteStore
 from tests.factories import make_face, make_hit, make_media, make_person, make_sighting
+from tests.takedown_fixtures import seed
 
 
 def build_store() -> tuple[SqliteStore, str]:
@@ -70,3 +76,14 @@ def test_csv_and_json_files(tmp_path):
     assert doc["hosts"][1]["count"] == 2
     for secret in ("Kim Secret", "kim@example.org"):
         assert secret not in text
+
+
+def test_the_export_command_is_audited(tmp_path, capsys):
+    settings = Settings.model_validate({"data_dir": tmp_path})
+    with closing(registry.open_store(settings)) as store:
+        seed(store)
+    assert main(["--data-dir", str(tmp_path), "export", "--out", str(tmp_path / "b.csv")]) == 0
+    with closing(registry.open_store(settings)) as store:
+        [event] = [e for e in store.audit_events() if e.action == "export.read"]
+    assert event.actor == f"cli:{getuser()}"
+    assert event.detail == {"format": "csv", "rows": 4, "via": "file"}

@@ -4,22 +4,35 @@ health and static files; every role against every endpoint; forms need their CSR
 from __future__ import annotations
 
 import re
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from jikimi import registry
 from jikimi.demo.site import FixtureServer
+from kernel.takedown import TakedownBatch, TakedownItem
 from tests import evidence_site
 from tests.portal_fixtures import PASSWORD, ROLES, Portal, seeded_portal, sign_in
 
 demo_site = evidence_site.demo_site  # fixture
 OPEN = {("/login", "get"), ("/login", "post"), ("/healthz", "get")}
 REVIEWERS = {"operator", "admin"}
+TAKEDOWN_TEAM = {"takedown", "admin"}
+BATCH = "td-access"
 
 
 @pytest.fixture(scope="module")
 def portal(demo_site: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    return seeded_portal(tmp_path_factory.mktemp("portal"), demo_site.base_url)
+    seeded = seeded_portal(tmp_path_factory.mktemp("portal"), demo_site.base_url)
+    hit = seeded.hits.matching
+    with closing(registry.open_store(seeded.settings)) as store:
+        [sighting] = store.sightings(hit.media_id)
+        store.add_takedown_batch(
+            TakedownBatch(BATCH, "test", item_count=1),
+            [TakedownItem(BATCH, sighting.media_url, sighting.page_url, "127.0.0.1",
+                          hit.media_id, [hit.hit_id])])
+    return seeded
 
 
 def operations(portal: Portal) -> list[tuple[str, str]]:
@@ -30,7 +43,8 @@ def operations(portal: Portal) -> list[tuple[str, str]]:
 
 def concrete(path: str, portal: Portal) -> str:
     return re.sub(r"\{[^}]+\}", lambda m: {"{hit_id}": portal.hits.matching.hit_id,
-                                           "{media_id}": portal.hits.matching.media_id}
+                                           "{media_id}": portal.hits.matching.media_id,
+                                           "{batch_id}": BATCH}
                   .get(m.group(0), "x"), path)
 
 
@@ -38,6 +52,8 @@ def test_the_openapi_document_lists_the_review_operations(portal: Portal) -> Non
     ops = operations(portal)
     assert ("/review", "get") in ops and ("/api/review/{hit_id}", "post") in ops
     assert ("/review/{hit_id}/preview", "get") in ops and ("/logout", "post") in ops
+    assert ("/takedown", "post") in ops and ("/takedown/{batch_id}/mark", "post") in ops
+    assert ("/api/takedown/{batch_id}/mark", "post") in ops
 
 
 def test_every_anonymous_request_but_sign_in_and_health_is_refused(portal: Portal) -> None:
@@ -73,6 +89,34 @@ def test_every_role_against_every_endpoint(portal: Portal) -> None:
             assert decided.status_code == (200 if role in REVIEWERS else 403), role
 
 
+def test_every_role_against_every_takedown_endpoint(portal: Portal) -> None:
+    reads = ["/takedown", f"/takedown/{BATCH}", f"/takedown/{BATCH}/download?format=csv",
+             "/api/takedown", f"/api/takedown/{BATCH}"]
+    with closing(registry.open_store(portal.settings)) as store:
+        url = store.takedown_items(BATCH)[0].media_url
+    for role in ROLES:
+        allowed = role in TAKEDOWN_TEAM
+        with portal.client() as client:
+            headers = {"Authorization": f"Bearer {portal.tokens[role]}"}
+            for path in reads:
+                status = client.get(path, headers=headers).status_code
+                assert status == (200 if allowed else 403), (role, path, status)
+            marked = client.post(f"/api/takedown/{BATCH}/mark", headers=headers,
+                                 json={"item": portal.hits.matching.hit_id, "status": "sent"})
+            assert marked.status_code == (404 if allowed else 403), role  # not an item id
+            marked = client.post(f"/api/takedown/{BATCH}/mark", headers=headers,
+                                 json={"item": url, "status": "sent"})
+            assert marked.status_code == (200 if allowed else 403), role
+            built = client.post("/api/takedown", headers=headers, json={})
+            assert built.status_code == (404 if allowed else 403), role  # nothing confirmed
+        with portal.client() as client:  # and through the pages, with a session
+            csrf = sign_in(client, portal.usernames[role])
+            assert client.get("/takedown").status_code == (200 if allowed else 403), role
+            form = client.post(f"/takedown/{BATCH}/mark",
+                               data={"csrf": csrf, "item": "x", "status": "sent"})
+            assert form.status_code == (404 if allowed else 403), role
+
+
 def test_a_form_without_its_csrf_token_changes_nothing(portal: Portal) -> None:
     hit = portal.hits.replaced.hit_id
     with portal.client() as client:
@@ -98,3 +142,5 @@ def test_wrong_password_and_victims_see_no_review(portal: Portal, tmp_path: Path
         sign_in(client, portal.usernames["victim"])
         assert client.get("/review").status_code == 403
         assert client.get(f"/review/{portal.hits.matching.hit_id}/preview").status_code == 403
+        assert client.get("/takedown").status_code == 403
+        assert client.get(f"/takedown/{BATCH}/download?format=csv").status_code == 403

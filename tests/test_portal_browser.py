@@ -1,11 +1,14 @@
 """End to end in headless Chromium: an operator signs in, opens the queue, looks at a hit with
 its preview blurred, confirms it with the keyboard, and the person's alert goes out; a phone
-sized, Korean sign-in page. Screenshots are written for people to look at (see tests.browser).
+sized, Korean sign-in page; a takedown team builds a batch, marks a URL sent and downloads the
+CSV. Screenshots are written for people to look at (see tests.browser).
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -97,3 +100,56 @@ def test_sign_in_reads_in_korean_on_a_phone(demo_site: FixtureServer, tmp_path: 
         wait_for(driver, lambda d: not d.current_url.endswith("/login"))
         driver.get(f"{base}/review")
         assert "권한" in driver.page_source or "not allowed" in driver.page_source
+
+
+def test_takedown_team_builds_marks_and_downloads_in_chromium(
+        demo_site: FixtureServer, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    portal = seeded_portal(tmp_path / "data", demo_site.base_url, hit_state="confirmed")
+    shots, downloads = screenshot_dir(tmp_path), tmp_path / "downloads"
+    downloads.mkdir()
+    with served(portal.settings, tmp_path) as base, chromium(downloads=downloads) as driver:
+        sign_in(driver, base, portal.usernames["takedown"])
+        wait_for(driver, lambda d: d.current_url.endswith("/takedown"))
+        driver.find_element(By.CSS_SELECTOR, "form#build button[type=submit]").click()
+        wait_for(driver, lambda d: "built=1" in d.current_url)
+        batch_page = driver.current_url.split("?")[0]
+        items = driver.find_elements(By.CSS_SELECTOR, "li.item")
+        assert len(items) == 3
+        first = items[0]
+        item_id = first.get_attribute("data-item")
+        driver.execute_script("arguments[0].value = '2026-03-10'",
+                              first.find_element(By.NAME, "on"))
+        first.find_element(By.NAME, "note").send_keys("abuse form")
+        first.find_element(By.CSS_SELECTOR, "button.mark-sent").click()
+        wait_for(driver, lambda d: "marked=sent" in d.current_url)
+        marked = driver.find_element(By.ID, f"i-{item_id}")
+        assert "status-sent" in marked.get_attribute("class")
+        assert "2026-03-10" in marked.text
+        driver.save_screenshot(str(shots / "takedown-batch.png"))
+
+        driver.find_element(By.ID, "download-csv").click()
+        deadline = time.monotonic() + 15
+        while not (done := [p for p in downloads.glob("*.csv")]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert done, "the CSV was not downloaded"
+        rows = list(csv.DictReader(done[0].open(encoding="utf-8")))
+        assert sorted(r["status"] for r in rows) == ["pending", "pending", "sent"]
+        assert next(r for r in rows if r["item_id"] == item_id)["sent_at"].startswith(
+            "2026-03-10")
+
+        driver.get(f"{base}/takedown?lang=en")
+        assert driver.find_elements(By.CSS_SELECTOR, "a.batch-link")
+        driver.save_screenshot(str(shots / "takedown-batches.png"))
+
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+        driver.get(batch_page)
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390  # a batch reads on a phone
+        driver.save_screenshot(str(shots / "takedown-batch-phone.png"))
+
+    with closing(registry.open_store(portal.settings)) as store:
+        actions = {e.action for e in store.audit_events()}
+    assert {"takedown.build", "takedown.mark", "takedown.read"} <= actions

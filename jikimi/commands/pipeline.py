@@ -10,6 +10,7 @@ from pathlib import Path
 from jikimi import registry
 from jikimi.cases import os_operator
 from jikimi.commands.console import adder, emit, print_rows, progress
+from jikimi.commands.review import cli_actor
 from jikimi.demo.run import run_demo
 from jikimi.erasure import forget_person
 from jikimi.export import write_export
@@ -17,6 +18,7 @@ from jikimi.export_publish import publish_export
 from jikimi.flow import alert_stage, crawl_stage, enrich_stage, match_stage, run_once
 from jikimi.listing import alert_rows, hit_rows
 from kernel.errors import ConfigError
+from kernel.records import AuditEvent
 from kernel.settings import Settings
 
 
@@ -120,15 +122,20 @@ def cmd_persons(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    if args.to:
-        expires = args.expires or settings.s3.presigned_url_expiry
-        with closing(registry.open_store(settings)) as store:
-            emit(publish_export(store, registry.open_blob_uri(args.to, settings), args.format,
-                                expires, settings.video.sample_fps))
-        return 0
+    """Every export is a read of confirmed hits' URLs: audited with the OS user."""
     with closing(registry.open_store(settings)) as store:
-        count = write_export(store, args.format, args.out, settings.video.sample_fps)
-    print(f"wrote {count} rows to {args.out}", file=sys.stderr)
+        if args.to:
+            expires = args.expires or settings.s3.presigned_url_expiry
+            published = publish_export(store, registry.open_blob_uri(args.to, settings),
+                                       args.format, expires, settings.video.sample_fps)
+            count = published.rows
+            emit(published)
+        else:
+            count = write_export(store, args.format, args.out, settings.video.sample_fps)
+            print(f"wrote {count} rows to {args.out}", file=sys.stderr)
+        store.record_audit(AuditEvent(
+            action="export.read", actor=cli_actor(), subject="export",
+            detail={"format": args.format, "rows": count, "via": "blob" if args.to else "file"}))
     return 0
 
 

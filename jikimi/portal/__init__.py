@@ -1,2 +1,3 @@
 """The web portal: sign-in, the operators' review queue with blurred previews and audited
-decisions, and its JSON twin for automation; victims' and takedown teams' pages come next."""
+decisions, the takedown teams' batches and the status of each URL, and JSON twins for
+automation; victims' pages come next."""

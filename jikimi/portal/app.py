@@ -1,8 +1,9 @@
 """The web portal (`jikimi serve`): FastAPI, server-rendered pages, a little plain JavaScript.
 
 `create_app(settings)` opens the configured store once (SQLite or Elasticsearch, through the
-registry) and builds the routes: sign-in (`pages`), the operators' review (`review_pages`) and
-its JSON twin for automation (`review_api`). Every route but sign-in, `/healthz`, `/static` and
+registry) and builds the routes: sign-in (`pages`), the operators' review (`review_pages`), the
+takedown teams' batches (`takedown_pages`) and their JSON twins for automation (`review_api`,
+`takedown_api`). Every route but sign-in, `/healthz`, `/static` and
 the OpenAPI document needs an account; `tests/test_portal_access.py` checks that for every
 operation in `/openapi.json`.
 """
@@ -22,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 
 from jikimi import __version__, registry
 from jikimi.accounts import Accounts
-from jikimi.portal import pages, review_api, review_pages
+from jikimi.portal import pages, review_api, review_pages, takedown_api, takedown_pages
 from jikimi.portal.rendering import LANG_COOKIE
 from jikimi.portal.security import NotSignedIn
 from kernel.settings import Settings
@@ -46,6 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(review_pages.router)
     app.include_router(review_api.router)
+    app.include_router(takedown_pages.router)
+    app.include_router(takedown_api.router)
 
     @app.exception_handler(NotSignedIn)
     async def sign_in_first(request: Request, exc: NotSignedIn) -> Response:

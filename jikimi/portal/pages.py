@@ -21,7 +21,7 @@ from kernel.errors import LoginRefused
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "jikimi_login_csrf"
-WORKPLACE = {"operator": "/review", "admin": "/review"}
+WORKPLACE = {"operator": "/review", "admin": "/review", "takedown": "/takedown"}
 
 
 @router.get("/healthz", include_in_schema=True)

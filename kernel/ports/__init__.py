@@ -18,6 +18,7 @@ from kernel.ports.stores import (
     MediaStore,
     PersonStore,
     Store,
+    TakedownStore,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "PersonStore",
     "SignalInput",
     "Store",
+    "TakedownStore",
 ]

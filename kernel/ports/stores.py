@@ -1,5 +1,5 @@
-"""Storage ports: the store (combined from small media, person, case, hit and account stores,
-HMA-style), the optional face-search capability, and blob stores.
+"""Storage ports: the store (combined from small media, person, case, hit, account and takedown
+stores, HMA-style), the optional face-search capability, and blob stores.
 
 Every port has a contract test suite in `tests/contracts/` that each adapter (SQLite, in-memory,
 Elasticsearch, local folder, S3, …) must pass unchanged.
@@ -24,6 +24,7 @@ from kernel.records import (
     Sighting,
     Template,
 )
+from kernel.takedown import TakedownBatch, TakedownItem, TakedownStatus
 
 
 # --------------------------------------------------------------------------------- storage ---
@@ -225,7 +226,44 @@ class AccountStore(Protocol):
 
 
 @runtime_checkable
-class Store(MediaStore, PersonStore, CaseStore, HitStore, AccountStore, Protocol):
+class TakedownStore(Protocol):
+    """Takedown batches and the status of each of their URLs (`kernel.takedown`).
+
+    The store keeps what it is given: which hits may go into a batch (confirmed ones only) is
+    the application's rule (`jikimi.takedown`). Item ids are derived from (batch, media URL,
+    page URL), so a batch holds each URL pair once.
+    """
+
+    def add_takedown_batch(self, batch: TakedownBatch, items: Sequence[TakedownItem]) -> None:
+        """Store a batch with its items (all of one batch id). AlreadyExists when the batch id
+        is taken. A batch is listed only once all its items are stored (in one transaction
+        where the backend has them)."""
+
+    def takedown_batches(self) -> list[TakedownBatch]:
+        """Every batch, newest first (then by id)."""
+
+    def get_takedown_batch(self, batch_id: str) -> TakedownBatch | None: ...
+
+    def takedown_items(self, batch_id: str) -> list[TakedownItem]:
+        """The batch's items by host, media URL, page URL ([] for an unknown batch)."""
+
+    def set_takedown_status(
+        self, item_id: str, status: TakedownStatus, at: datetime, note: str | None = None
+    ) -> TakedownItem:
+        """Apply one mark (`kernel.takedown.with_status`) and return the item as stored.
+        NotFound when there is no such item; StoreError for an unknown status."""
+
+    def takedown_items_by_url(self, url: str) -> list[TakedownItem]:
+        """Items of every batch whose media URL or page URL is `url`, oldest batch first."""
+
+    def forget_takedown_hits(self, hit_ids: Iterable[str]) -> int:
+        """Erasure: take these hit ids out of every item and delete the items left with none;
+        returns how many items were deleted. Batches keep their recorded item count."""
+
+
+@runtime_checkable
+class Store(MediaStore, PersonStore, CaseStore, HitStore, AccountStore, TakedownStore,
+            Protocol):
     """A complete backend: the embedded SQLite store, later Elasticsearch."""
 
     def stats(self) -> dict[str, int]:

@@ -25,6 +25,7 @@ MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 INDEX_NAMES = (
     "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "cases",
     "hits", "alerts", "deliveries", "audit", "accounts", "api_tokens", "web_sessions",
+    "takedown_batches", "takedown_items",
 )
 VECTOR_TYPE = "dense_vector"
 

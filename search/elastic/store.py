@@ -26,6 +26,7 @@ from search.elastic.indices import ElasticIndices, Source
 from search.elastic.media_store import ElasticMediaStore
 from search.elastic.person_store import ElasticPersonStore
 from search.elastic.schema import IndexSpec, load_specs, vector_fields
+from search.elastic.takedown_store import ElasticTakedownStore
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,7 @@ _STATS: dict[str, tuple[str, Source | None]] = {
 
 
 class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, ElasticHitStore,
-                   ElasticAccountStore,
-                   ElasticFaceSearch):
+                   ElasticAccountStore, ElasticTakedownStore, ElasticFaceSearch):
     """`ElasticStore(client, cipher, prefix=…)`, or `ElasticStore.open(settings, cipher)`."""
 
     def __init__(self, client: Elasticsearch, cipher: TemplateCipher, *, prefix: str = "jikimi",

@@ -130,6 +130,23 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX cases_person ON cases (person_id)",
         "CREATE INDEX cases_created ON cases (created_at, case_id)",
     ),
+    (  # issue 11: takedown batches
+        # filters is JSON of the filters given (host, site, case ref, dates); an item's hits
+        # are rows of takedown_item_hits, so erasing a person finds her items by index
+        """CREATE TABLE takedown_batches (
+            batch_id TEXT PRIMARY KEY, created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+            filters TEXT NOT NULL, item_count INTEGER NOT NULL)""",
+        """CREATE TABLE takedown_items (
+            item_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, media_url TEXT NOT NULL,
+            page_url TEXT NOT NULL, host TEXT NOT NULL, media_sha256 TEXT NOT NULL,
+            status TEXT NOT NULL, sent_at TEXT, removed_at TEXT, refused_at TEXT, note TEXT)""",
+        "CREATE INDEX takedown_items_batch ON takedown_items (batch_id, host, media_url)",
+        "CREATE INDEX takedown_items_media_url ON takedown_items (media_url)",
+        "CREATE INDEX takedown_items_page_url ON takedown_items (page_url)",
+        """CREATE TABLE takedown_item_hits (
+            hit_id TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (hit_id, item_id))""",
+        "CREATE INDEX takedown_item_hits_item ON takedown_item_hits (item_id)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,8 +2,9 @@
 
 It needs no server, so a single laptop can run the whole pipeline; larger deployments swap in
 another `kernel.ports.Store` adapter and pass the same contract tests (tests/contracts/). The
-parts live in their own modules (media, persons, cases, hits, accounts); this class joins them
-over one shared connection and adds what spans them: counts for `jikimi status`, and closing.
+parts live in their own modules (media, persons, cases, hits, accounts, takedown); this class
+joins them over one shared connection and adds what spans them: counts for `jikimi status`,
+closing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from search.sqlite.db import SqliteDatabase
 from search.sqlite.hits import SqliteHitStore
 from search.sqlite.media import SqliteMediaStore
 from search.sqlite.persons import SqlitePersonStore
+from search.sqlite.takedown import SqliteTakedownStore
 
 _STATS_SQL = {
     "media": "SELECT COUNT(*) FROM media",
@@ -32,7 +34,7 @@ _STATS_SQL = {
 
 
 class SqliteStore(SqliteMediaStore, SqlitePersonStore, SqliteCaseStore, SqliteHitStore,
-                  SqliteAccountStore):
+                  SqliteAccountStore, SqliteTakedownStore):
     """`SqliteStore(path, cipher)`; `path` may be ":memory:" (private to this process)."""
 
     def __init__(self, path: Path | str, cipher: TemplateCipher) -> None:

@@ -9,9 +9,9 @@ Use it by subclassing and providing an empty store:
             yield s
             s.close()
 
-The per-area tests live in media_contract, person_contract, case_contract, hit_contract and
-account_contract; this module adds what spans them (protocol conformance, stats across areas,
-concurrent use from threads).
+The per-area tests live in media_contract, person_contract, case_contract, hit_contract,
+account_contract and takedown_contract; this module adds what spans them (protocol conformance,
+stats across areas, concurrent use from threads).
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from tests.contracts.case_contract import CaseStoreContract
 from tests.contracts.hit_contract import HitStoreContract
 from tests.contracts.media_contract import MediaStoreContract
 from tests.contracts.person_contract import PersonStoreContract
+from tests.contracts.takedown_contract import TakedownStoreContract
 from tests.factories import MODEL_ID, make_face, make_media, make_person, make_sighting
 
 
 class StoreContract(MediaStoreContract, PersonStoreContract, CaseStoreContract, HitStoreContract,
-                    AccountStoreContract):
+                    AccountStoreContract, TakedownStoreContract):
     def test_implements_the_protocol(self, store: Store) -> None:
         assert isinstance(store, Store)
 

@@ -1,0 +1,119 @@
+"""`jikimi takedown …`: takedown teams' batches from the server's shell.
+
+`build` makes a batch of confirmed hits (filters as in the portal), `list` shows the batches,
+`show` writes one as CSV/JSON (to stdout, a file, or a blob store with a presigned link) and
+`mark` records what happened to one URL and when. The actor in the audit log is the OS user
+(`cli:<user>`), as for review decisions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import closing
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+from jikimi import registry
+from jikimi.commands.console import Handler, emit, print_rows
+from jikimi.commands.review import cli_actor
+from jikimi.export_publish import publish_bytes
+from jikimi.takedown import batch_export, build_batch, list_batches, mark
+from kernel.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    takedown = sub.add_parser("takedown", help="takedown batches of confirmed hits",
+                              description="build, list, download and follow takedown batches")
+    actions = takedown.add_subparsers(dest="takedown_command", required=True, metavar="ACTION")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = actions.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("build", cmd_build, "a new batch from confirmed hits")
+    p.add_argument("--host", default="", help="only media on this host")
+    p.add_argument("--site", default="", help="only this crawl site (name or page host)")
+    p.add_argument("--case", default="", help="only this case (pseudonymous person ref)")
+    p.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="only hits confirmed on or after this day (UTC)")
+    p.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="only hits confirmed on or before this day (UTC)")
+    p.add_argument("--json", action="store_true", help="print the batch as JSON")
+    p = add("list", cmd_list, "the batches, newest first")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p = add("show", cmd_show, "a batch as CSV or JSON with each URL's status")
+    p.add_argument("batch")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--out", type=Path, help="write to this file (default: stdout)")
+    target.add_argument("--to", metavar="URI", help="write to a blob store, e.g. "
+                        "s3://bucket/prefix (prints a presigned GET URL)")
+    p.add_argument("--expires", type=int, metavar="SECONDS",
+                   help="presigned URL lifetime (default s3.presigned_url_expiry)")
+    p = add("mark", cmd_mark, "record what happened to one URL of a batch")
+    p.add_argument("batch")
+    p.add_argument("url", help="a media URL, a page URL (all its items) or an item id")
+    status = p.add_mutually_exclusive_group(required=True)
+    for flag, text in [("--sent", "a notice went to the host"),
+                       ("--removed", "the URL no longer serves it"),
+                       ("--refused", "the host declined")]:
+        status.add_argument(flag, dest="status", action="store_const", const=flag[2:],
+                            help=text)
+    p.add_argument("--on", type=_moment, metavar="DATE",
+                   help="when it happened: YYYY-MM-DD or an ISO time (default: now)")
+    p.add_argument("--note", help="a short note (kept in jikimi, not in downloads)")
+
+
+def _moment(text: str) -> datetime | date:
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        batch = build_batch(store, settings, cli_actor(), host=args.host, site=args.site,
+                            case=args.case, since=args.since, until=args.until)
+    if args.json:
+        emit(batch)
+    else:
+        print(f"{batch.batch_id}  {batch.item_count} items")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        rows = [asdict(b) for b in list_batches(store, cli_actor())]
+    print_rows(rows, args.json, ["batch_id", "created_at", "item_count", "filters"])
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    via = f"blob:{urlparse(args.to).scheme or 'file'}" if args.to else \
+        "file" if args.out else "stdout"
+    with closing(registry.open_store(settings)) as store:
+        count, data = batch_export(store, args.batch, args.format, cli_actor(),
+                                   sample_fps=settings.video.sample_fps, via=via)
+    if args.to:
+        expires = args.expires or settings.s3.presigned_url_expiry
+        emit(publish_bytes(registry.open_blob_uri(args.to, settings), data, args.format, count,
+                           expires, stem=f"jikimi-{args.batch}"))
+    elif args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(data)
+        print(f"wrote {count} rows to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return 0
+
+
+def cmd_mark(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        marked = mark(store, args.batch, args.url, args.status, cli_actor(), when=args.on,
+                      note=args.note)
+    emit([{"item_id": i.item_id, "media_url": i.media_url, "page_url": i.page_url,
+           "status": i.status, "sent_at": i.sent_at, "removed_at": i.removed_at,
+           "refused_at": i.refused_at} for i in marked])
+    return 0

@@ -1,0 +1,246 @@
+"""Takedown batches: the URLs of confirmed hits a takedown team sends, and what became of each.
+
+A team builds a batch from hits an operator confirmed — narrowed by the media's host, the site,
+the case (pseudonymous person ref) and the day the hit was confirmed — downloads it as CSV/JSON
+(or gets a presigned link), and marks each URL sent, removed or refused with the date it
+happened. The rows are the takedown export's (`jikimi.export.sourced_rows`), so a batch can never
+hold what the export would not: unreviewed, rejected, not-sexual and escalated hits never
+appear. A hit reviewed again after its batch was built (rejected after all) drops out of the
+batch's downloads. Once every URL where a media item was seen is marked removed, its confirmed
+hits become `taken_down` (and `confirmed` again if a URL is marked otherwise later).
+
+Every build, read and mark is in the audit log with the actor (`account:<id>`, `cli:<user>`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from jikimi.export import FIELDS, ExportRow, encode_rows, sourced_rows
+from kernel.errors import ConfigError, NotFound
+from kernel.ports import Store
+from kernel.records import AuditEvent, Hit, Sighting, utcnow
+from kernel.settings import Settings
+from kernel.takedown import MARKS, TakedownBatch, TakedownItem, TakedownStatus
+
+# The export's columns, then where the takedown of each URL stands.
+BATCH_FIELDS = [*FIELDS, "status", "sent_at", "removed_at", "refused_at", "item_id"]
+NOTE_MAX = 500
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a batch is built from; empty fields do not narrow. Days are UTC, both inclusive,
+    and apply to the day the hit was confirmed (reviewed)."""
+
+    host: str = ""  # the media URL's host, where the notice goes
+    site: str = ""  # the crawl's site name, or the page's host
+    case: str = ""  # the pseudonymous person ref
+    since: date | None = None
+    until: date | None = None
+
+    def given(self) -> dict[str, str]:
+        return {k: (v.isoformat() if isinstance(v, date) else str(v))
+                for k, v in asdict(self).items() if v}
+
+
+def build_batch(store: Store, settings: Settings, actor: str, *, host: str = "",
+                site: str = "", case: str = "", since: date | None = None,
+                until: date | None = None) -> TakedownBatch:
+    """A new batch of the confirmed hits these filters select, one item per (media URL, page
+    URL). NotFound when nothing matches (no empty batches)."""
+    filters = Filters(host.strip().lower(), site.strip(), case.strip(), since, until)
+    if since and until and since > until:
+        raise ConfigError(f"--since {since} is after --until {until}")
+    rows = sourced_rows(store, settings.video.sample_fps, keep_hit=_hit_filter(store, filters),
+                        keep_sighting=_sighting_filter(filters))
+    now = utcnow()
+    batch_id = f"td-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    grouped: dict[tuple[str, str], TakedownItem] = {}
+    for row, hit_ids in rows:
+        key = (row.media_url, row.page_url)
+        if key in grouped:
+            grouped[key].hit_ids = sorted({*grouped[key].hit_ids, *hit_ids})
+        else:
+            grouped[key] = TakedownItem(batch_id, row.media_url, row.page_url, row.host,
+                                        row.sha256, hit_ids)
+    if not grouped:
+        raise NotFound("no confirmed hit matches these filters: nothing to put in a batch")
+    batch = TakedownBatch(batch_id, actor, now, filters.given(), len(grouped))
+    store.add_takedown_batch(batch, list(grouped.values()))
+    store.record_audit(AuditEvent(action="takedown.build", actor=actor, subject=batch_id,
+                                  detail={"filters": batch.filters, "items": len(grouped)}))
+    return batch
+
+
+def _hit_filter(store: Store, filters: Filters) -> Callable[[Hit], bool]:
+    people = None
+    if filters.case:
+        people = {p.person_id for p in store.list_persons() if p.ref == filters.case}
+
+    def keep(hit: Hit) -> bool:
+        day = (hit.reviewed_at or hit.created_at).astimezone(UTC).date()
+        return (people is None or hit.person_id in people) and \
+            (filters.since is None or day >= filters.since) and \
+            (filters.until is None or day <= filters.until)
+
+    return keep
+
+
+def _sighting_filter(filters: Filters) -> Callable[[Sighting], bool]:
+    def keep(sighting: Sighting) -> bool:
+        host = (urlsplit(sighting.media_url).hostname or "").lower()
+        page_host = (urlsplit(sighting.page_url).hostname or "").lower()
+        return (not filters.host or host == filters.host) and \
+            (not filters.site or filters.site in (sighting.site, page_host))
+
+    return keep
+
+
+def list_batches(store: Store, actor: str) -> list[TakedownBatch]:
+    batches = store.takedown_batches()
+    store.record_audit(AuditEvent(action="takedown.list", actor=actor, subject="batches",
+                                  detail={"shown": len(batches)}))
+    return batches
+
+
+def batch_view(store: Store, batch_id: str, actor: str, sample_fps: float = 1.0
+               ) -> tuple[TakedownBatch, list[dict[str, Any]]]:
+    """The batch and one row per item: the export's columns (empty when its hits are no longer
+    confirmed: `withdrawn`), its status, dates and note. Audited as a read."""
+    batch = _batch(store, batch_id)
+    rows = _item_rows(store, batch_id, sample_fps)
+    store.record_audit(AuditEvent(action="takedown.view", actor=actor, subject=batch_id,
+                                  detail={"items": len(rows)}))
+    return batch, rows
+
+
+def batch_export(store: Store, batch_id: str, fmt: str, actor: str, *,
+                 sample_fps: float = 1.0, via: str = "download") -> tuple[int, bytes]:
+    """The batch as CSV/JSON bytes (`BATCH_FIELDS`) and its number of rows; withdrawn items
+    are left out. Audited as a read, with how it left (`via`)."""
+    batch = _batch(store, batch_id)
+    rows = [r for r in _item_rows(store, batch_id, sample_fps) if not r["withdrawn"]]
+    for row in rows:
+        for field in ("sent_at", "removed_at", "refused_at"):
+            row[field] = row[field].isoformat() if row[field] else ""
+    about = {"batch_id": batch.batch_id, "created_at": batch.created_at.isoformat(),
+             "filters": batch.filters}
+    data = encode_rows(rows, BATCH_FIELDS, fmt, about)
+    store.record_audit(AuditEvent(action="takedown.read", actor=actor, subject=batch_id,
+                                  detail={"format": fmt, "rows": len(rows), "via": via}))
+    return len(rows), data
+
+
+def _batch(store: Store, batch_id: str) -> TakedownBatch:
+    batch = store.get_takedown_batch(batch_id)
+    if batch is None:
+        raise NotFound(f"no takedown batch {batch_id!r}")
+    return batch
+
+
+def _item_rows(store: Store, batch_id: str, sample_fps: float) -> list[dict[str, Any]]:
+    items = store.takedown_items(batch_id)
+    wanted = {h for item in items for h in item.hit_ids}
+    pairs = {(item.media_url, item.page_url) for item in items}
+    found: dict[tuple[str, str], list[tuple[ExportRow, list[str]]]] = {}
+    for row, hit_ids in sourced_rows(
+            store, sample_fps, keep_hit=lambda h: h.hit_id in wanted,
+            keep_sighting=lambda s: (s.media_url, s.page_url) in pairs):
+        found.setdefault((row.media_url, row.page_url), []).append((row, hit_ids))
+    rows = []
+    for item in items:
+        mine = [r for r, ids in found.get((item.media_url, item.page_url), [])
+                if set(ids) & set(item.hit_ids)]
+        base = _merged(mine) if mine else {f: "" for f in FIELDS} | {
+            "host": item.host, "media_url": item.media_url, "page_url": item.page_url,
+            "sha256": item.media_sha256}
+        rows.append(base | {
+            "item_id": item.item_id, "status": item.status, "sent_at": item.sent_at,
+            "removed_at": item.removed_at, "refused_at": item.refused_at, "note": item.note,
+            "withdrawn": not mine})
+    return rows
+
+
+def _merged(rows: list[ExportRow]) -> dict[str, Any]:
+    """One row for a URL pair that several people's confirmed hits share: the best match's,
+    with every case ref and time range."""
+    best = asdict(max(rows, key=lambda r: r.similarity))
+    best["person_ref"] = "; ".join(sorted({r.person_ref for r in rows if r.person_ref}))
+    best["time_ranges"] = "; ".join(dict.fromkeys(r.time_ranges for r in rows if r.time_ranges))
+    return best
+
+
+def mark(store: Store, batch_id: str, item: str, status: TakedownStatus | str, actor: str,
+         when: datetime | date | None = None, note: str | None = None) -> list[TakedownItem]:
+    """Mark one URL of a batch sent, removed or refused on `when` (default: now). `item` is an
+    item id, else a media URL, else a page URL (every item of that page). Returns the items
+    as stored. NotFound for an unknown batch or URL; ConfigError for a bad status, a date in
+    the future or an overlong note."""
+    if status not in MARKS:
+        raise ConfigError(f"unknown takedown status {status!r}: use one of {', '.join(MARKS)}")
+    chosen_status = cast(TakedownStatus, status)
+    at = as_moment(when) if when is not None else utcnow()
+    if at > utcnow() + timedelta(days=1):
+        raise ConfigError(f"{at.date()} is in the future: mark what has happened")
+    if note is not None and len(note) > NOTE_MAX:
+        raise ConfigError(f"a note has at most {NOTE_MAX} characters")
+    _batch(store, batch_id)
+    chosen = _choose(store.takedown_items(batch_id), item)
+    if not chosen:
+        raise NotFound(f"batch {batch_id} has no item or URL {item!r}")
+    marked = []
+    for one in chosen:
+        stored = store.set_takedown_status(one.item_id, chosen_status, at, note or None)
+        store.record_audit(AuditEvent(
+            action="takedown.mark", actor=actor, subject=one.item_id,
+            detail={"batch": batch_id, "status": status, "at": at.isoformat(),
+                    "note": bool(note)}))
+        marked.append(stored)
+    for media_id in sorted({one.media_sha256 for one in chosen}):
+        sync_taken_down(store, media_id, actor)
+    return marked
+
+
+def _choose(items: list[TakedownItem], wanted: str) -> list[TakedownItem]:
+    for match in (lambda i: i.item_id == wanted, lambda i: i.media_url == wanted,
+                  lambda i: i.page_url == wanted):
+        chosen = [i for i in items if match(i)]
+        if chosen:
+            return chosen
+    return []
+
+
+def as_moment(when: datetime | date) -> datetime:
+    """A mark's time: a day is its UTC midnight; a naive time is taken to be UTC."""
+    if not isinstance(when, datetime):
+        return datetime.combine(when, time(), tzinfo=UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def sync_taken_down(store: Store, media_id: str, actor: str) -> None:
+    """Confirmed hits of a media item become `taken_down` once every URL pair where it was seen
+    stands removed (its latest mark, in any batch, is "removed"), and `confirmed` again when
+    one no longer does. The operator's review note and name stay; the change is audited."""
+    pairs = {(s.media_url, s.page_url) for s in store.sightings(media_id)}
+    removed = bool(pairs) and all(_latest_mark(store, *pair) == "removed" for pair in pairs)
+    target, source = ("taken_down", "confirmed") if removed else ("confirmed", "taken_down")
+    for hit in store.hits():
+        if hit.media_id != media_id or hit.review_state != source:
+            continue
+        store.set_review_state(hit.hit_id, target, reviewer=hit.reviewer, note=hit.review_note)
+        store.record_audit(AuditEvent(action="hit.takedown_state", actor=actor,
+                                      subject=hit.hit_id,
+                                      detail={"state": target, "media": media_id}))
+
+
+def _latest_mark(store: Store, media_url: str, page_url: str) -> str:
+    marks = [(getattr(i, f"{i.status}_at"), i.status) for i in
+             store.takedown_items_by_url(media_url)
+             if i.page_url == page_url and i.status != "pending"]
+    return max(marks)[1] if marks else "pending"
