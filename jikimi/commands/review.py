@@ -10,10 +10,10 @@ reviewers' decisions give. Until the CLI has accounts, the deciding operator is 
 from __future__ import annotations
 
 import argparse
-import getpass
 from contextlib import closing
 
 from jikimi import registry
+from jikimi.cases import os_operator
 from jikimi.commands.console import command_group, emit, print_rows
 from jikimi.flow import alert_stage
 from jikimi.review import decide, precision_report, review_queue
@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
+    """How the audit log names the OS user behind a CLI command (until the CLI has accounts)."""
+    return f"cli:{os_operator()}"
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
