@@ -17,6 +17,7 @@ from kernel.ports.stores import (
     HitStore,
     MediaStore,
     PersonStore,
+    PreferenceStore,
     Store,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "MediaStore",
     "Notifier",
     "PersonStore",
+    "PreferenceStore",
     "SignalInput",
     "Store",
 ]

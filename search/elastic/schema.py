@@ -25,6 +25,7 @@ MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 INDEX_NAMES = (
     "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "cases",
     "hits", "alerts", "deliveries", "audit", "accounts", "api_tokens", "web_sessions",
+    "notification_prefs",  # issue 11: notification preferences
 )
 VECTOR_TYPE = "dense_vector"
 

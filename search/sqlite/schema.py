@@ -130,6 +130,12 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX cases_person ON cases (person_id)",
         "CREATE INDEX cases_created ON cases (created_at, case_id)",
     ),
+    (  # issue 11: notification preferences
+        """CREATE TABLE notification_prefs (
+            case_id TEXT PRIMARY KEY, email INTEGER NOT NULL, webhook INTEGER NOT NULL,
+            mode TEXT NOT NULL, digest_hour INTEGER NOT NULL, quiet_start INTEGER,
+            quiet_end INTEGER, timezone TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

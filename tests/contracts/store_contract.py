@@ -24,11 +24,12 @@ from tests.contracts.case_contract import CaseStoreContract
 from tests.contracts.hit_contract import HitStoreContract
 from tests.contracts.media_contract import MediaStoreContract
 from tests.contracts.person_contract import PersonStoreContract
+from tests.contracts.preference_contract import PreferenceStoreContract
 from tests.factories import MODEL_ID, make_face, make_media, make_person, make_sighting
 
 
 class StoreContract(MediaStoreContract, PersonStoreContract, CaseStoreContract, HitStoreContract,
-                    AccountStoreContract):
+                    AccountStoreContract, PreferenceStoreContract):
     def test_implements_the_protocol(self, store: Store) -> None:
         assert isinstance(store, Store)
 
