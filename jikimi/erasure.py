@@ -3,7 +3,8 @@ and the takedown items built from her hits only (an item other people's hits sha
 
 Media and faces of strangers stay (they are not derived from the person); everything that links
 them to the person goes. Her case stays for the audit without what could identify her (the store
-erases its note and marks it withdrawn), and that change is audited on the case with the actor.
+erases its note and marks it withdrawn), and that change is audited on the case with the actor;
+her notification preferences go too.
 The result lists what was removed so the operator can confirm it.
 """
 
@@ -27,6 +28,7 @@ def forget_person(store: Store, settings: Settings, person_id: str,
     counts["takedown_items"] = takedown_items
     counts["outbox_files"] = _erase_outbox(settings.outbox_dir, person_id, alert_ids)
     if case is not None:
+        counts["preferences"] = int(store.delete_preferences(case.case_id))
         store.record_audit(AuditEvent(
             action="case.erase_person", actor=actor, subject=case.case_id,
             detail={"person_id": person_id, "removed": counts}))

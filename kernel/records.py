@@ -20,7 +20,8 @@ from kernel.errors import StoreError
 
 MediaKind = Literal["image", "video", "unknown"]
 MediaStatus = Literal["new", "enriched", "error"]
-AlertStatus = Literal["pending", "sent", "failed"]
+# "withdrawn": its hits were rejected (or found not sexual) before it went out; never sent.
+AlertStatus = Literal["pending", "sent", "failed", "withdrawn"]
 # A hit's review: "new" awaits an operator; "confirmed" (it is her, and sexual content) lets her
 # alert go and puts the hit in takedown batches; "rejected" (not her), "not_sexual" and
 # "escalated" (suspected minor: handed to the escalation contact) never reach her or a batch.

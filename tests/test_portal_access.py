@@ -144,3 +144,21 @@ def test_wrong_password_and_victims_see_no_review(portal: Portal, tmp_path: Path
         assert client.get(f"/review/{portal.hits.matching.hit_id}/preview").status_code == 403
         assert client.get("/takedown").status_code == 403
         assert client.get(f"/takedown/{BATCH}/download?format=csv").status_code == 403
+
+
+def test_only_victims_reach_the_victim_pages(portal: Portal) -> None:
+    """Operators, takedown and admin get 403 on every /me operation (reads and actions); a
+    victim's own pages answer her (the refusals of other cases: tests/test_portal_victim.py)."""
+    mine = [(path, method) for path, method in operations(portal) if path.startswith("/me")]
+    assert {("/me", "get"), ("/me/preferences", "post"), ("/me/withdraw", "post"),
+            ("/me/findings/{hit_id}/not-me", "post")} <= set(mine)
+    for role in ("operator", "takedown", "admin"):
+        with portal.client() as client:
+            headers = {"Authorization": f"Bearer {portal.tokens[role]}"}
+            for path, method in mine:
+                status = client.request(method.upper(), concrete(path, portal),
+                                        headers=headers).status_code
+                assert status == 403, (role, method, path, status)
+    with portal.client() as client:
+        headers = {"Authorization": f"Bearer {portal.tokens['victim']}"}
+        assert client.get("/me", headers=headers).status_code == 200

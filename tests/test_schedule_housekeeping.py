@@ -119,7 +119,9 @@ def test_retention_deletes_only_what_is_past_its_time(settings):
         sent_old = make_alert(person_id, "a" * 64, created_at=old)
         sent_new = make_alert(person_id, "b" * 64, created_at=recent)
         pending_old = make_alert(person_id, "c" * 64, created_at=old)
-        for alert, status in ((sent_old, "sent"), (sent_new, "sent"), (pending_old, "pending")):
+        withdrawn_old = make_alert(person_id, "d" * 64, created_at=old)
+        for alert, status in ((sent_old, "sent"), (sent_new, "sent"), (pending_old, "pending"),
+                              (withdrawn_old, "withdrawn")):
             store.add_alert(alert)
             store.set_alert_status(alert.alert_id, status)
             (settings.outbox_dir / f"{alert.alert_id}.json").write_text("{}")
@@ -138,7 +140,7 @@ def test_retention_deletes_only_what_is_past_its_time(settings):
     assert sorted(blobs.keys("exports/")) == [
         "exports/2026-05-30/takedown-2026-05-30.json", "exports/readme.txt"]
     assert sorted(blobs.keys("kept/")) == sorted(["kept/fresh", f"kept/{matched}"])
-    assert report.outbox_deleted == 1
+    assert report.outbox_deleted == 2
     assert sorted(p.stem for p in settings.outbox_dir.iterdir()) == sorted(
         [todays, sent_new.alert_id, pending_old.alert_id])
 

@@ -26,6 +26,7 @@ from jikimi.accounts import Accounts
 from jikimi.portal import pages, review_api, review_pages, takedown_api, takedown_pages
 from jikimi.portal.rendering import LANG_COOKIE
 from jikimi.portal.security import NotSignedIn
+from jikimi.portal.victim_pages import router as victim_router
 from kernel.settings import Settings
 
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(review_api.router)
     app.include_router(takedown_pages.router)
     app.include_router(takedown_api.router)
+    app.include_router(victim_router)
 
     @app.exception_handler(NotSignedIn)
     async def sign_in_first(request: Request, exc: NotSignedIn) -> Response:

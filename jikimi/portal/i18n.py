@@ -99,6 +99,125 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "Notes stay in jikimi; downloads leave them out."},
 }
 
+# issue 11: the victim's own pages. Calm and plain: say what happens next, never "escalated".
+TEXT.update({
+    "me": {"ko": "내 사례", "en": "My case"},
+    "me_findings": {"ko": "발견된 게시물", "en": "What was found"},
+    "me_intro": {"ko": "이 페이지에는 이미지가 나오지 않습니다. 지킴이가 찾은 게시물이 "
+                       "어디에 있는지와 어디까지 진행되었는지만 글로 알려 드립니다. 주소를 "
+                       "직접 열어 보실 필요는 없습니다.",
+                 "en": "This page shows no images: only where each item was found and how far "
+                       "its handling has come, as text. You do not need to open any of these "
+                       "addresses yourself."},
+    "me_none": {"ko": "지금은 보여 드릴 게시물이 없습니다. 새로 확인되는 것이 있으면 "
+                      "정하신 방법으로 알려 드립니다.",
+                "en": "There is nothing to show right now. If something is found and "
+                      "confirmed, you will be told the way you chose."},
+    "me_not_enrolled": {"ko": "아직 등록된 사진이 없어 찾고 있는 것이 없습니다. 담당자가 "
+                              "다음 단계를 안내해 드립니다.",
+                        "en": "No photos are enrolled yet, so nothing is being looked for. "
+                              "Your caseworker will guide you through the next step."},
+    "me_case_missing": {"ko": "사례를 찾을 수 없습니다. 담당자에게 문의해 주세요.",
+                        "en": "Your case could not be found. Please contact your caseworker."},
+    "me_case_ended": {"ko": "이 사례는 끝났고, 지킴이에 있던 회원님의 정보는 삭제되었습니다.",
+                      "en": "This case has ended, and your information in jikimi was erased."},
+    "status": {"ko": "진행 상황", "en": "Status"},
+    "status_under_review": {"ko": "검토 중", "en": "Under review"},
+    "status_under_review_next": {"ko": "운영자가 확인하고 있습니다. 사람이 먼저 살펴본 뒤에 알려 "
+                                       "드립니다.",
+                                 "en": "An operator is checking it. A person looks first, and "
+                                       "you will be told what they find."},
+    "status_confirmed": {"ko": "확인됨", "en": "Confirmed"},
+    "status_confirmed_next": {"ko": "검토자가 확인했습니다. 운영자가 사이트에 삭제를 요청할 "
+                                    "준비를 합니다.",
+                              "en": "A reviewer confirmed it. Operators are preparing to ask "
+                                    "the site to remove it."},
+    "status_takedown_sent": {"ko": "삭제 요청함", "en": "Takedown sent"},
+    "status_takedown_sent_next": {"ko": "사이트에 삭제를 요청했습니다. 답을 기다리고 있습니다.",
+                                  "en": "The site was asked to remove it. We are waiting for "
+                                        "its answer."},
+    "status_refused": {"ko": "삭제 거절됨", "en": "Takedown refused"},
+    "status_refused_next": {"ko": "사이트가 삭제를 거절했습니다. 담당자가 다른 방법을 함께 "
+                                  "찾겠습니다.",
+                            "en": "The site refused to remove it. Your caseworker will look "
+                                  "for other ways with you."},
+    "status_removed": {"ko": "삭제됨", "en": "Removed"},
+    "status_removed_next": {"ko": "이 게시물은 삭제되었습니다.", "en": "It has been removed."},
+    "unknown_site": {"ko": "알 수 없는 사이트", "en": "an unknown site"},
+    "more_places": {"ko": "외 {n}곳", "en": "and {n} more places"},
+    "korea_time": {"ko": "한국 시간", "en": "Korea time"},
+    "not_me": {"ko": "본인이 아닙니다", "en": "This is not me"},
+    "not_me_title": {"ko": "이 게시물이 본인이 아닌가요?", "en": "Is this not you?"},
+    "not_me_explain": {"ko": "'본인이 아닙니다'를 누르시면 이 게시물은 목록에서 사라지고 "
+                             "삭제 요청에서도 빠지며, 이 게시물에 대한 알림도 보내지 않습니다. "
+                             "이 선택은 기록되고 운영자가 볼 수 있습니다. 잘못 누르셨다면 "
+                             "담당자에게 알려 주세요.",
+                       "en": "If you choose \"This is not me\", the item leaves your list and "
+                             "the takedown requests, and no alert about it is sent. Your choice "
+                             "is recorded and operators can see it. If you chose it by mistake, "
+                             "tell your caseworker."},
+    "not_me_yes": {"ko": "네, 본인이 아닙니다", "en": "Yes, this is not me"},
+    "not_me_done": {"ko": "알려 주셔서 고맙습니다. 이 게시물을 목록에서 뺐습니다.",
+                    "en": "Thank you for telling us. The item has left your list."},
+    "go_back": {"ko": "돌아가기", "en": "Go back"},
+    "support_title": {"ko": "도움받을 수 있는 곳", "en": "Where to get support"},
+    "support_intro": {"ko": "혼자 감당하지 않으셔도 됩니다. 언제든 연락하세요.",
+                      "en": "You do not have to carry this alone. You can reach out at any "
+                            "time."},
+    "prefs": {"ko": "알림 설정", "en": "Notification preferences"},
+    "prefs_intro": {"ko": "확인된 게시물을 언제, 어떻게 알려 드릴지 정하실 수 있습니다. "
+                          "주소는 등록할 때 적은 그대로이고, 여기서는 끄고 켤 수만 있습니다. "
+                          "주소를 바꾸시려면 담당자에게 요청해 주세요.",
+                    "en": "Choose when and how you are told about confirmed findings. The "
+                          "addresses are the ones recorded when you enrolled; here you can "
+                          "only switch them off and on. To change an address, ask your "
+                          "caseworker."},
+    "prefs_channels": {"ko": "알림 받을 곳", "en": "Where you are told"},
+    "channel_email": {"ko": "이메일", "en": "E-mail"},
+    "channel_webhook": {"ko": "웹훅 (연결된 서비스)", "en": "Webhook (a connected service)"},
+    "prefs_no_channels": {"ko": "등록된 알림 주소가 없습니다. 알림을 받고 싶으시면 담당자에게 "
+                                "요청해 주세요.",
+                          "en": "No address for alerts was recorded. Ask your caseworker if "
+                                "you would like to be told."},
+    "prefs_mode": {"ko": "알림 방식", "en": "How often"},
+    "mode_immediate": {"ko": "확인되는 대로 바로", "en": "As soon as something is confirmed"},
+    "mode_digest": {"ko": "하루 한 번 모아서", "en": "Once a day, gathered into one message"},
+    "digest_hour": {"ko": "모아 받을 시각", "en": "Time of the daily message"},
+    "quiet": {"ko": "방해 금지 시간", "en": "Quiet hours"},
+    "quiet_intro": {"ko": "이 시간에는 알림을 보내지 않고, 끝나면 기다리던 알림을 보내 드립니다.",
+                    "en": "Nothing is sent during these hours; what waited is sent when they "
+                          "end."},
+    "quiet_start": {"ko": "시작", "en": "From"},
+    "quiet_end": {"ko": "끝", "en": "Until"},
+    "quiet_none": {"ko": "사용 안 함", "en": "None"},
+    "timezone": {"ko": "시간대", "en": "Time zone"},
+    "save": {"ko": "저장", "en": "Save"},
+    "saved": {"ko": "저장했습니다. 다음 알림부터 적용됩니다.",
+              "en": "Saved. It applies from the next alert on."},
+    "prefs_invalid": {"ko": "설정을 저장하지 못했습니다. 고칠 점:",
+                      "en": "The preferences were not saved. What to change:"},
+    "withdraw": {"ko": "동의 철회 및 정보 삭제", "en": "Withdraw consent and erase my information"},
+    "withdraw_word": {"ko": "삭제", "en": "DELETE"},
+    "withdraw_type": {"ko": "계속하시려면 아래 칸에 {word} 라고 입력해 주세요.",
+                      "en": "To go on, type {word} in the box below."},
+    "withdraw_field": {"ko": "확인 단어", "en": "Confirmation word"},
+    "withdraw_button": {"ko": "모두 삭제하고 로그아웃", "en": "Erase everything and sign out"},
+    "withdraw_wrong": {"ko": "입력하신 단어가 맞지 않아 아무것도 삭제하지 않았습니다.",
+                       "en": "The word did not match, so nothing was erased."},
+    "withdrawn": {"ko": "삭제되었습니다", "en": "Erased"},
+    "withdrawn_text": {"ko": "동의를 철회하셨고, 지킴이에 있던 회원님의 정보를 삭제했습니다. "
+                             "로그아웃되었고 이 계정은 더 이상 쓸 수 없습니다. 다시 도움이 "
+                             "필요하시면 언제든 담당자에게 연락해 주세요.",
+                       "en": "You withdrew your consent, and your information in jikimi was "
+                             "erased. You are signed out and this account no longer works. If "
+                             "you need help again, contact your caseworker at any time."},
+    "case_not_open": {"ko": "이 사례는 이미 끝났습니다.", "en": "This case has already ended."},
+    "quiet_both": {"ko": "방해 금지 시간은 시작과 끝을 함께 골라 주세요.",
+                   "en": "Choose both when quiet hours start and when they end."},
+    "quiet_same": {"ko": "방해 금지 시간의 시작과 끝을 다르게 골라 주세요.",
+                   "en": "Quiet hours need different start and end times."},
+})
+
 
 def translate(key: str, lang: str) -> str:
     entry = TEXT.get(key)

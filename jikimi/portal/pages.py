@@ -23,6 +23,8 @@ router = APIRouter()
 LOGIN_CSRF_COOKIE = "jikimi_login_csrf"
 WORKPLACE = {"operator": "/review", "admin": "/review", "takedown": "/takedown"}
 
+WORKPLACE["victim"] = "/me"  # issue 11: her own findings (victim_pages)
+
 
 @router.get("/healthz", include_in_schema=True)
 def health() -> dict[str, bool]:

@@ -9,7 +9,8 @@ Data about strangers and copies of alerts are only kept as long as they serve a 
   media again downloads and analyses it afresh. Media not analysed yet is left alone: it may still
   match. Background sketches (search/background.py) were computed from such faces and stay valid;
 - takedown export batches in the blob store, after `scheduler.export_retention_days`;
-- outbox copies of alerts that every channel has delivered, after `outbox_retention_days`
+- outbox copies of alerts that every channel has delivered (or that were withdrawn unsent),
+  after `outbox_retention_days`
   (the store keeps the alert itself: it is what stops a second alert for the same media);
 - raw media bytes kept for evidence (`media.keep_media`) of media that matched nobody and was
   last seen more than `kept_media_retention_days` ago (its record keeps the blob key, which reads
@@ -86,7 +87,8 @@ def _old_exports(blobs: BlobStore, prefix: str, cutoff: datetime) -> int:
 
 
 def _old_outbox(store: Store, outbox: AlertCopies, cutoff: datetime) -> int:
-    old = (alert for alert in store.alerts(status="sent") if alert.created_at < cutoff)
+    done = [*store.alerts(status="sent"), *store.alerts(status="withdrawn")]
+    old = (alert for alert in done if alert.created_at < cutoff)
     return sum(outbox.discard(alert.alert_id) for alert in old)
 
 

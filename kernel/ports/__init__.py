@@ -17,6 +17,7 @@ from kernel.ports.stores import (
     HitStore,
     MediaStore,
     PersonStore,
+    PreferenceStore,
     Store,
     TakedownStore,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "MediaStore",
     "Notifier",
     "PersonStore",
+    "PreferenceStore",
     "SignalInput",
     "Store",
     "TakedownStore",

@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from kernel.accounts import Account, ApiToken, WebSession
 from kernel.cases import Case
+from kernel.preferences import NotificationPreferences
 from kernel.records import (
     Alert,
     AuditEvent,
@@ -261,9 +262,22 @@ class TakedownStore(Protocol):
         returns how many items were deleted. Batches keep their recorded item count."""
 
 
+class PreferenceStore(Protocol):
+    """Each case's notification preferences (kernel/preferences.py), one record per case."""
+
+    def get_preferences(self, case_id: str) -> NotificationPreferences | None:
+        """The stored record, or None (delivery then uses the defaults)."""
+
+    def save_preferences(self, prefs: NotificationPreferences) -> None:
+        """Insert or replace the case's record."""
+
+    def delete_preferences(self, case_id: str) -> bool:
+        """Erase the case's record (her erasure); False when there was none."""
+
+
 @runtime_checkable
 class Store(MediaStore, PersonStore, CaseStore, HitStore, AccountStore, TakedownStore,
-            Protocol):
+            PreferenceStore, Protocol):
     """A complete backend: the embedded SQLite store, later Elasticsearch."""
 
     def stats(self) -> dict[str, int]:

@@ -26,6 +26,7 @@ INDEX_NAMES = (
     "media", "sightings", "fetches", "faces", "persons", "templates", "calibrations", "cases",
     "hits", "alerts", "deliveries", "audit", "accounts", "api_tokens", "web_sessions",
     "takedown_batches", "takedown_items",
+    "notification_prefs",  # issue 11: notification preferences
 )
 VECTOR_TYPE = "dense_vector"
 

@@ -25,6 +25,7 @@ from search.elastic.hit_store import ElasticHitStore
 from search.elastic.indices import ElasticIndices, Source
 from search.elastic.media_store import ElasticMediaStore
 from search.elastic.person_store import ElasticPersonStore
+from search.elastic.preference_store import ElasticPreferenceStore
 from search.elastic.schema import IndexSpec, load_specs, vector_fields
 from search.elastic.takedown_store import ElasticTakedownStore
 
@@ -44,7 +45,8 @@ _STATS: dict[str, tuple[str, Source | None]] = {
 
 
 class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, ElasticHitStore,
-                   ElasticAccountStore, ElasticTakedownStore, ElasticFaceSearch):
+                   ElasticAccountStore, ElasticTakedownStore, ElasticPreferenceStore,
+                   ElasticFaceSearch):
     """`ElasticStore(client, cipher, prefix=…)`, or `ElasticStore.open(settings, cipher)`."""
 
     def __init__(self, client: Elasticsearch, cipher: TemplateCipher, *, prefix: str = "jikimi",

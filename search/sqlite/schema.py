@@ -147,6 +147,12 @@ MIGRATIONS: list[tuple[str, ...]] = [
             hit_id TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (hit_id, item_id))""",
         "CREATE INDEX takedown_item_hits_item ON takedown_item_hits (item_id)",
     ),
+    (  # issue 11: notification preferences
+        """CREATE TABLE notification_prefs (
+            case_id TEXT PRIMARY KEY, email INTEGER NOT NULL, webhook INTEGER NOT NULL,
+            mode TEXT NOT NULL, digest_hour INTEGER NOT NULL, quiet_start INTEGER,
+            quiet_end INTEGER, timezone TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

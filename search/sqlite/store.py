@@ -19,6 +19,7 @@ from search.sqlite.hits import SqliteHitStore
 from search.sqlite.media import SqliteMediaStore
 from search.sqlite.persons import SqlitePersonStore
 from search.sqlite.takedown import SqliteTakedownStore
+from search.sqlite.preferences import SqlitePreferenceStore
 
 _STATS_SQL = {
     "media": "SELECT COUNT(*) FROM media",
@@ -34,7 +35,7 @@ _STATS_SQL = {
 
 
 class SqliteStore(SqliteMediaStore, SqlitePersonStore, SqliteCaseStore, SqliteHitStore,
-                  SqliteAccountStore, SqliteTakedownStore):
+                  SqliteAccountStore, SqliteTakedownStore, SqlitePreferenceStore):
     """`SqliteStore(path, cipher)`; `path` may be ":memory:" (private to this process)."""
 
     def __init__(self, path: Path | str, cipher: TemplateCipher) -> None:

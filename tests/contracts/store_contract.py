@@ -25,11 +25,13 @@ from tests.contracts.hit_contract import HitStoreContract
 from tests.contracts.media_contract import MediaStoreContract
 from tests.contracts.person_contract import PersonStoreContract
 from tests.contracts.takedown_contract import TakedownStoreContract
+from tests.contracts.preference_contract import PreferenceStoreContract
 from tests.factories import MODEL_ID, make_face, make_media, make_person, make_sighting
 
 
 class StoreContract(MediaStoreContract, PersonStoreContract, CaseStoreContract, HitStoreContract,
-                    AccountStoreContract, TakedownStoreContract):
+                    AccountStoreContract, TakedownStoreContract,
+                    PreferenceStoreContract):
     def test_implements_the_protocol(self, store: Store) -> None:
         assert isinstance(store, Store)
 
