@@ -13,7 +13,7 @@ and change is in the audit log on her case.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -28,6 +28,7 @@ from kernel.errors import CaseError, NotFound
 from kernel.ports import Store
 from kernel.records import Hit
 from kernel.settings import Settings
+from kernel.takedown import TakedownItem
 
 VictimStatus = Literal["under_review", "confirmed", "takedown_sent", "refused", "removed"]
 # When a media item has several hits (a video's tracks), the furthest along is what she reads.
@@ -36,18 +37,24 @@ PROGRESS: tuple[VictimStatus, ...] = ("under_review", "confirmed", "takedown_sen
 NOT_ME_NOTE = "she said this is not her (portal, 'this is not me')"
 
 
-def victim_status(hit: Hit) -> VictimStatus | None:
+def victim_status(hit: Hit, takedown: Sequence[TakedownItem] = ()) -> VictimStatus | None:
     """How one hit reads to her, or None when she is not shown it (rejected, not sexual).
 
-    The hook for takedown progress: "takedown_sent" and "refused" are hers to read once the
-    takedown batches record what became of each hit; return them from here, read from those
-    records. Until then a confirmed hit reads "confirmed", and a taken-down one "removed".
-    "escalated" (a suspected minor) is never named to her: it reads "under review".
+    A confirmed hit reads "takedown sent" once a takedown team marked one of its URLs sent (or
+    removed, while others are still up), "refused" when a host refused, else "confirmed"; a hit
+    whose every URL was removed is "taken_down" and reads "removed". `takedown` is the batch
+    items of the hit's media. "escalated" (a suspected minor) is never named to her: it reads
+    "under review".
     """
     match hit.review_state:
         case "new" | "escalated":
             return "under_review"
         case "confirmed":
+            marks = {item.status for item in takedown if hit.hit_id in item.hit_ids}
+            if "refused" in marks:
+                return "refused"
+            if marks & {"sent", "removed"}:
+                return "takedown_sent"
             return "confirmed"
         case "taken_down":
             return "removed"
@@ -80,12 +87,24 @@ def findings(store: Store, case: Case) -> list[Finding]:
     if case.person_id is None:
         return []
     by_media: dict[str, list[tuple[Hit, VictimStatus]]] = {}
+    items: dict[str, list[TakedownItem]] = {}
     for hit in sorted(store.hits(case.person_id), key=lambda h: (h.created_at, h.hit_id)):
-        status = victim_status(hit)
+        if hit.media_id not in items:
+            items[hit.media_id] = _takedown_items(store, hit.media_id)
+        status = victim_status(hit, items[hit.media_id])
         if status is not None:
             by_media.setdefault(hit.media_id, []).append((hit, status))
     found = [_finding(store, media_id, shown) for media_id, shown in by_media.items()]
     return sorted(found, key=lambda f: (f.found_at, f.finding_id), reverse=True)
+
+
+def _takedown_items(store: Store, media_id: str) -> list[TakedownItem]:
+    """Every batch item of the media's URLs (each once)."""
+    found: dict[str, TakedownItem] = {}
+    for sighting in store.sightings(media_id):
+        for item in store.takedown_items_by_url(sighting.media_url):
+            found.setdefault(item.item_id, item)
+    return list(found.values())
 
 
 def find_finding(store: Store, case: Case, hit_id: str) -> Finding:

@@ -3,17 +3,24 @@ as she should read it, and a form never changes what it did not show."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import get_args
 
 import pytest
 
 from jikimi.portal.victim_forms import minutes, preferences_from_form, preferences_view
-from jikimi.victim import victim_status
+from jikimi.takedown import build_batch, mark
+from jikimi.victim import findings, victim_status
 from jikimi.victim_prefs import mask_email
 from kernel.errors import ConfigError
 from kernel.preferences import NotificationPreferences
 from kernel.records import ReviewState
-from tests.factories import make_face, make_hit, make_media
+from kernel.settings import Settings
+from kernel.takedown import TakedownItem
+from search.crypto import TemplateCipher
+from search.sqlite.store import SqliteStore
+from tests.factories import make_case, make_face, make_hit, make_media, make_person
+from tests.takedown_fixtures import add_hit, media_url
 
 EXPECTED = {"new": "under_review", "escalated": "under_review", "confirmed": "confirmed",
             "taken_down": "removed", "rejected": None, "not_sexual": None}
@@ -64,3 +71,36 @@ def test_the_view_keeps_odd_stored_values_choosable() -> None:
 def test_addresses_are_masked() -> None:
     assert mask_email("kim.jihyun@example.org") == "k•••@example.org"
     assert mask_email("broken") == "•••"
+
+
+def test_takedown_marks_read_as_progress_on_a_confirmed_finding() -> None:
+    face = make_face(make_media(b"taken").media_id)
+    hit = make_hit("p", face, review_state="confirmed")
+
+    def item(status: str, *hits: str) -> TakedownItem:
+        return TakedownItem("b", f"https://h.example/{status}.jpg", "https://h.example/p",
+                            "h.example", face.media_id, list(hits), status=status)  # type: ignore[arg-type]
+
+    assert victim_status(hit, [item("pending", hit.hit_id)]) == "confirmed"
+    assert victim_status(hit, [item("sent", hit.hit_id)]) == "takedown_sent"
+    assert victim_status(hit, [item("removed", hit.hit_id), item("pending", hit.hit_id)]) \
+        == "takedown_sent"
+    assert victim_status(hit, [item("sent", hit.hit_id), item("refused", hit.hit_id)]) \
+        == "refused"
+    assert victim_status(hit, [item("refused", "someone-else")]) == "confirmed"
+
+
+def test_her_findings_follow_the_takedown_of_their_urls(tmp_path: Path) -> None:
+    store = SqliteStore(":memory:", TemplateCipher.generate())
+    person = make_person()
+    store.add_person(person, [])
+    case = make_case(person.person_id)
+    store.add_case(case)
+    hit = add_hit(store, person, "clip", host="h.example")
+    store.set_review_state(hit.hit_id, "confirmed", reviewer="op")
+    [shown] = findings(store, case)
+    assert shown.status == "confirmed"
+    batch = build_batch(store, Settings(data_dir=tmp_path), "takedown-team")
+    mark(store, batch.batch_id, media_url("clip", "h.example"), "sent", "takedown-team")
+    [shown] = findings(store, case)
+    assert shown.status == "takedown_sent"

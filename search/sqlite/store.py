@@ -18,8 +18,8 @@ from search.sqlite.db import SqliteDatabase
 from search.sqlite.hits import SqliteHitStore
 from search.sqlite.media import SqliteMediaStore
 from search.sqlite.persons import SqlitePersonStore
-from search.sqlite.takedown import SqliteTakedownStore
 from search.sqlite.preferences import SqlitePreferenceStore
+from search.sqlite.takedown import SqliteTakedownStore
 
 _STATS_SQL = {
     "media": "SELECT COUNT(*) FROM media",

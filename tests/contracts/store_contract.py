@@ -24,8 +24,8 @@ from tests.contracts.case_contract import CaseStoreContract
 from tests.contracts.hit_contract import HitStoreContract
 from tests.contracts.media_contract import MediaStoreContract
 from tests.contracts.person_contract import PersonStoreContract
-from tests.contracts.takedown_contract import TakedownStoreContract
 from tests.contracts.preference_contract import PreferenceStoreContract
+from tests.contracts.takedown_contract import TakedownStoreContract
 from tests.factories import MODEL_ID, make_face, make_media, make_person, make_sighting
 
 
