@@ -62,7 +62,9 @@ def phone_sized(name: str) -> bytes:
 
 
 def pieces(data: bytes) -> list[bytes]:
-    return [data[i:i + 48] for i in range(len(data) // 5, len(data), len(data) // 5)]
+    """Five 48-byte samples from across `data` (long enough that none is found by chance)."""
+    step = len(data) // 6
+    return [data[i:i + 48] for i in range(step, 6 * step, step)]
 
 
 def files_holding(folder: Path, needles: list[bytes]) -> list[str]:
@@ -98,8 +100,9 @@ def test_enrollment_leaves_no_photo_on_disk_and_its_hits_wait_for_review(
         assert client.get("/review").text.count('href="/review/') >= 4  # 3 seeded + hers
 
     assert temp_files == []  # the uploads were never spooled to a temporary file
-    assert files_holding(settings.data_dir, [*pieces(first), *pieces(second),
-                                             b"kim_passport"]) == []
+    needles = [*pieces(first), *pieces(second), b"kim_passport",
+               *pieces(photo_bytes("person_a_1.jpg")), *pieces(photo_bytes("person_a_2.jpg"))]
+    assert files_holding(settings.data_dir, needles) == []
     with closing(registry.open_store(settings)) as store:
         assert store.alerts() == []  # review first: nobody is alerted
         [hit] = [h for h in store.hits() if h.media_id == media.media_id]
