@@ -7,6 +7,9 @@ goes on with the usable ones. The same file given twice is refused the second ti
 a template that says nothing new). Photo bytes live only in memory for the length of the call:
 they are never written to the store, the blob store or a log, and no file name is stored either
 (a name such as `kim_passport.jpg` could identify her).
+
+A photo is a file path (the CLI) or a `Photo`: bytes already in memory with a label (the portal's
+uploads, which must never touch the disk, so they are not turned into temporary files).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrichment.decode import decode_image
@@ -34,6 +37,15 @@ class PhotoRefused(EnrollmentRefused):
     def __init__(self, code: str, en: str, ko: str) -> None:
         super().__init__(en)
         self.code, self.en, self.ko = code, en, ko
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An enrollment photo held in memory: its bytes and the label messages name it by (shown
+    to the operator, never stored)."""
+
+    label: str
+    data: bytes = field(repr=False)
 
 
 @dataclass
@@ -95,15 +107,15 @@ def check_photo_count(photos: Sequence[object]) -> None:
 
 
 def photo_verdicts(
-    photos: Sequence[Path], person_id: str, engine: FaceEngine, settings: Settings
+    photos: Sequence[Path | Photo], person_id: str, engine: FaceEngine, settings: Settings
 ) -> list[PhotoVerdict]:
-    """A verdict for every photo, in the order given."""
+    """A verdict for every photo (a path, or bytes in memory), in the order given."""
     verdicts: list[PhotoVerdict] = []
     seen: dict[str, str] = {}  # SHA-256 of the bytes → label of its first photo
-    for path in photos:
-        label = str(path)
+    for photo in photos:
+        label = photo.label if isinstance(photo, Photo) else str(photo)
         try:
-            data = path.read_bytes()
+            data = photo.data if isinstance(photo, Photo) else photo.read_bytes()
         except OSError as exc:
             verdicts.append(PhotoVerdict(
                 label, "unopenable", f"{label}: cannot open ({exc.strerror})",

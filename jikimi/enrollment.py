@@ -7,13 +7,15 @@ by an operator on the server) a case is opened implicitly with that operator (th
 the verifier, method "cli-operator", the current consent version and channel "cli", and the
 result says so.
 
-1 to 5 photos; each gets its own verdict (jikimi/enroll_photos.py) and the usable ones go on.
-Across them (jikimi/enroll_checks.py): all must show the same person, else the enrollment is
-refused naming the photos that disagree; and none may look like someone already enrolled,
-unless the operator checked and says so (`allow_duplicate`, audited on both cases). Contacts
-must be deliverable (jikimi/contacts.py). Nothing is stored until all of this passed; then the
-person, her templates and the case's link to her are stored, the enrollment is audited, and the
-faces already collected seed her background and are searched (retroactive matching).
+1 to 5 photos (file paths from the CLI, or `Photo`s: bytes in memory with a label, from the
+portal, never written to disk); each gets its own verdict (jikimi/enroll_photos.py) and the
+usable ones go on. Across them (jikimi/enroll_checks.py): all must show the same person, else
+the enrollment is refused naming the photos that disagree; and none may look like someone
+already enrolled, unless the operator checked and says so (`allow_duplicate`, audited on both
+cases). Contacts must be deliverable (jikimi/contacts.py). Nothing is stored until all of this
+passed; then the person, her templates and the case's link to her are stored, the enrollment is
+audited, and the faces already collected seed her background and are searched (retroactive
+matching).
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from jikimi.cases import audit, case_for_enrollment, new_case, opened_detail, os
 from jikimi.consent import CURRENT_VERSION
 from jikimi.contacts import check_contacts
 from jikimi.enroll_checks import Duplicate, disagreements, duplicates, mark_disagreeing
-from jikimi.enroll_photos import PhotoVerdict, check_photo_count, photo_template, photo_verdicts
+from jikimi.enroll_photos import (
+    Photo,
+    PhotoVerdict,
+    check_photo_count,
+    photo_template,
+    photo_verdicts,
+)
 from jikimi.review import alert_bands
 from kernel.cases import Case
 from kernel.errors import EnrollmentRefused
@@ -37,7 +45,7 @@ from kernel.records import Person, Template
 from kernel.settings import Settings
 from search.matching import MatchReport, match_person
 
-__all__ = ["EnrollResult", "EnrollmentDeclined", "enroll", "photo_template"]
+__all__ = ["EnrollResult", "EnrollmentDeclined", "Photo", "enroll", "photo_template"]
 
 
 @dataclass
@@ -72,7 +80,7 @@ def enroll(
     *,
     face_search: FaceSearch | None = None,
     name: str,
-    photos: Sequence[Path],
+    photos: Sequence[Path | Photo],
     email: str | None = None,
     webhook: str | None = None,
     case_id: str | None = None,
@@ -80,7 +88,8 @@ def enroll(
     email_outbox_only: bool = False,
     allow_duplicate: bool = False,
 ) -> EnrollResult:
-    """Enroll a person from photo files into a case (opened here when `case_id` is None)."""
+    """Enroll a person from photos (files, or `Photo`s already in memory) into a case (opened
+    here when `case_id` is None)."""
     actor = actor or os_operator()
     if not name.strip():
         raise EnrollmentRefused("a name is required (it is stored encrypted)")

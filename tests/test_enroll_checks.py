@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jikimi import registry
-from jikimi.enrollment import EnrollmentDeclined, enroll, photo_template
+from jikimi.enrollment import EnrollmentDeclined, Photo, enroll, photo_template
 from kernel.errors import EnrollmentRefused
 from kernel.ports import FaceEngine
 from kernel.settings import Settings
@@ -147,3 +147,15 @@ def test_photo_file_names_are_not_stored(store, engine, settings, tmp_path) -> N
     result = enroll(store, engine, settings, name="Kim", actor="op", photos=[named])
     stored = repr(store.audit_events()) + repr(store.list_cases())
     assert "kim_jihyun" not in stored and result.templates == 1
+
+
+def test_photos_in_memory_are_enrolled_like_files(store, engine, settings) -> None:
+    # The portal hands over uploads as bytes with a label: no temporary file is written.
+    data = [(PHOTOS / f"{n}.jpg").read_bytes() for n in ("person_a_1", "person_a_2")]
+    result = enroll(store, engine, settings, name="Ana", actor="op",
+                    photos=[Photo("#1", data[0]), Photo("#2", b"not a photo"),
+                            Photo("#3", data[1])])
+    assert [(v.photo, v.code) for v in result.photos] == [
+        ("#1", "ok"), ("#2", "unreadable"), ("#3", "ok")]
+    assert result.templates == 2 and result.photos[1].en.startswith("#2:")
+    assert "data=" not in repr(Photo("#1", data[0]))  # bytes stay out of reprs and logs

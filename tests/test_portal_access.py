@@ -162,3 +162,28 @@ def test_only_victims_reach_the_victim_pages(portal: Portal) -> None:
     with portal.client() as client:
         headers = {"Authorization": f"Bearer {portal.tokens['victim']}"}
         assert client.get("/me", headers=headers).status_code == 200
+
+
+def test_every_role_against_the_case_endpoints(portal: Portal) -> None:
+    from contextlib import closing
+
+    from jikimi import registry
+    from jikimi.cases import open_case
+    from tests.intake_steps import OPENED
+
+    with closing(registry.open_store(portal.settings)) as store:
+        case = open_case(store, "test", verified_by="test", method="in-person",
+                         consent_version=OPENED["consent_version"], consent_channel="paper")
+    path = f"/cases/{case.case_id}"
+    for role in ROLES:
+        allowed = role in REVIEWERS
+        with portal.client() as client:
+            headers = {"Authorization": f"Bearer {portal.tokens[role]}"}
+            expected = [("GET", "/cases", {}, 200), ("GET", path, {}, 200),
+                        ("POST", "/cases", {"data": OPENED}, 303),
+                        ("POST", f"{path}/reveal", {}, 200),
+                        ("POST", f"{path}/enroll", {"data": {"name": "x"}}, 415),
+                        ("POST", f"{path}/invite", {"data": {"username": "ana"}}, 409)]
+            for method, url, body, status in expected:
+                answer = client.request(method, url, headers=headers, **body)
+                assert answer.status_code == (status if allowed else 403), (role, method, url)

@@ -23,7 +23,15 @@ from fastapi.templating import Jinja2Templates
 
 from jikimi import __version__, registry
 from jikimi.accounts import Accounts
-from jikimi.portal import pages, review_api, review_pages, takedown_api, takedown_pages
+from jikimi.portal import (
+    case_pages,
+    intake_pages,
+    pages,
+    review_api,
+    review_pages,
+    takedown_api,
+    takedown_pages,
+)
 from jikimi.portal.rendering import LANG_COOKIE
 from jikimi.portal.security import NotSignedIn
 from jikimi.portal.victim_pages import router as victim_router
@@ -51,6 +59,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(takedown_pages.router)
     app.include_router(takedown_api.router)
     app.include_router(victim_router)
+    app.include_router(case_pages.router)
+    app.include_router(intake_pages.router)
 
     @app.exception_handler(NotSignedIn)
     async def sign_in_first(request: Request, exc: NotSignedIn) -> Response:
