@@ -67,6 +67,9 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
             return _decode(data, max_pixels)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaTooLarge(f"image too large: {one_line(exc)}") from None
+    except Image.UnidentifiedImageError:
+        raise DecodeError(f"cannot decode image: not a format jikimi reads "
+                          f"({', '.join(ALLOWED_FORMATS)})") from None
     except _DECODER_FAILURES as exc:
         raise DecodeError(f"cannot decode image: {one_line(exc)}") from None
 
