@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kernel.settings import Settings
@@ -30,6 +31,17 @@ def adder(sub: Subparsers) -> Adder:
         return parser
 
     return add
+
+
+def add_batch_target(parser: argparse.ArgumentParser, *, required: bool, out_help: str) -> None:
+    """Where a batch goes: `--out FILE`, or `--to URI` of a blob store (e.g. s3://bucket/prefix,
+    which prints a presigned GET URL valid for `--expires` seconds)."""
+    target = parser.add_mutually_exclusive_group(required=required)
+    target.add_argument("--out", type=Path, help=out_help)
+    target.add_argument("--to", metavar="URI", help="write to a blob store, e.g. "
+                        "s3://bucket/prefix (prints a presigned GET URL)")
+    parser.add_argument("--expires", type=int, metavar="SECONDS",
+                        help="presigned URL lifetime (default s3.presigned_url_expiry)")
 
 
 def command_group(sub: Subparsers, name: str, text: str, description: str | None = None

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import closing
-from pathlib import Path
 
 from jikimi import registry
 from jikimi.cases import os_operator
-from jikimi.commands.console import adder, emit, print_rows, progress
+from jikimi.commands.console import add_batch_target, adder, emit, print_rows, progress
 from jikimi.commands.review import cli_actor
 from jikimi.demo.run import run_demo
 from jikimi.erasure import forget_person
@@ -49,12 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = add("export", cmd_export, "write a takedown URL batch grouped by host")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--out", type=Path, help="write the batch to this file")
-    target.add_argument("--to", metavar="URI", help="write to a blob store, e.g. "
-                        "s3://bucket/prefix (prints a presigned GET URL)")
-    p.add_argument("--expires", type=int, metavar="SECONDS",
-                   help="presigned URL lifetime (default s3.presigned_url_expiry)")
+    add_batch_target(p, required=True, out_help="write the batch to this file")
 
     p = add("forget", cmd_forget, "erase a person with their templates, hits and alerts")
     p.add_argument("person_id")

@@ -13,11 +13,10 @@ import sys
 from contextlib import closing
 from dataclasses import asdict
 from datetime import date, datetime
-from pathlib import Path
 from urllib.parse import urlparse
 
 from jikimi import registry
-from jikimi.commands.console import Handler, emit, print_rows
+from jikimi.commands.console import Handler, add_batch_target, emit, print_rows
 from jikimi.commands.review import cli_actor
 from jikimi.export_publish import publish_bytes
 from jikimi.takedown import batch_export, build_batch, list_batches, mark
@@ -48,12 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add("show", cmd_show, "a batch as CSV or JSON with each URL's status")
     p.add_argument("batch")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    target = p.add_mutually_exclusive_group()
-    target.add_argument("--out", type=Path, help="write to this file (default: stdout)")
-    target.add_argument("--to", metavar="URI", help="write to a blob store, e.g. "
-                        "s3://bucket/prefix (prints a presigned GET URL)")
-    p.add_argument("--expires", type=int, metavar="SECONDS",
-                   help="presigned URL lifetime (default s3.presigned_url_expiry)")
+    add_batch_target(p, required=False, out_help="write to this file (default: stdout)")
     p = add("mark", cmd_mark, "record what happened to one URL of a batch")
     p.add_argument("batch")
     p.add_argument("url", help="a media URL, a page URL (all its items) or an item id")
