@@ -14,7 +14,6 @@ import getpass
 import os
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from jikimi.consent import require_version
@@ -35,10 +34,8 @@ def os_operator() -> str:
 
 
 def audit(store: Store, action: str, actor: str, subject: str, /, **detail: Any) -> None:
-    """Record one audit event; `subject` is a case id (or a person id without a case). The time
-    has microseconds, so two equal reads in one second are two events, not one."""
-    store.record_audit(AuditEvent(action=action, actor=actor, subject=subject,
-                                  at=datetime.now(UTC), detail=detail))
+    """Record one audit event; `subject` is a case id (or a person id without a case)."""
+    store.record_audit(AuditEvent(action=action, actor=actor, subject=subject, detail=detail))
 
 
 def new_case(*, verified_by: str, method: str, consent_version: str, consent_channel: str,

@@ -258,13 +258,14 @@ class AuditEvent:
     """Who did what to which record, when: evidence reads and writes, reviews, erasures.
 
     `subject` is an id (evidence key, hit id, person id), never content; `detail` is small JSON.
-    The id is derived from the content, so recording the same event twice stores it once.
+    The id is derived from the content, so recording the same event twice stores it once; the
+    time has microseconds, so two equal actions in one second are two events, not one.
     """
 
     action: str  # e.g. "evidence.preserve", "evidence.read", "hit.review", "person.forget"
     actor: str  # operator, service or rule name
     subject: str
-    at: datetime = field(default_factory=utcnow)
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
     detail: dict[str, Any] = field(default_factory=dict)
     event_id: str = ""
 
