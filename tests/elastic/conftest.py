@@ -27,6 +27,12 @@ def es_settings(url: str, **overrides: object) -> ElasticsearchSettings:
         {"url": url, "plain_json_headers": True, "request_timeout": 10.0} | overrides)
 
 
+def on_es(url: str) -> dict[str, object]:
+    """Settings fields that put a whole deployment's store on this cluster (portal tests)."""
+    return {"store": {"backend": "elasticsearch"},
+            "elasticsearch": {"url": url, "plain_json_headers": True, "index_prefix": PREFIX}}
+
+
 @pytest.fixture(scope="session")
 def osmem_base() -> Iterator[OsmemServer]:
     server = OsmemServer.start(japanese=False)

@@ -9,7 +9,7 @@ import pytest
 
 from jikimi.demo.site import FixtureServer
 from tests import evidence_site
-from tests.elastic.conftest import PREFIX
+from tests.elastic.conftest import on_es
 from tests.portal_fixtures import Portal, seeded_portal
 from tests.test_portal_review import check_api_review, check_operator_review
 from tests.test_portal_takedown import check_takedown_api, check_takedown_pages
@@ -18,9 +18,7 @@ demo_site = evidence_site.demo_site  # fixture
 
 
 def es_portal(tmp_path: Path, base_url: str, es_url: str, hit_state: str = "new") -> Portal:
-    return seeded_portal(tmp_path, base_url, hit_state, store={"backend": "elasticsearch"},
-                         elasticsearch={"url": es_url, "plain_json_headers": True,
-                                        "index_prefix": PREFIX})
+    return seeded_portal(tmp_path, base_url, hit_state, **on_es(es_url))
 
 
 @pytest.fixture

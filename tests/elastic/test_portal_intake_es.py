@@ -11,7 +11,7 @@ import pytest
 from jikimi import registry
 from jikimi.demo.site import FixtureServer, photo_bytes
 from tests import evidence_site
-from tests.elastic.conftest import PREFIX
+from tests.elastic.conftest import on_es
 from tests.intake_steps import open_case, upload
 from tests.portal_fixtures import Portal, seeded_portal, sign_in
 
@@ -20,9 +20,7 @@ demo_site = evidence_site.demo_site  # fixture
 
 @pytest.fixture
 def portal(demo_site: FixtureServer, tmp_path: Path, es_url: str) -> Portal:
-    return seeded_portal(tmp_path, demo_site.base_url, store={"backend": "elasticsearch"},
-                         elasticsearch={"url": es_url, "plain_json_headers": True,
-                                        "index_prefix": PREFIX})
+    return seeded_portal(tmp_path, demo_site.base_url, **on_es(es_url))
 
 
 def test_an_operator_enrolls_and_invites_on_elasticsearch(portal: Portal) -> None:

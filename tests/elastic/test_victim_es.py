@@ -8,7 +8,7 @@ import pytest
 
 from jikimi.demo.site import FixtureServer
 from tests import evidence_site
-from tests.elastic.conftest import PREFIX
+from tests.elastic.conftest import on_es
 from tests.test_portal_victim import (
     check_findings,
     check_not_me,
@@ -23,9 +23,7 @@ demo_site = evidence_site.demo_site  # fixture
 
 @pytest.fixture
 def vp(demo_site: FixtureServer, tmp_path: Path, es_url: str) -> VictimPortal:
-    return victim_portal(tmp_path, demo_site.base_url, store={"backend": "elasticsearch"},
-                         elasticsearch={"url": es_url, "plain_json_headers": True,
-                                        "index_prefix": PREFIX})
+    return victim_portal(tmp_path, demo_site.base_url, **on_es(es_url))
 
 
 def test_findings_and_not_me_on_elasticsearch(vp: VictimPortal) -> None:
