@@ -37,26 +37,33 @@ STATES = ["new", "confirmed", "rejected", "not_sexual", "escalated", "taken_down
 def rows_for(request: Request, *, site: str = "", case: str = "",
              state: str = "new") -> list[dict[str, Any]]:
     """Hit rows in review order, with site and pseudonymous case, filtered."""
+    return filtered(all_rows(request), site=site, case=case, state=state)
+
+
+def all_rows(request: Request) -> list[dict[str, Any]]:
+    """Every hit row in review order, with its site, page path and pseudonymous case."""
     store = request.app.state.store
     refs = {p.person_id: p.ref for p in store.list_persons()}
-    rows = []
-    for row in hit_rows(store, request.app.state.settings, order="review"):
+    rows = hit_rows(store, request.app.state.settings, order="review")
+    for row in rows:
         page = urlsplit(str(row["page_url"] or ""))
         row["site"], row["page_path"] = page.hostname or "", page.path or "/"
         row["person_ref"] = refs.get(row["person_id"], "")
-        if state and row["review_state"] != state:
-            continue
-        if (site and row["site"] != site) or (case and row["person_ref"] != case):
-            continue
-        rows.append(row)
     return rows
+
+
+def filtered(rows: list[dict[str, Any]], *, site: str = "", case: str = "",
+             state: str = "new") -> list[dict[str, Any]]:
+    return [row for row in rows
+            if (not state or row["review_state"] == state) and (not site or row["site"] == site)
+            and (not case or row["person_ref"] == case)]
 
 
 @router.get("", response_model=None)
 def queue(request: Request, viewer: Reviewer, site: str = "", case: str = "",
           state: str = "new", decided: str = "") -> Response:
-    rows = rows_for(request, site=site, case=case, state=state)
-    everything = rows_for(request, state="")
+    everything = all_rows(request)  # one read of the store for the rows and the filters
+    rows = filtered(everything, site=site, case=case, state=state)
     _audit(request, viewer, "review.queue", "queue", state=state, site=site, case=case,
            shown=len(rows))
     return render(request, "queue.html", viewer=viewer, rows=rows,
