@@ -47,6 +47,7 @@ from kernel.settings_pipeline import (
     SignalSettings,
     VideoSettings,
 )
+from kernel.settings_takedown import TakedownSettings
 
 __all__ = [
     "AccountSettings",
@@ -71,6 +72,7 @@ __all__ = [
     "Settings",
     "SignalSettings",
     "StoreSettings",
+    "TakedownSettings",
     "VideoSettings",
 ]
 
@@ -98,6 +100,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     accounts: AccountSettings = Field(default_factory=AccountSettings)
+    takedown: TakedownSettings = Field(default_factory=TakedownSettings)
 
     # -- derived paths -------------------------------------------------------------------------
     @property
