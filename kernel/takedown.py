@@ -10,9 +10,10 @@ Items hold URLs, hashes and hit ids: never a name or a person id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from kernel.errors import StoreError
 from kernel.records import derive_id, utcnow
@@ -34,6 +35,9 @@ CHECK_RESULTS: tuple[CheckResult, ...] = get_args(CheckResult)
 # review: from hits an operator confirmed; family: a re-upload of an item already confirmed
 # (same SHA-256, PDQ within distance, or the same video family), confirmed by that family.
 ItemOrigin = Literal["review", "family"]
+# The reviewer recorded on a hit confirmed by its family rather than by a person: a re-upload
+# of media an operator already confirmed (jikimi.takedown.followup).
+FAMILY_REVIEWER = "jikimi:family"
 # The filters a batch may be built with; a batch records those that were given.
 FILTER_NAMES = ("host", "site", "case", "since", "until")
 
@@ -145,3 +149,31 @@ def with_status(item: TakedownItem, status: TakedownStatus, at: datetime,
     if note is not None:
         changed.note = note
     return changed
+
+
+def recipients_to_json(recipients: dict[str, HostRecipients]) -> dict[str, Any]:
+    """The recipients of a batch as plain JSON (every store keeps them as one document)."""
+    return {host: {**asdict(found), "looked_up_at": found.looked_up_at.isoformat()}
+            for host, found in recipients.items()}
+
+
+def recipients_from_json(data: dict[str, Any]) -> dict[str, HostRecipients]:
+    return {host: HostRecipients(
+        host=found["host"], addresses=list(found.get("addresses") or []),
+        contacts=[Contact(**c) for c in found.get("contacts") or []], front=found.get("front"),
+        problems=list(found.get("problems") or []),
+        looked_up_at=datetime.fromisoformat(found["looked_up_at"]))
+        for host, found in data.items()}
+
+
+def changed_item(item: TakedownItem, change: Callable[[TakedownItem], TakedownItem]
+                 ) -> TakedownItem:
+    """`change(item)`, refused when it touches what identifies the item (batch, URLs, hits):
+    follow-up changes state, never which URL an item is about."""
+    after = change(replace(item, hit_ids=list(item.hit_ids)))
+    for name in ("item_id", "batch_id", "media_url", "page_url", "host", "media_sha256"):
+        if getattr(after, name) != getattr(item, name):
+            raise StoreError(f"a takedown follow-up may not change an item's {name}")
+    if after.status not in TAKEDOWN_STATUSES:
+        raise StoreError(f"unknown takedown status {after.status!r}")
+    return replace(after, hit_ids=list(item.hit_ids))

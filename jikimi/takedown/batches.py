@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -26,7 +26,15 @@ from kernel.errors import ConfigError, NotFound
 from kernel.ports import Store
 from kernel.records import AuditEvent, Hit, Sighting, utcnow
 from kernel.settings import Settings
-from kernel.takedown import MARKS, TakedownBatch, TakedownItem, TakedownStatus
+from kernel.takedown import (
+    FAMILY_REVIEWER,
+    MARKS,
+    EscalationStep,
+    TakedownBatch,
+    TakedownItem,
+    TakedownStatus,
+    with_status,
+)
 
 # The export's columns, then where the takedown of each URL stands.
 BATCH_FIELDS = [*FIELDS, "status", "sent_at", "removed_at", "refused_at", "item_id"]
@@ -51,13 +59,24 @@ class Filters:
 
 def build_batch(store: Store, settings: Settings, actor: str, *, host: str = "",
                 site: str = "", case: str = "", since: date | None = None,
-                until: date | None = None) -> TakedownBatch:
-    """A new batch of the confirmed hits these filters select, one item per (media URL, page
-    URL). NotFound when nothing matches (no empty batches)."""
+                until: date | None = None, legal_basis: str | None = None) -> TakedownBatch:
+    """A new batch of the confirmed hits these filters select that no notice went out for
+    yet, one item per (media URL, page URL). A URL pair already sent, acknowledged, removed or
+    refused in an earlier batch is followed there, not sent twice; one left pending in an
+    unsent batch is taken again. Items whose hits were all confirmed by a known item's family
+    (re-uploads) are marked `origin="family"`. NotFound when nothing is left (no empty
+    batches)."""
     filters = Filters(host.strip().lower(), site.strip(), case.strip(), since, until)
     if since and until and since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
-    rows = sourced_rows(store, settings.video.sample_fps, keep_hit=_hit_filter(store, filters),
+    by_family: dict[str, bool] = {}
+    keep_hit = _hit_filter(store, filters)
+
+    def keep(hit: Hit) -> bool:
+        by_family[hit.hit_id] = hit.reviewer == FAMILY_REVIEWER
+        return keep_hit(hit)
+
+    rows = sourced_rows(store, settings.video.sample_fps, keep_hit=keep,
                         keep_sighting=_sighting_filter(filters))
     now = utcnow()
     batch_id = f"td-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
@@ -66,16 +85,45 @@ def build_batch(store: Store, settings: Settings, actor: str, *, host: str = "",
         key = (row.media_url, row.page_url)
         if key in grouped:
             grouped[key].hit_ids = sorted({*grouped[key].hit_ids, *hit_ids})
-        else:
+        elif not _already_sent(store, *key):
             grouped[key] = TakedownItem(batch_id, row.media_url, row.page_url, row.host,
                                         row.sha256, hit_ids)
+        if key in grouped and all(by_family.get(h) for h in grouped[key].hit_ids):
+            grouped[key].origin = "family"
+            grouped[key].family_of = row.family_id or None
+        elif key in grouped:
+            grouped[key].origin, grouped[key].family_of = "review", None
     if not grouped:
-        raise NotFound("no confirmed hit matches these filters: nothing to put in a batch")
-    batch = TakedownBatch(batch_id, actor, now, filters.given(), len(grouped))
+        raise NotFound("no confirmed hit matches these filters that was not sent already: "
+                       "nothing to put in a batch")
+    batch = TakedownBatch(batch_id, actor, now, filters.given(), len(grouped),
+                          legal_basis=legal_basis or settings.takedown.legal_basis)
     store.add_takedown_batch(batch, list(grouped.values()))
     store.record_audit(AuditEvent(action="takedown.build", actor=actor, subject=batch_id,
                                   detail={"filters": batch.filters, "items": len(grouped)}))
     return batch
+
+
+def _already_sent(store: Store, media_url: str, page_url: str) -> bool:
+    """Whether the pair's latest item (oldest batch first) is being followed: anything but
+    pending. A removed URL found serving again is put back to pending by the re-check."""
+    mine = [i for i in store.takedown_items_by_url(media_url) if i.page_url == page_url]
+    return bool(mine) and mine[-1].status != "pending"
+
+
+def record_sent(store: Store, item_id: str, address: str, step: EscalationStep,
+                actor: str, at: datetime | None = None) -> TakedownItem:
+    """A notice about this item went to `address` at escalation `step`: mark it sent (with
+    the media's taken-down state kept in step) and remember to whom. Audited."""
+    when = at or utcnow()
+    stored = store.change_takedown_item(item_id, lambda i: replace(
+        with_status(i, "sent", when), sent_to=address, escalation=step))
+    store.record_audit(AuditEvent(
+        action="takedown.mark", actor=actor, subject=item_id,
+        detail={"batch": stored.batch_id, "status": "sent", "at": when.isoformat(),
+                "to": address, "step": step}))
+    sync_taken_down(store, stored.media_sha256, actor)
+    return stored
 
 
 def _hit_filter(store: Store, filters: Filters) -> Callable[[Hit], bool]:

@@ -7,7 +7,7 @@ Elasticsearch, local folder, S3, …) must pass unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -25,7 +25,7 @@ from kernel.records import (
     Sighting,
     Template,
 )
-from kernel.takedown import TakedownBatch, TakedownItem, TakedownStatus
+from kernel.takedown import HostRecipients, TakedownBatch, TakedownItem, TakedownStatus
 
 
 # --------------------------------------------------------------------------------- storage ---
@@ -256,6 +256,21 @@ class TakedownStore(Protocol):
 
     def takedown_items_by_url(self, url: str) -> list[TakedownItem]:
         """Items of every batch whose media URL or page URL is `url`, oldest batch first."""
+
+    def takedown_items_in(self, statuses: Iterable[TakedownStatus]) -> list[TakedownItem]:
+        """Items of every batch whose status is one of `statuses`, oldest batch first (then
+        by host, media URL, page URL): what follow-up and reports walk."""
+
+    def update_takedown_batch(self, batch_id: str, *, legal_basis: str | None = None,
+                              recipients: Mapping[str, HostRecipients] | None = None
+                              ) -> TakedownBatch:
+        """Set the batch's legal basis and/or its recipients by host (what is None stays);
+        return the batch as stored. NotFound for an unknown batch."""
+
+    def change_takedown_item(self, item_id: str,
+                             change: Callable[[TakedownItem], TakedownItem]) -> TakedownItem:
+        """Apply `change` to the stored item atomically (`kernel.takedown.changed_item`:
+        follow-up fields only) and return it as stored. NotFound when there is no such item."""
 
     def forget_takedown_hits(self, hit_ids: Iterable[str]) -> int:
         """Erasure: take these hit ids out of every item and delete the items left with none;

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from kernel.takedown import TakedownBatch, TakedownItem, TakedownStatus
+from kernel.takedown import (
+    CheckResult,
+    EscalationStep,
+    ItemOrigin,
+    TakedownBatch,
+    TakedownItem,
+    TakedownStatus,
+    recipients_from_json,
+    recipients_to_json,
+)
 from search.elastic.codec import checked_json, dt_from_doc, dt_to_doc, opt_dt_from_doc
 
 
@@ -22,7 +31,8 @@ def batch_to_doc(batch: TakedownBatch) -> dict[str, Any]:
         "batch_id": batch.batch_id, "created_by": batch.created_by,
         "created_at": dt_to_doc(batch.created_at),
         "filters": checked_json(batch.filters, "takedown filters"),
-        "item_count": batch.item_count,
+        "item_count": batch.item_count, "legal_basis": batch.legal_basis,
+        "recipients": checked_json(recipients_to_json(batch.recipients), "recipients"),
     }
 
 
@@ -30,7 +40,8 @@ def batch_from_doc(doc: dict[str, Any]) -> TakedownBatch:
     return TakedownBatch(
         batch_id=doc["batch_id"], created_by=doc["created_by"],
         created_at=dt_from_doc(doc["created_at"]), filters=dict(doc.get("filters") or {}),
-        item_count=int(doc["item_count"]),
+        item_count=int(doc["item_count"]), legal_basis=doc.get("legal_basis") or "",
+        recipients=recipients_from_json(dict(doc.get("recipients") or {})),
     )
 
 
@@ -43,7 +54,10 @@ def item_to_doc(item: TakedownItem, batch_created_at: datetime | str) -> dict[st
         "media_sha256": item.media_sha256, "hit_ids": list(item.hit_ids),
         "status": item.status, "sent_at": _opt_dt(item.sent_at),
         "removed_at": _opt_dt(item.removed_at), "refused_at": _opt_dt(item.refused_at),
-        "note": item.note,
+        "note": item.note, "acknowledged_at": _opt_dt(item.acknowledged_at),
+        "sent_to": item.sent_to, "escalation": item.escalation, "origin": item.origin,
+        "family_of": item.family_of, "checked_at": _opt_dt(item.checked_at),
+        "check_result": item.check_result,
     }
 
 
@@ -55,5 +69,10 @@ def item_from_doc(doc: dict[str, Any]) -> TakedownItem:
         sent_at=opt_dt_from_doc(doc.get("sent_at")),
         removed_at=opt_dt_from_doc(doc.get("removed_at")),
         refused_at=opt_dt_from_doc(doc.get("refused_at")), note=doc.get("note"),
-        item_id=doc["item_id"],
+        item_id=doc["item_id"], acknowledged_at=opt_dt_from_doc(doc.get("acknowledged_at")),
+        sent_to=doc.get("sent_to"),
+        escalation=cast(EscalationStep, doc.get("escalation") or "hosting"),
+        origin=cast(ItemOrigin, doc.get("origin") or "review"), family_of=doc.get("family_of"),
+        checked_at=opt_dt_from_doc(doc.get("checked_at")),
+        check_result=cast("CheckResult | None", doc.get("check_result")),
     )

@@ -9,15 +9,18 @@ same rule as every store (`kernel.takedown.with_status`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from kernel.errors import AlreadyExists, NotFound, StoreError
 from kernel.takedown import (
     TAKEDOWN_STATUSES,
+    HostRecipients,
     TakedownBatch,
     TakedownItem,
     TakedownStatus,
+    changed_item,
+    recipients_to_json,
     with_status,
 )
 from search.elastic.codec_takedown import batch_from_doc, batch_to_doc, item_from_doc, item_to_doc
@@ -73,6 +76,45 @@ class ElasticTakedownStore:
         stored = self._es.change("takedown_items", item_id, mark)
         assert stored is not None  # `mark` always returns the document
         return item_from_doc(stored)
+
+    def change_takedown_item(self, item_id: str,
+                             change: Callable[[TakedownItem], TakedownItem]) -> TakedownItem:
+        def rule(current: Source | None) -> Source:
+            if current is None:
+                raise NotFound(f"no takedown item {item_id}")
+            return item_to_doc(changed_item(item_from_doc(current), change),
+                               current["batch_created_at"])
+
+        stored = self._es.change("takedown_items", item_id, rule)
+        assert stored is not None  # `rule` always returns the document
+        return item_from_doc(stored)
+
+    def takedown_items_in(self, statuses: Iterable[TakedownStatus]) -> list[TakedownItem]:
+        wanted = sorted(set(statuses))
+        if not wanted:
+            return []
+        items = [item_from_doc(d) for d in
+                 self._es.scan("takedown_items", {"terms": {"status": wanted}}, _URL_ORDER)]
+        batches = self._es.get_many("takedown_batches", sorted({i.batch_id for i in items}))
+        return [item for item in items if item.batch_id in batches]
+
+    def update_takedown_batch(self, batch_id: str, *, legal_basis: str | None = None,
+                              recipients: Mapping[str, HostRecipients] | None = None
+                              ) -> TakedownBatch:
+        changes: Source = {}
+        if legal_basis is not None:
+            changes["legal_basis"] = legal_basis
+        if recipients is not None:
+            changes["recipients"] = recipients_to_json(dict(recipients))
+
+        def rule(current: Source | None) -> Source:
+            if current is None:
+                raise NotFound(f"no takedown batch {batch_id!r}")
+            return current | changes
+
+        stored = self._es.change("takedown_batches", batch_id, rule)
+        assert stored is not None
+        return batch_from_doc(stored)
 
     def takedown_items_by_url(self, url: str) -> list[TakedownItem]:
         query = {"bool": {"should": [{"term": {"media_url": url}}, {"term": {"page_url": url}}],

@@ -153,6 +153,18 @@ MIGRATIONS: list[tuple[str, ...]] = [
             mode TEXT NOT NULL, digest_hour INTEGER NOT NULL, quiet_start INTEGER,
             quiet_end INTEGER, timezone TEXT NOT NULL, updated_at TEXT NOT NULL)""",
     ),
+    (  # issue 12: recipients and legal basis per batch; follow-up of each URL
+        "ALTER TABLE takedown_batches ADD COLUMN legal_basis TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE takedown_batches ADD COLUMN recipients TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE takedown_items ADD COLUMN acknowledged_at TEXT",
+        "ALTER TABLE takedown_items ADD COLUMN sent_to TEXT",
+        "ALTER TABLE takedown_items ADD COLUMN escalation TEXT NOT NULL DEFAULT 'hosting'",
+        "ALTER TABLE takedown_items ADD COLUMN origin TEXT NOT NULL DEFAULT 'review'",
+        "ALTER TABLE takedown_items ADD COLUMN family_of TEXT",
+        "ALTER TABLE takedown_items ADD COLUMN checked_at TEXT",
+        "ALTER TABLE takedown_items ADD COLUMN check_result TEXT",
+        "CREATE INDEX takedown_items_status ON takedown_items (status)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,16 +8,32 @@ a person finds the items built from her hits through an index instead of reading
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from kernel.errors import AlreadyExists, NotFound, StoreError
-from kernel.takedown import TakedownBatch, TakedownItem, TakedownStatus, with_status
+from kernel.takedown import (
+    CheckResult,
+    EscalationStep,
+    HostRecipients,
+    ItemOrigin,
+    TakedownBatch,
+    TakedownItem,
+    TakedownStatus,
+    changed_item,
+    recipients_from_json,
+    recipients_to_json,
+    with_status,
+)
 from search.sqlite.codec import dt_from_db, dt_to_db, json_from_db, json_to_db, opt_dt_from_db
 from search.sqlite.db import SqliteDatabase
 
 _ITEM_ORDER = " ORDER BY host, media_url, page_url, item_id"
+_ITEM_COLUMNS = ("item_id", "batch_id", "media_url", "page_url", "host", "media_sha256",
+                 "status", "sent_at", "removed_at", "refused_at", "note", "acknowledged_at",
+                 "sent_to", "escalation", "origin", "family_of", "checked_at", "check_result")
+_STATE_COLUMNS = _ITEM_COLUMNS[6:]  # what marks and follow-up may change
 
 
 def _opt_dt(value: datetime | None) -> str | None:
@@ -34,19 +50,18 @@ class SqliteTakedownStore:
             try:
                 conn.execute(
                     "INSERT INTO takedown_batches (batch_id, created_by, created_at, filters, "
-                    "item_count) VALUES (?, ?, ?, ?, ?)",
+                    "item_count, legal_basis, recipients) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (batch.batch_id, batch.created_by, dt_to_db(batch.created_at),
-                     json_to_db(batch.filters, "takedown filters"), batch.item_count))
+                     json_to_db(batch.filters, "takedown filters"), batch.item_count,
+                     batch.legal_basis,
+                     json_to_db(recipients_to_json(batch.recipients), "recipients")))
             except sqlite3.IntegrityError:
                 raise AlreadyExists(f"takedown batch {batch.batch_id} already exists") from None
             for item in items:
                 conn.execute(
-                    "INSERT OR REPLACE INTO takedown_items (item_id, batch_id, media_url, "
-                    "page_url, host, media_sha256, status, sent_at, removed_at, refused_at, "
-                    "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (item.item_id, batch.batch_id, item.media_url, item.page_url, item.host,
-                     item.media_sha256, item.status, _opt_dt(item.sent_at),
-                     _opt_dt(item.removed_at), _opt_dt(item.refused_at), item.note))
+                    f"INSERT OR REPLACE INTO takedown_items ({', '.join(_ITEM_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})",
+                    _item_values(item, _ITEM_COLUMNS))
                 conn.executemany(
                     "INSERT OR IGNORE INTO takedown_item_hits (hit_id, item_id) VALUES (?, ?)",
                     [(hit_id, item.item_id) for hit_id in item.hit_ids])
@@ -71,12 +86,44 @@ class SqliteTakedownStore:
             if not found:
                 raise NotFound(f"no takedown item {item_id}")
             item = with_status(found[0], status, at, note)
-            conn.execute(
-                "UPDATE takedown_items SET status = ?, sent_at = ?, removed_at = ?, "
-                "refused_at = ?, note = ? WHERE item_id = ?",
-                (item.status, _opt_dt(item.sent_at), _opt_dt(item.removed_at),
-                 _opt_dt(item.refused_at), item.note, item_id))
+            _write_state(conn, item)
         return item
+
+    def change_takedown_item(self, item_id: str,
+                             change: Callable[[TakedownItem], TakedownItem]) -> TakedownItem:
+        with self._db.transaction() as conn:
+            found = self._items_in(conn, "WHERE item_id = ?", (item_id,))
+            if not found:
+                raise NotFound(f"no takedown item {item_id}")
+            item = changed_item(found[0], change)
+            _write_state(conn, item)
+        return item
+
+    def takedown_items_in(self, statuses: Iterable[TakedownStatus]) -> list[TakedownItem]:
+        wanted = tuple(sorted(set(statuses)))
+        if not wanted:
+            return []
+        return self._items(
+            f"JOIN takedown_batches b USING (batch_id) WHERE status IN "
+            f"({', '.join('?' * len(wanted))}) "
+            "ORDER BY b.created_at, batch_id, host, media_url, page_url", wanted)
+
+    def update_takedown_batch(self, batch_id: str, *, legal_basis: str | None = None,
+                              recipients: Mapping[str, HostRecipients] | None = None
+                              ) -> TakedownBatch:
+        with self._db.transaction() as conn:
+            if legal_basis is not None:
+                conn.execute("UPDATE takedown_batches SET legal_basis = ? WHERE batch_id = ?",
+                             (legal_basis, batch_id))
+            if recipients is not None:
+                conn.execute("UPDATE takedown_batches SET recipients = ? WHERE batch_id = ?",
+                             (json_to_db(recipients_to_json(dict(recipients)), "recipients"),
+                              batch_id))
+            row = conn.execute("SELECT * FROM takedown_batches WHERE batch_id = ?",
+                               (batch_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no takedown batch {batch_id!r}")
+        return _batch_from_row(row)
 
     def takedown_items_by_url(self, url: str) -> list[TakedownItem]:
         return self._items(
@@ -123,11 +170,23 @@ class SqliteTakedownStore:
         return [_item_from_row(row, hits.get(row["item_id"], [])) for row in rows]
 
 
+def _item_values(item: TakedownItem, columns: Sequence[str]) -> tuple[Any, ...]:
+    values = [getattr(item, name) for name in columns]
+    return tuple(_opt_dt(v) if isinstance(v, datetime) else v for v in values)
+
+
+def _write_state(conn: sqlite3.Connection, item: TakedownItem) -> None:
+    conn.execute(
+        f"UPDATE takedown_items SET {', '.join(f'{c} = ?' for c in _STATE_COLUMNS)} "
+        "WHERE item_id = ?", (*_item_values(item, _STATE_COLUMNS), item.item_id))
+
+
 def _batch_from_row(row: sqlite3.Row) -> TakedownBatch:
     return TakedownBatch(
         batch_id=row["batch_id"], created_by=row["created_by"],
         created_at=dt_from_db(row["created_at"]), filters=dict(json_from_db(row["filters"])),
-        item_count=int(row["item_count"]),
+        item_count=int(row["item_count"]), legal_basis=row["legal_basis"],
+        recipients=recipients_from_json(dict(json_from_db(row["recipients"]))),
     )
 
 
@@ -138,4 +197,9 @@ def _item_from_row(row: sqlite3.Row, hit_ids: list[str]) -> TakedownItem:
         status=cast(TakedownStatus, row["status"]), sent_at=opt_dt_from_db(row["sent_at"]),
         removed_at=opt_dt_from_db(row["removed_at"]),
         refused_at=opt_dt_from_db(row["refused_at"]), note=row["note"], item_id=row["item_id"],
+        acknowledged_at=opt_dt_from_db(row["acknowledged_at"]), sent_to=row["sent_to"],
+        escalation=cast(EscalationStep, row["escalation"]),
+        origin=cast(ItemOrigin, row["origin"]), family_of=row["family_of"],
+        checked_at=opt_dt_from_db(row["checked_at"]),
+        check_result=cast("CheckResult | None", row["check_result"]),
     )

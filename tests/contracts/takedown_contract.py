@@ -5,13 +5,14 @@ Mixed into `StoreContract`; a subclass supplies a `store` fixture (an empty stor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from kernel.errors import AlreadyExists, NotFound, StoreError
 from kernel.ports import Store
-from kernel.takedown import TakedownBatch, TakedownItem
+from kernel.takedown import Contact, HostRecipients, TakedownBatch, TakedownItem
 
 T0 = datetime(2026, 3, 2, 10, 0, 0, 654321, tzinfo=UTC)
 
@@ -74,6 +75,56 @@ class TakedownStoreContract:
             store.set_takedown_status("no-such-item", "sent", T0)
         with pytest.raises(StoreError):
             store.set_takedown_status(item.item_id, "lost", T0)  # type: ignore[arg-type]
+
+    def test_follow_up_fields_round_trip(self, store: Store) -> None:
+        family = make_item("b1", 2, origin="family", family_of="f" * 64)
+        item = make_item("b1", 1)
+        store.add_takedown_batch(make_batch("b1", count=2), [item, family])
+        assert store.takedown_items("b1")[1].origin == "family"
+        assert store.takedown_items("b1")[1].family_of == "f" * 64
+        later = T0 + timedelta(days=8)
+        stored = store.change_takedown_item(item.item_id, lambda i: replace(
+            i, status="sent", sent_at=T0, sent_to="abuse@registrar.example",
+            escalation="registrar", checked_at=later, check_result="same"))
+        assert store.takedown_items("b1")[0] == stored
+        assert (stored.sent_to, stored.escalation, stored.check_result, stored.checked_at) == (
+            "abuse@registrar.example", "registrar", "same", later)
+        acked = store.set_takedown_status(item.item_id, "acknowledged", later)
+        assert (acked.acknowledged_at, acked.sent_to) == (later, "abuse@registrar.example")
+        with pytest.raises(StoreError):  # follow-up never re-points an item
+            store.change_takedown_item(item.item_id, lambda i: replace(i, media_url="x"))
+        with pytest.raises(NotFound):
+            store.change_takedown_item("no-such-item", lambda i: i)
+
+    def test_items_in_statuses_across_batches(self, store: Store) -> None:
+        one, two = make_item("b1", 1), make_item("b2", 2)
+        store.add_takedown_batch(make_batch("b1", at=T0 - timedelta(days=1)),
+                                 [one, make_item("b1", 3)])
+        store.add_takedown_batch(make_batch("b2"), [two])
+        store.set_takedown_status(one.item_id, "sent", T0)
+        store.set_takedown_status(two.item_id, "removed", T0)
+        found = store.takedown_items_in(["sent", "removed"])
+        assert [(i.batch_id, i.status) for i in found] == [("b1", "sent"), ("b2", "removed")]
+        assert [i.media_url for i in store.takedown_items_in(["pending"])] == [
+            "https://a.example/m3.jpg"]
+        assert store.takedown_items_in([]) == []
+
+    def test_batch_recipients_and_legal_basis(self, store: Store) -> None:
+        store.add_takedown_batch(make_batch("b1", count=1), [make_item("b1", 1)])
+        found = HostRecipients(
+            host="a.example", addresses=["192.0.2.10"],
+            contacts=[Contact("hosting", "abuse@net.example", "Example Net",
+                              "https://rdap.example/ip/192.0.2.10"),
+                      Contact("registrar", "redacted@example.invalid", placeholder=True)],
+            front=None, problems=["registrar contact is a placeholder"], looked_up_at=T0)
+        stored = store.update_takedown_batch("b1", legal_basis="kr",
+                                             recipients={"a.example": found})
+        assert store.get_takedown_batch("b1") == stored
+        assert (stored.legal_basis, stored.recipients) == ("kr", {"a.example": found})
+        again = store.update_takedown_batch("b1", legal_basis="us-take-it-down")
+        assert again.recipients == {"a.example": found}  # None leaves it as it was
+        with pytest.raises(NotFound):
+            store.update_takedown_batch("nope", legal_basis="kr")
 
     def test_items_by_url_across_batches(self, store: Store) -> None:
         first, again = make_item("b1", 1), make_item("b2", 1)

@@ -67,19 +67,21 @@ def test_migrate_creates_every_index_with_its_alias_once(es_client: Elasticsearc
                                                          caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="search.elastic.migrate"):
         steps = migrate(es_client, "fresh")
+    specs = load_specs()
     assert [(s.index, s.action, s.target) for s in steps] == [
-        (name, "created", f"fresh-{name}-v1") for name in INDEX_NAMES]
+        (name, "created", specs[name].index("fresh")) for name in INDEX_NAMES]
     faces = next(s for s in steps if s.index == "faces")
     assert faces.vectors == "none"  # osmem-server has no dense_vector: the fallback mapping
     assert "refused dense_vector" in caplog.text
-    assert aliases(es_client, "fresh") == {f"fresh-{n}": [f"fresh-{n}-v1"] for n in INDEX_NAMES}
+    assert aliases(es_client, "fresh") == {
+        f"fresh-{n}": [specs[n].index("fresh")] for n in INDEX_NAMES}
     mapping = es_client.indices.get_mapping(index="fresh-hits-v1").body["fresh-hits-v1"]
     assert mapping["mappings"]["dynamic"] == "strict"
     assert mapping["mappings"]["date_detection"] is False
     assert mapping["mappings"]["_meta"]["jikimi"]["schema_version"] == 1
     again = migrate(es_client, "fresh")
     assert {s.action for s in again} == {"current"}
-    assert indices(es_client, "fresh") == sorted(f"fresh-{n}-v1" for n in INDEX_NAMES)
+    assert indices(es_client, "fresh") == sorted(specs[n].index("fresh") for n in INDEX_NAMES)
 
 
 def test_a_schema_change_copies_verifies_and_then_flips_the_alias(
