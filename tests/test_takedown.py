@@ -168,7 +168,7 @@ def test_removed_everywhere_makes_hits_taken_down_and_back(
     hit = next(h for h in store.hits() if h.hit_id == twice.hit_id)
     assert hit.reviewer is None and hit.review_note is None  # the operator's review stays
     [first] = [i for i in store.takedown_items(batch.batch_id) if i.host == "c.example"]
-    store.set_takedown_status(first.item_id, "pending", first.removed_at)  # it came back
+    store.set_takedown_status(first.item_id, "pending", DAY3)  # it came back
     again = build_batch(store, settings, TEAM, host="c.example")  # and was sent again
     mark(store, again.batch_id, media_url("twice", "c.example"), "sent", TEAM)
     assert state() == "confirmed"
