@@ -53,7 +53,7 @@ def victim_status(hit: Hit, takedown: Sequence[TakedownItem] = ()) -> VictimStat
             marks = {item.status for item in takedown if hit.hit_id in item.hit_ids}
             if "refused" in marks:
                 return "refused"
-            if marks & {"sent", "removed"}:
+            if marks & {"sent", "acknowledged", "removed"}:
                 return "takedown_sent"
             return "confirmed"
         case "taken_down":
