@@ -74,8 +74,8 @@ def _look_up(recipients: HostRecipients, client: RdapClient, bootstrap: Bootstra
         recipients.front = recipients.front or findings.front
     if recipients.front:
         recipients.problems.append(
-            f"{recipients.host} is behind {recipients.front}: the real host is hidden; "
-            f"{NOTES[recipients.front]}")
+            f"{recipients.host} is behind {recipients.front}: the real host is hidden behind "
+            f"it ({NOTES[recipients.front]})")
     if ip_literal(recipients.host) is not None:
         return  # an address has no registrar
     domain = registrable_domain(recipients.host)
