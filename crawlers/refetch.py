@@ -49,14 +49,17 @@ class Fetched:
 
 def fetch(
     url: str, *, allow_private: bool, max_bytes: int, timeout: float, user_agent: str,
+    accept: str | None = None,
 ) -> Fetched:
     """GET `url`, following up to MAX_REDIRECTS checked redirects; raise FetchRefused when the
-    address guard refuses, the body exceeds `max_bytes`, or the server cannot be reached."""
+    address guard refuses, the body exceeds `max_bytes`, or the server cannot be reached.
+    `accept` is sent as the Accept header (RDAP servers want application/rdap+json)."""
     opener = guarded_opener(allow_private)
     current, hops = url, []
     for _ in range(MAX_REDIRECTS + 1):
         check_url(current, allow_private=allow_private)
-        request = urllib.request.Request(current, headers={"User-Agent": user_agent})
+        sent = {"User-Agent": user_agent} | ({"Accept": accept} if accept else {})
+        request = urllib.request.Request(current, headers=sent)
         try:
             response = opener.open(request, timeout=timeout)
         except urllib.error.HTTPError as exc:
