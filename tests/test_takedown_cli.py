@@ -32,13 +32,14 @@ def run(data_dir: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 
 def test_build_list_show_and_mark(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    batch = json.loads(run(data_dir, capsys, "build", "--host", "b.example", "--since",
-                           "2026-03-02", "--json"))
+    batch = json.loads(run(data_dir, capsys, "batch", "--host", "b.example", "--since",
+                           "2026-03-02", "--no-lookup", "--json"))
     assert batch["item_count"] == 2 and batch["filters"] == {"host": "b.example",
                                                              "since": "2026-03-02"}
     batch_id = batch["batch_id"]
-    plain = run(data_dir, capsys, "build", "--case", "CASE-BO")
-    assert plain.split()[1:] == ["1", "items"]
+    assert [h["problems"] for h in batch["hosts"]] == [["recipients not looked up yet"]]
+    plain = run(data_dir, capsys, "build", "--case", "CASE-BO", "--no-lookup")  # old name
+    assert plain.split()[1:3] == ["1", "items"]
     listed = json.loads(run(data_dir, capsys, "list", "--json"))
     assert {b["batch_id"] for b in listed} == {batch_id, plain.split()[0]}
 
@@ -73,7 +74,7 @@ def test_build_list_show_and_mark(data_dir: Path, capsys: pytest.CaptureFixture[
 
 def test_errors_are_one_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["--data-dir", str(data_dir), "takedown"]
-    assert main([*argv, "build", "--host", "nowhere.example"]) == 2
+    assert main([*argv, "batch", "--host", "nowhere.example"]) == 2
     assert "no confirmed hit matches" in capsys.readouterr().err
     assert main([*argv, "show", "td-missing"]) == 2
     assert "no takedown batch" in capsys.readouterr().err

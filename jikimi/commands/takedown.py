@@ -1,6 +1,7 @@
 """`jikimi takedown …`: takedown teams' batches from the server's shell.
 
-`build` makes a batch of confirmed hits (filters as in the portal), `list` shows the batches,
+`batch` makes a batch of confirmed URLs no notice went out for (filters as in the portal) and
+looks up each host's recipients, `list` shows the batches,
 `show` writes one as CSV/JSON (to stdout, a file, or a blob store with a presigned link) and
 `mark` records what happened to one URL and when. The actor in the audit log is the OS user
 (`cli:<user>`), as for review decisions.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from contextlib import closing
 from dataclasses import asdict
 from datetime import date, datetime
@@ -20,6 +22,7 @@ from jikimi.commands.console import Handler, add_batch_target, emit, print_rows
 from jikimi.commands.review import cli_actor
 from jikimi.export_publish import publish_bytes
 from jikimi.takedown import batch_export, build_batch, list_batches, mark
+from jikimi.takedown.lookup import attach_recipients, batch_summary
 from kernel.settings import Settings
 
 
@@ -33,7 +36,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.set_defaults(handler=handler)
         return p
 
-    p = add("build", cmd_build, "a new batch from confirmed hits")
+    p = actions.add_parser("batch", aliases=["build"], help=BATCH_HELP, description=BATCH_HELP)
+    p.set_defaults(handler=cmd_build)
     p.add_argument("--host", default="", help="only media on this host")
     p.add_argument("--site", default="", help="only this crawl site (name or page host)")
     p.add_argument("--case", default="", help="only this case (pseudonymous person ref)")
@@ -41,7 +45,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="only hits confirmed on or after this day (UTC)")
     p.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD",
                    help="only hits confirmed on or before this day (UTC)")
-    p.add_argument("--json", action="store_true", help="print the batch as JSON")
+    p.add_argument("--legal-basis", metavar="KEY",
+                   help="the legal basis its notices cite (default: takedown.legal_basis)")
+    p.add_argument("--no-lookup", action="store_true",
+                   help="do not look up recipients now (RDAP); `notices` needs them")
+    p.add_argument("--json", action="store_true",
+                   help="print the batch as JSON, with each host's recipients")
     p = add("list", cmd_list, "the batches, newest first")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p = add("show", cmd_show, "a batch as CSV or JSON with each URL's status")
@@ -62,6 +71,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--note", help="a short note (kept in jikimi, not in downloads)")
 
 
+BATCH_HELP = "a new batch of confirmed URLs not sent yet, with each host's recipients"
+
+
 def _moment(text: str) -> datetime | date:
     return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
 
@@ -69,11 +81,23 @@ def _moment(text: str) -> datetime | date:
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
         batch = build_batch(store, settings, cli_actor(), host=args.host, site=args.site,
-                            case=args.case, since=args.since, until=args.until)
+                            case=args.case, since=args.since, until=args.until,
+                            legal_basis=args.legal_basis)
+        if not args.no_lookup:
+            batch = attach_recipients(store, settings, batch.batch_id, cli_actor())
+        hosts = Counter(item.host for item in store.takedown_items(batch.batch_id))
+    summary = batch_summary(batch, hosts)
     if args.json:
-        emit(batch)
+        emit(summary)
     else:
-        print(f"{batch.batch_id}  {batch.item_count} items")
+        print(f"{batch.batch_id}  {batch.item_count} items  legal basis {batch.legal_basis}")
+        for host in summary["hosts"]:
+            print(f"  {host['host']}  {host['items']} URLs" +
+                  (f"  behind {host['front']}" if host["front"] else ""))
+            for contact in host["recipients"]:
+                print(f"    {contact['role']:<10} {contact['email']}  {contact['organisation']}")
+            for problem in host["problems"]:
+                print(f"    ! {problem}")
     return 0
 
 
