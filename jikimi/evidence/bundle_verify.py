@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from jikimi.evidence.capture import canonical_json, sha256_hex
 from jikimi.evidence.warc import digest_hex
 from kernel.errors import ConfigError, JikimiError
 from search.evidence.audited import AuditedEvidence
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
 @dataclass
@@ -147,22 +150,45 @@ def _check_warc(raw: bytes | None, manifest: dict[str, Any], log: list[dict[str,
     if raw is None:
         return payloads
     try:
-        for record in ArchiveIterator(io.BytesIO(raw), check_digests=True):
+        for record in ArchiveIterator(io.BytesIO(_gunzip(raw, problems)), check_digests=True):
             rid = str(record.rec_headers.get_header("WARC-Record-ID"))
             where = f"{WARC_NAME} record {rid} ({record.rec_headers.get_header('WARC-Target-URI')})"
             body = record.raw_stream.read()
-            problems.extend(f"{where}: {p}" for p in record.digest_checker.problems)
+            problems.extend(f"{where}: {p}" for p in record.digest_checker.problems
+                            if p.startswith("block digest"))  # payloads: checked below
             if record.rec_type == "warcinfo":
                 _check_warcinfo(body, manifest, problems)
             elif record.rec_type == "response":
                 payloads[rid] = digest = sha256_hex(body)
                 report.payloads += 1
                 _check_payload(where, digest, record, listed.get(rid), logged.get(rid), problems)
-    except Exception as exc:  # a flipped byte in the gzip stream surfaces as anything
-        problems.append(f"{WARC_NAME} cannot be read to its end: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a changed header can surface as anything in warcio's parser
+        problems.append(f"{WARC_NAME} cannot be parsed to its end: {type(exc).__name__}: {exc}")
     for rid in sorted(set(listed) - set(payloads)):
         problems.append(f"{WARC_NAME}: response record {rid} of the manifest is missing")
     return payloads
+
+
+def _gunzip(raw: bytes, problems: list[str]) -> bytes:
+    """The WARC's records uncompressed, gzip member by member (one per record). A member that
+    fails its CRC is named and skipped up to the next gzip header, so one flipped compressed
+    byte costs one record, and the records after it are still checked."""
+    out, at, member = [], 0, 0
+    while at < len(raw):
+        inflate = zlib.decompressobj(wbits=31)
+        try:
+            data = inflate.decompress(raw[at:]) + inflate.flush()
+            if not inflate.eof:
+                raise zlib.error("truncated")
+        except zlib.error as exc:
+            problems.append(f"{WARC_NAME}: gzip member {member} at byte {at} is corrupt "
+                            f"({exc}); its record cannot be read")
+            found = raw.find(_GZIP_MAGIC, at + 1)
+            at, member = (found if found > 0 else len(raw)), member + 1
+            continue
+        out.append(data)
+        at, member = len(raw) - len(inflate.unused_data), member + 1
+    return b"".join(out)
 
 
 def _check_payload(where: str, digest: str, record: Any, listed: dict[str, Any] | None,
