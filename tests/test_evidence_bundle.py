@@ -40,8 +40,9 @@ def closed_port() -> int:
 
 
 def setup(tmp_path: Path, base_url: str) -> tuple[Settings, Hits, str]:
-    """The three demo hits (one URL serves other bytes now, one is gone), plus a sighting on a
-    refused port, in a batch; evidence in a file:// locker."""
+    """The three demo hits (one URL serves other bytes now, one is gone), plus the first one's
+    media seen on a page that redirects (`/gallery` -> `/gallery/`) and on a refused port, in a
+    batch; evidence in a file:// locker."""
     settings, hits = seeded_settings(
         tmp_path, base_url, evidence={"uri": (tmp_path / "locker").resolve().as_uri()})
     refused = f"http://127.0.0.1:{closed_port()}"
@@ -49,6 +50,9 @@ def setup(tmp_path: Path, base_url: str) -> tuple[Settings, Hits, str]:
         store.add_sighting(make_sighting(hits.matching.media_id, site="demo",
                                          media_url=f"{refused}/media/a.jpg",
                                          page_url=f"{refused}/gallery/a.html"))
+        store.add_sighting(make_sighting(hits.matching.media_id, site="demo",
+                                         media_url=f"{base_url}/media/person_a_2.jpg",
+                                         page_url=f"{base_url}/gallery"))
         batch = build_batch(store, settings, "cli:team")
     return settings, hits, batch.batch_id
 
@@ -75,7 +79,7 @@ def test_bundle_holds_every_fetch_and_verifies(demo_site: FixtureServer, tmp_pat
     settings, hits, batch_id = setup(tmp_path, demo_site.base_url)
     report = bundle(settings, batch_id)
     assert report.prefix == f"bundles/{batch_id}/{report.bundle_id}/"
-    assert (report.urls, report.captured, report.failed) == (8, 5, 3)
+    assert (report.urls, report.captured, report.failed) == (9, 6, 3)
     locker = registry.open_evidence(settings)
     files = {name: locker.get(key) for name, key in report.keys.items()}
     assert list(report.keys) == [WARC_NAME, LOG_NAME, MANIFEST_NAME]
@@ -84,11 +88,13 @@ def test_bundle_holds_every_fetch_and_verifies(demo_site: FixtureServer, tmp_pat
     assert found[0][0] == "warcinfo"
     info = found[0][3].decode()
     assert f"jikimi-batch: {batch_id}" in info and "operator: operator-kim" in info
-    assert "Demo Person" not in info and hits.matching.person_id not in info
+    for name, data in files.items():  # never a person's name or id, anywhere in the bundle
+        plain = gzip.decompress(data) if name == WARC_NAME else data
+        assert b"Demo Person" not in plain and hits.matching.person_id.encode() not in plain
     responses = {uri: (rid, body, status) for kind, rid, uri, body, status in found
                  if kind == "response"}
     requests = [uri for kind, _, uri, _, _ in found if kind == "request"]
-    assert sorted(requests) == sorted(responses) and len(responses) == 6  # 6 URLs answered
+    assert sorted(requests) == sorted(responses) and len(responses) == 7  # 7 URLs answered
     base = demo_site.base_url
     assert responses[f"{base}/media/person_a_2.jpg"][1:] == (PHOTO, "200")
     page = urllib.request.urlopen(f"{base}/gallery/2.html").read()
@@ -104,6 +110,11 @@ def test_bundle_holds_every_fetch_and_verifies(demo_site: FixtureServer, tmp_pat
     assert photo["payload_sha256"] == sha256(PHOTO)
     assert photo["warc_record_id"] == responses[f"{base}/media/person_a_2.jpg"][0]
     assert {f["error"].split(":")[0] for f in manifest["failed"]} == {"cannot fetch http"}
+    assert len(photo["item_ids"]) == 2  # one fetch for the two items that share the media
+    log = {e["url"]: e for e in map(json.loads, files[LOG_NAME].splitlines())}
+    moved = log[f"{base}/gallery"]
+    assert moved["final_url"] == f"{base}/gallery/" and moved["redirects"] == [f"{base}/gallery"]
+    assert moved["warc_record_id"] == responses[f"{base}/gallery/"][0]
 
     items = {(i.media_url, i.page_url): i for i in report.items.values()}
     matching = items[(f"{base}/media/person_a_2.jpg", f"{base}/gallery/2.html")]
@@ -123,12 +134,12 @@ def test_bundle_holds_every_fetch_and_verifies(demo_site: FixtureServer, tmp_pat
     with closing(registry.open_store(settings)) as store:
         evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-lee")
         verified = verify_bundle(report.prefix, evidence)
-        assert verified.ok and verified.anchored and verified.payloads == 6, verified.problems
+        assert verified.ok and verified.anchored and verified.payloads == 7, verified.problems
         assert verified.manifest_sha256 == report.manifest_sha256
         events = store.audit_events()
     (made,) = [e for e in events if e.action == "evidence.bundle"]
     assert made.actor == "operator-kim" and made.detail["batch"] == batch_id
-    assert (made.detail["captured"], made.detail["failed"]) == (5, 3)
+    assert (made.detail["captured"], made.detail["failed"]) == (6, 3)
     writes = [e.subject for e in events if e.action == "evidence.write"]
     assert writes == list(report.keys.values())  # the manifest last
     reads = {e.subject for e in events if e.action == "evidence.read" and e.actor == "operator-lee"}
@@ -142,10 +153,10 @@ def test_refused_addresses_are_logged_and_the_bundle_kept(
     settings, _, batch_id = setup(tmp_path, demo_site.base_url)
     settings.crawl.allow_private = False
     report = bundle(settings, batch_id, tmp_path / "out")
-    assert (report.captured, report.failed) == (0, 8) and not report.ok
+    assert (report.captured, report.failed) == (0, 9) and not report.ok
     assert all("non-public address" in e for e in report.errors)
     log = [json.loads(line) for line in (tmp_path / "out" / LOG_NAME).read_bytes().splitlines()]
-    assert len(log) == 8 and all(e["warc_record_id"] is None and e["error"] for e in log)
+    assert len(log) == 9 and all(e["warc_record_id"] is None and e["error"] for e in log)
     assert all(i.reference is None and i.citation is None for i in report.items.values())
     assert verify_bundle(tmp_path / "out").ok
 
@@ -242,7 +253,7 @@ def test_cli_bundle_and_verify(
     assert main([*base, "bundle", batch_id, "--operator", "kim", "--allow-private",
                  "--out", str(out)]) == 1  # stored, but a 404 and a refused host
     made = json.loads(capsys.readouterr().out)
-    assert made["captured"] == 5 and len(made["citations"]) == 4
+    assert made["captured"] == 6 and len(made["citations"]) == 5
     prefix = made["prefix"]
     assert main([*base, "verify", prefix, "--operator", "lee"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
