@@ -38,6 +38,8 @@ class Fetched:
     body: bytes
     fetched_at: datetime = field(default_factory=utcnow)
     redirects: list[str] = field(default_factory=list)
+    reason: str = ""  # the status line's phrase as sent ("OK", "File not found")
+    http_version: str = "HTTP/1.1"  # as the server answered (WARC response records keep it)
 
     @property
     def content_type(self) -> str:
@@ -76,8 +78,17 @@ def fetch(
                 current = urljoin(current, location)
                 continue
             body = _read_capped(response, max_bytes, current)
-        return Fetched(url, current, status, headers, body, redirects=hops)
+            reason = str(getattr(response, "reason", "") or "")
+            version = getattr(response, "version", None)
+        return Fetched(url, current, status, headers, body, redirects=hops, reason=reason,
+                       http_version=_http_version(version))
     raise FetchRefused(f"cannot fetch {url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _http_version(version: object) -> str:
+    """http.client's 9/10/11 as a status line's protocol ("HTTP/1.0")."""
+    return f"HTTP/{version // 10}.{version % 10}" if isinstance(version, int) and version \
+        else "HTTP/1.1"
 
 
 def _read_capped(response: Any, max_bytes: int, url: str) -> bytes:

@@ -3,16 +3,21 @@
 Every sub-command names its operator: evidence access is audit-logged in the Store, and an
 anonymous read or hold change would defeat the log. `preserve` fetches through the crawler's
 address guard, so `--allow-private` (or `crawl.allow_private`) is needed for a local site.
+`bundle` seals a takedown batch's URLs into a WARC bundle; `verify` re-hashes one (a folder, or
+`bundles/<batch_id>/<bundle_id>` in the locker) and exits 1 when anything differs.
 """
 
 from __future__ import annotations
 
 import argparse
 from contextlib import closing
+from dataclasses import asdict
 from pathlib import Path
 
 from jikimi import registry
 from jikimi.commands.console import Handler, command_group, emit
+from jikimi.evidence.bundle import build_bundle
+from jikimi.evidence.bundle_verify import verify_bundle
 from jikimi.evidence.preserve import preserve_hit
 from jikimi.evidence.review import hold_capture, show_capture
 from kernel.settings import Settings
@@ -42,6 +47,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     state.add_argument("--on", dest="hold", action="store_true")
     state.add_argument("--off", dest="hold", action="store_false")
 
+    p = add("bundle", cmd_bundle, "fetch every URL of a takedown batch into a WARC bundle")
+    p.add_argument("batch_id")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow loopback/private addresses (tests, local demo)")
+    p.add_argument("--out", type=Path, help="also write the WARC, log and manifest here")
+
+    p = add("verify", cmd_verify, "re-hash a bundle; exit 1 when anything differs")
+    p.add_argument("bundle", help="a folder holding the bundle's files (when it is one), else "
+                   "its locker prefix bundles/<batch_id>/<bundle_id>")
+
 
 def cmd_preserve(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
@@ -65,3 +80,23 @@ def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
         keys = hold_capture(evidence, args.key, args.hold)
     emit({"legal_hold": args.hold, "keys": keys})
     return 0
+
+
+def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        report = build_bundle(store, evidence, settings, args.batch_id,
+                              allow_private=args.allow_private or settings.crawl.allow_private,
+                              out_dir=args.out)
+    emit(asdict(report) | {"ok": report.ok, "citations": {
+        item_id: report.citation(item_id) for item_id in report.items}})
+    return 0 if report.ok else 1
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    source: Path | str = Path(args.bundle) if Path(args.bundle).is_dir() else args.bundle
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        report = verify_bundle(source, evidence)
+    emit(report)
+    return 0 if report.ok else 1
