@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from jikimi import registry
 from jikimi.alerts import alert_time_ranges
 from jikimi.commands.console import progress
+from jikimi.demo.rdap import DEMO_REGULATOR, serve_rdap
 from jikimi.demo.review import DEMO_OPERATOR, ReviewStep, review_through_portal
 from jikimi.demo.site import (
     CLIP_PERSON_RANGE,
@@ -29,8 +31,12 @@ from jikimi.demo.site import serve as serve_site
 from jikimi.enrollment import enroll
 from jikimi.flow import RunSummary, run_once
 from jikimi.portal.local import served_locally
+from jikimi.takedown import build_batch
+from jikimi.takedown.lookup import attach_recipients, batch_summary
 from kernel.settings import Settings
 from kernel.timeranges import format_ranges
+
+DEMO_TEAM = "cli:demo-takedown"
 
 
 def _say(line: str) -> None:
@@ -64,6 +70,7 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
             reviewed_ok = _said_review(step)
             summary.alerts_sent += step.sent
             ok = _report(demo, summary, person_id, time.monotonic() - started) and reviewed_ok
+            ok = _takedown(demo, demo_dir) and ok
             _show_portal(portal_url, step)
             if serve:
                 _say("serving the fixture site and the portal until Ctrl-C …")
@@ -75,6 +82,33 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
     finally:
         server.stop()
     return 0 if ok else 1
+
+
+def _takedown(settings: Settings, demo_dir: Path) -> bool:
+    """The takedown team's first step: a batch of the confirmed URLs, each host's recipients
+    (from the demo's own RDAP service) and the notices, written as files, not sent."""
+    rdap = serve_rdap(demo_dir / "rdap")
+    settings.takedown = settings.takedown.model_copy(update={
+        "rdap_bootstrap_url": f"{rdap.base_url}/bootstrap/", "rdap_allow_private": True,
+        "rdap_cache_dir": demo_dir / "rdap-cache", "regulator_email": DEMO_REGULATOR})
+    try:
+        with closing(registry.open_store(settings)) as store:
+            batch = build_batch(store, settings, DEMO_TEAM)
+            batch = attach_recipients(store, settings, batch.batch_id, DEMO_TEAM)
+            hosts = Counter(item.host for item in store.takedown_items(batch.batch_id))
+    finally:
+        rdap.stop()
+    summary = batch_summary(batch, hosts)
+    _say("")
+    _say(f"takedown batch  {batch.batch_id}: {batch.item_count} URLs, legal basis "
+         f"{batch.legal_basis}")
+    for host in summary["hosts"]:
+        _say(f"  {host['host']}  {host['items']} URLs")
+        for contact in host["recipients"]:
+            _say(f"    {contact['role']:<10} {contact['email']}  {contact['organisation']}")
+        for problem in host["problems"]:
+            _say(f"    ! {problem}")
+    return all(h["recipients"] for h in summary["hosts"])
 
 
 def _write_site_definition(settings: Settings, base_url: str) -> None:
