@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from enrichment.decode import decode_image
-from enrichment.hashes import pdq_hash
+from enrichment.hashes import md5_hex, pdq_hash
 from enrichment.signals.suite import SignalSuite
 from enrichment.tracks import assign_tracks
 from enrichment.video import (
@@ -51,7 +51,9 @@ def analyze(
 ) -> tuple[Media, list[Face]]:
     """Enriched media and its faces; raise a JikimiError for unusable input."""
     kind, content_type = sniff(data)
-    media = replace(media, kind=kind, content_type=content_type)  # the bytes, not the header
+    # the bytes, not the header, say what it is; MD5 is for hash sharing (jikimi.takedown.exports)
+    media = replace(media, kind=kind, content_type=content_type,
+                    info=dict(media.info, md5=md5_hex(data)))
     if kind == "video":
         sample = sample_video(data, settings.video, cover_whole=True)
         return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video)

@@ -3,7 +3,9 @@
 SHA-256 of the raw bytes is the media id (idempotent upserts). PDQ (Meta's perceptual hash, the
 one hash-sharing programmes such as StopNCII and ThreatExchange exchange) survives re-compression
 and mild resizing but not crops or mirroring. Hashes are hex strings in ThreatExchange's bit order
-so they can be compared with hashes from other tools.
+so they can be compared with hashes from other tools. MD5 of the raw bytes is kept only because
+hash-sharing programmes (StopNCII, ThreatExchange's `video_md5`) still exchange it; it identifies
+nothing here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ PDQ_MIN_QUALITY = 50  # below this the hash says little (flat or tiny images)
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def md5_hex(data: bytes) -> str:
+    """MD5 of the raw bytes, for hash sharing only (never for identity or security)."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def pdq_hash(rgb: np.ndarray) -> tuple[str, int]:

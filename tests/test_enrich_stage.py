@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import zlib
 
@@ -54,6 +55,8 @@ def test_bad_items_are_recorded_and_the_rest_is_enriched(tmp_path, keep_media):
     enriched = store.get_media(good)
     assert enriched is not None and enriched.status == "enriched" and enriched.face_count == 1
     assert enriched.pdq and enriched.width and enriched.height
+    # MD5 of the stored bytes, for hash sharing (StopNCII / ThreatExchange)
+    assert enriched.info["md5"] == hashlib.md5(photo_bytes("person_b_1.jpg")).hexdigest()
     for media_id in (corrupt, bomb, video, junk):
         failed = store.get_media(media_id)
         assert failed is not None and failed.status == "error" and failed.error

@@ -53,6 +53,7 @@ def test_videos_and_animations_are_sampled_tracked_and_grouped_into_families(tmp
     assert (video.duration, video.codec, video.width, video.height, video.frame_count) == (
         6.0, "mpeg4", 480, 360, 6)
     assert video.pdq and len(video.info["frame_pdq"]) == 6 and "vpdq" in video.info
+    assert len(video.info["md5"]) == 32  # for hash sharing, videos too
     model_id = registry.open_face_engine(settings).model_id
     faces = [f for f in store.faces(model_id) if f.media_id == original]
     assert sorted(f.frame_ts for f in faces) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

@@ -8,11 +8,10 @@ recipient address: they are stored with the alert and printed in logs.
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from jikimi.mail import SMTP_ERRORS, describe_smtp_error, send_mail
 from kernel.errors import DeliveryError
 from kernel.ports import AlertMessage
 from kernel.records import Person
@@ -56,52 +55,15 @@ class SmtpNotifier:
     def deliver(self, mail: EmailMessage, alert_id: str, recipient: str) -> None:
         """Send one composed e-mail; DeliveryError (without the address) when it fails."""
         try:
-            with self._connect() as client:
-                if self.settings.smtp_starttls and not self.settings.smtp_ssl:
-                    client.starttls(context=self._tls_context())
-                    client.ehlo()
-                if self.settings.smtp_user:
-                    password = self.settings.smtp_password
-                    client.login(
-                        self.settings.smtp_user,
-                        password.get_secret_value() if password is not None else "",
-                    )
-                client.send_message(mail)
-        except (smtplib.SMTPException, OSError, ValueError) as exc:
+            send_mail(self.settings, mail)
+        except SMTP_ERRORS as exc:
             raise DeliveryError(
                 f"email: alert {alert_id} via {self.settings.smtp_host}: "
-                f"{_describe(exc, recipient)}"
+                f"{describe_smtp_error(exc, recipient)}"
             ) from None
-
-    def _connect(self) -> smtplib.SMTP:
-        host, port = self.settings.smtp_host or "", self.settings.smtp_port
-        timeout = self.settings.smtp_timeout
-        if self.settings.smtp_ssl:
-            return smtplib.SMTP_SSL(host, port, timeout=timeout, context=self._tls_context())
-        return smtplib.SMTP(host, port, timeout=timeout)
-
-    def _tls_context(self) -> ssl.SSLContext:
-        ca_file = self.settings.smtp_ca_file
-        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
 def message_id_for(alert_id: str, sender: str) -> str:
     """A stable RFC 5322 Message-ID for an alert: `<jikimi-alert.<id>@<sender's domain>>`."""
     domain = sender.rpartition("@")[2].strip(" <>") or "jikimi.invalid"
     return f"<jikimi-alert.{alert_id}@{domain}>"
-
-
-def _describe(exc: BaseException, recipient: str) -> str:
-    """One line, without the recipient's address."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = sorted({code for code, _ in exc.recipients.values()})
-        text = f"recipient refused ({', '.join(str(c) for c in codes)})"
-    elif isinstance(exc, smtplib.SMTPResponseException):
-        raw = exc.smtp_error
-        reason = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        text = f"{type(exc).__name__} {exc.smtp_code} {reason}"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    if recipient:
-        text = text.replace(recipient, "<recipient>")
-    return " ".join(text.split())[:300]
