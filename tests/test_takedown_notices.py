@@ -228,6 +228,8 @@ def test_sending_delivers_each_notice_and_records_it(world: NoticeWorld, setting
     for one in sent:
         for item_id in one.notice.item_ids:
             assert items[item_id].status == "sent" and items[item_id].sent_at == one.sent_at
+            assert (items[item_id].sent_to, items[item_id].escalation) == (one.recipient,
+                                                                          "hosting")
     unsent = [i for i in items.values() if i.host == "c.example"]
     assert unsent and all(i.status == "pending" for i in unsent)
     events = [e for e in store.audit_events(world.batch.batch_id)

@@ -23,7 +23,7 @@ from email.utils import formataddr, formatdate
 from pathlib import Path
 
 from jikimi.mail import SMTP_ERRORS, describe_smtp_error, send_mail
-from jikimi.takedown.batches import mark
+from jikimi.takedown.batches import record_sent
 from jikimi.takedown.notices.render import NoRecipient, Notice, Sender
 from kernel.errors import ConfigError
 from kernel.ports import Store
@@ -152,8 +152,9 @@ def notices_audit_detail(sent: SentNotice) -> dict[str, object]:
 def record_sent_notices(store: Store, sent: Sequence[SentNotice], actor: str, *,
                         on_sent: Callable[[SentNotice], None] | None = None) -> int:
     """Audit every send (`takedown.notice_sent` / `takedown.notice_failed`, subject: the batch),
-    mark each item of a sent notice "sent" at its send time, then call `on_sent` with it.
-    Returns how many notices were sent."""
+    mark each item of a sent notice "sent" at its send time with the address and step it went
+    to (`jikimi.takedown.batches.record_sent`), then call `on_sent` with it. Returns how many
+    notices were sent."""
     count = 0
     for one in sent:
         action = "takedown.notice_sent" if one.ok else "takedown.notice_failed"
@@ -162,7 +163,7 @@ def record_sent_notices(store: Store, sent: Sequence[SentNotice], actor: str, *,
         if not one.ok:
             continue
         for item_id in one.notice.item_ids:
-            mark(store, one.notice.batch_id, item_id, "sent", actor, when=one.sent_at)
+            record_sent(store, item_id, one.recipient, one.notice.step, actor, one.sent_at)
         if on_sent is not None:
             on_sent(one)
         count += 1
