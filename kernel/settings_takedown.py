@@ -29,9 +29,9 @@ class TakedownSettings(Section):
     # notices
     legal_basis: str = "kr"  # a template key: kr, us-take-it-down, platform-policy
     languages: list[str] = Field(default_factory=lambda: ["ko", "en"])
-    sender_name: str = "jikimi takedown team"
+    sender_name: str = "Takedown desk"
     sender_email: str = "takedown@localhost"
-    sender_organisation: str = ""
+    sender_organisation: str = "jikimi"  # who signs: set it to the deploying organisation
     # the last step of escalation (host → registrar → regulator); empty: no regulator step
     regulator_name: str = "Korea Communications Standards Commission (KCSC)"
     regulator_email: str = ""

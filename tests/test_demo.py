@@ -22,6 +22,14 @@ def test_demo_alerts_exactly_the_pages_with_the_person(tmp_path, capsys):
         assert "Demo Person" not in path.read_text(encoding="utf-8")
         assert alert["payload"]["page_url"].endswith(PAGES_WITH_PERSON)
     assert "at 0:02–0:04" in out and "(provenance)" in out
+    # It ends with the takedown batch, its host's recipients, the evidence and the notices.
+    assert "takedown batch  td-" in out and "3 URLs, legal basis kr" in out
+    assert "hosting    abuse@hosting.jikimi-demo.test" in out
+    assert "evidence        6/6 URLs captured" in out
+    [letters] = (tmp_path / "demo" / "takedown").glob("td-*/notices/127.0.0.1")
+    assert f"notices         1 letters (ko, en, .eml) in {letters.parent}" in out
+    english = (letters / "hosting-1.en.txt").read_text(encoding="utf-8")
+    assert english.count("Evidence: bundle:td-") == 3 and "Demo Person" not in english
     # Raw media was not kept after enrichment, and no enrollment photo was written anywhere.
     assert not any(p.is_file() for p in (tmp_path / "demo" / "blobs").rglob("*"))
     # A second demo starts from a clean folder and gives the same answer.

@@ -15,6 +15,7 @@ from collections import Counter
 from contextlib import closing
 from dataclasses import asdict
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import urlparse
 
 from jikimi import registry
@@ -23,7 +24,10 @@ from jikimi.commands.review import cli_actor
 from jikimi.export_publish import publish_bytes
 from jikimi.takedown import batch_export, build_batch, list_batches, mark
 from jikimi.takedown.lookup import attach_recipients, batch_summary
+from jikimi.takedown.paperwork import prepare, send
 from kernel.settings import Settings
+from kernel.takedown import ESCALATION
+from search.evidence.audited import AuditedEvidence
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +55,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="do not look up recipients now (RDAP); `notices` needs them")
     p.add_argument("--json", action="store_true",
                    help="print the batch as JSON, with each host's recipients")
+    p = add("notices", cmd_notices,
+            "write a batch's notices per recipient, referral, Lumen and hash files; --send")
+    p.add_argument("batch")
+    p.add_argument("--out", type=Path, required=True, help="the folder to write them into")
+    p.add_argument("--step", choices=ESCALATION, default="hosting",
+                   help="whom to write to: the host (default), its registrar, the regulator")
+    p.add_argument("--legal-basis", metavar="KEY", help="override the batch's legal basis")
+    p.add_argument("--lang", metavar="LANGS", help="languages, e.g. ko,en (default: settings)")
+    p.add_argument("--send", action="store_true",
+                   help="also send them through the configured SMTP server (audited)")
     p = add("list", cmd_list, "the batches, newest first")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p = add("show", cmd_show, "a batch as CSV or JSON with each URL's status")
@@ -99,6 +113,20 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             for problem in host["problems"]:
                 print(f"    ! {problem}")
     return 0
+
+
+def cmd_notices(args: argparse.Namespace, settings: Settings) -> int:
+    languages = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else None
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, cli_actor())
+        papers = prepare(store, settings, args.batch, cli_actor(), args.out,
+                         evidence=evidence, step=args.step, legal_basis=args.legal_basis,
+                         languages=languages)
+        if args.send:
+            send(store, settings, papers, cli_actor())
+    emit(papers.summary())
+    print(f"notices of {args.batch} in {args.out / 'notices'}", file=sys.stderr)
+    return 1 if any(not s.ok for s in papers.sent) else 0
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:

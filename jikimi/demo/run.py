@@ -29,12 +29,15 @@ from jikimi.demo.site import (
 )
 from jikimi.demo.site import serve as serve_site
 from jikimi.enrollment import enroll
+from jikimi.evidence.bundle import build_bundle
 from jikimi.flow import RunSummary, run_once
 from jikimi.portal.local import served_locally
 from jikimi.takedown import build_batch
 from jikimi.takedown.lookup import attach_recipients, batch_summary
+from jikimi.takedown.paperwork import prepare
 from kernel.settings import Settings
 from kernel.timeranges import format_ranges
+from search.evidence.audited import AuditedEvidence
 
 DEMO_TEAM = "cli:demo-takedown"
 
@@ -86,7 +89,8 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
 
 def _takedown(settings: Settings, demo_dir: Path) -> bool:
     """The takedown team's first step: a batch of the confirmed URLs, each host's recipients
-    (from the demo's own RDAP service) and the notices, written as files, not sent."""
+    (from the demo's own RDAP service), an evidence bundle (WARC) of the batch, and the
+    notices citing it, written as files, not sent."""
     rdap = serve_rdap(demo_dir / "rdap")
     settings.takedown = settings.takedown.model_copy(update={
         "rdap_bootstrap_url": f"{rdap.base_url}/bootstrap/", "rdap_allow_private": True,
@@ -96,6 +100,10 @@ def _takedown(settings: Settings, demo_dir: Path) -> bool:
             batch = build_batch(store, settings, DEMO_TEAM)
             batch = attach_recipients(store, settings, batch.batch_id, DEMO_TEAM)
             hosts = Counter(item.host for item in store.takedown_items(batch.batch_id))
+            evidence = AuditedEvidence(registry.open_evidence(settings), store, DEMO_TEAM)
+            bundle = build_bundle(store, evidence, settings, batch.batch_id)
+            papers = prepare(store, settings, batch.batch_id, DEMO_TEAM,
+                             demo_dir / "takedown" / batch.batch_id, evidence=evidence)
     finally:
         rdap.stop()
     summary = batch_summary(batch, hosts)
@@ -108,7 +116,12 @@ def _takedown(settings: Settings, demo_dir: Path) -> bool:
             _say(f"    {contact['role']:<10} {contact['email']}  {contact['organisation']}")
         for problem in host["problems"]:
             _say(f"    ! {problem}")
-    return all(h["recipients"] for h in summary["hosts"])
+    _say(f"evidence        {bundle.captured}/{bundle.urls} URLs captured in {bundle.prefix} "
+         f"(WARC, log, SHA-256 manifest; `jikimi evidence verify` re-hashes it)")
+    _say(f"notices         {len(papers.plan.notices)} letters (ko, en, .eml) in "
+         f"{papers.out_dir / 'notices'}; referral, Lumen and hash files beside them")
+    return all(h["recipients"] for h in summary["hosts"]) and bool(papers.plan.notices) \
+        and bundle.ok
 
 
 def _write_site_definition(settings: Settings, base_url: str) -> None:
