@@ -92,7 +92,8 @@ def check_takedown_pages(portal: Portal) -> None:
         account = store.get_account_by_username(portal.usernames["takedown"])
     assert account is not None
     assert {e.action for e in events} == {"takedown.list", "takedown.build", "takedown.view",
-                                          "takedown.mark", "takedown.read"}
+                                          "takedown.mark", "takedown.read",
+                                          "takedown.recipients"}
     assert {e.actor for e in events} == {f"account:{account.account_id}"}
 
 

@@ -30,6 +30,7 @@ from jikimi.portal import (
     review_api,
     review_pages,
     takedown_api,
+    takedown_notices,
     takedown_pages,
 )
 from jikimi.portal.rendering import LANG_COOKIE
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(review_api.router)
     app.include_router(takedown_pages.router)
     app.include_router(takedown_api.router)
+    app.include_router(takedown_notices.router)
     app.include_router(victim_router)
     app.include_router(case_pages.router)
     app.include_router(intake_pages.router)

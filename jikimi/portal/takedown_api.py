@@ -35,7 +35,7 @@ class BuildRequest(BaseModel):
 class MarkRequest(BaseModel):
     item: str = Field(..., min_length=1, max_length=8192,
                       description="an item id, a media URL or a page URL")
-    status: Literal["sent", "removed", "refused"]
+    status: Literal["sent", "acknowledged", "removed", "refused"]
     on: date | None = Field(None, description="the day it happened (default: now)")
     note: str = Field("", max_length=500)
 

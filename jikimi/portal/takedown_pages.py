@@ -8,6 +8,7 @@ audit log with the account. Forms carry the session's CSRF token.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -19,10 +20,11 @@ from jikimi.export import export_rows
 from jikimi.portal.rendering import render
 from jikimi.portal.security import Viewer, check_csrf, require
 from jikimi.takedown import batch_export, batch_view, build_batch, list_batches, mark
+from jikimi.takedown.lookup import attach_recipients, batch_summary
 from kernel.errors import ConfigError, NotFound
 from kernel.ports import Store
 from kernel.settings import Settings
-from kernel.takedown import MARKS, TakedownBatch
+from kernel.takedown import ESCALATION, MARKS, TakedownBatch
 
 router = APIRouter(prefix="/takedown", tags=["takedown"])
 team = require("takedown", "admin")
@@ -48,21 +50,28 @@ async def build(request: Request, viewer: Team, host: Annotated[str, Form()] = "
                             until=day(until, "until"))
     except (NotFound, ConfigError) as exc:
         return _list_page(request, viewer, error=str(exc), chosen=chosen, status_code=422)
+    attach_recipients(_store(request), _settings(request), batch.batch_id, viewer.actor)
     return RedirectResponse(f"/takedown/{batch.batch_id}?built=1", status_code=303)
 
 
 @router.get("/{batch_id}", response_model=None)
 def batch_page(batch_id: str, request: Request, viewer: Team, built: str = "",
-               marked: str = "") -> Response:
+               marked: str = "", looked_up: str = "", notices_sent: int | None = None,
+               notices_failed: int = 0, bundled: int | None = None,
+               bundle_failed: int = 0) -> Response:
     store = _store(request)
     try:
         batch, rows = batch_view(store, batch_id, viewer.actor,
                                  _settings(request).video.sample_fps)
     except NotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
+    items = {i.item_id: i for i in store.takedown_items(batch_id)}
     return render(request, "takedown_batch.html", viewer=viewer, batch=batch, rows=rows,
                   builder=who(store, batch.created_by), marks=MARKS, built=bool(built),
-                  marked=marked if marked in MARKS else "")
+                  marked=marked if marked in MARKS else "", looked_up=bool(looked_up),
+                  hosts=batch_summary(batch, Counter(r["host"] for r in rows))["hosts"],
+                  items=items, steps=ESCALATION, notices_sent=notices_sent,
+                  notices_failed=notices_failed, bundled=bundled, bundle_failed=bundle_failed)
 
 
 @router.get("/{batch_id}/download", response_model=None)

@@ -54,7 +54,7 @@ def find_recipients(hosts: Iterable[str], settings: TakedownSettings, *, cache_d
     for host in dict.fromkeys(normalised_host(h) for h in hosts if h.strip()):
         recipients = HostRecipients(host, looked_up_at=utcnow())
         try:
-            _look_up(recipients, client, bootstrap, resolve)
+            _look_up(recipients, client, bootstrap, resolve, settings.rdap_allow_private)
         except Exception as exc:  # noqa: BLE001 (one host's surprise must not stop the batch)
             recipients.problems.append(f"lookup of {host} failed: {one_line(exc)}")
         if regulator:
@@ -64,11 +64,16 @@ def find_recipients(hosts: Iterable[str], settings: TakedownSettings, *, cache_d
 
 
 def _look_up(recipients: HostRecipients, client: RdapClient, bootstrap: Bootstrap,
-             resolve: Resolve) -> None:
+             resolve: Resolve, allow_private: bool) -> None:
     addresses, problems = addresses_of(recipients.host, resolve)
     recipients.addresses = [str(a) for a in addresses]
     recipients.problems += problems
     for address in addresses:
+        if not address.is_global and not allow_private:
+            # No registry describes a private, loopback or reserved address: nothing to ask.
+            recipients.problems.append(f"{address} is not a public address (private, loopback "
+                                       "or reserved): no RDAP registry describes it")
+            continue
         findings = look_up_address(address, client, bootstrap)
         _add(recipients, findings.contacts, findings.problems)
         recipients.front = recipients.front or findings.front
