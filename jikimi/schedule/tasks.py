@@ -64,6 +64,7 @@ def match_faces(settings: Settings | None = None) -> dict[str, Any]:
         report = match_stage(settings, store)
     return {"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
             "new_alerts": report.new_alerts, "persons": len(report.persons),
+            "family_hits": report.family_hits,
             "seconds": round(report.seconds, 3)}
 
 
