@@ -37,9 +37,10 @@ from kernel.takedown import CheckResult, TakedownItem, TakedownStatus
 Fetcher = Callable[..., Fetched]
 FOLLOWED: tuple[TakedownStatus, ...] = ("sent", "acknowledged", "refused")
 GONE_STATUSES = frozenset({404, 410, 451})  # 451: unavailable for legal reasons
-# What urllib / the resolver say when a host name no longer exists.
-_NO_SUCH_HOST = ("cannot resolve host", "name or service not known", "nodename nor servname",
-                 "no address associated", "getaddrinfo failed", "temporary failure in name")
+# What urllib / the resolver say when a host name does not exist. "Temporary failure in name
+# resolution" is not among them: a resolver outage must not mark every URL removed.
+_NO_SUCH_HOST = ("name or service not known", "nodename nor servname", "no address associated",
+                 "getaddrinfo failed")
 GONE_NOTE = "re-check: the URL no longer serves it ({why})"
 
 
