@@ -7,6 +7,7 @@ import json
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -283,7 +284,7 @@ def test_a_pdq_near_image_is_confirmed_by_family_and_becomes_a_family_line(
 
 def test_a_video_of_a_confirmed_family_is_confirmed_and_a_decided_hit_is_left_alone(
         store: SqliteStore, settings: Settings, person: Person) -> None:
-    video = {"kind": "video", "content_type": "video/mp4", "duration": 6.0}
+    video: dict[str, Any] = {"kind": "video", "content_type": "video/mp4", "duration": 6.0}
     original = make_media(b"video original", **video).media_id
     known = confirmed(store, person, b"video original", [("https://a.example/v/o.mp4",
                                                           "https://a.example/p/v.html")],
@@ -350,20 +351,20 @@ def test_the_housekeeping_task_and_the_commands(tmp_path: Path, capsys, monkeypa
         assert result["next_notices"][0]["step"] == "registrar"
         json.dumps(result)  # what XCom carries
 
-        data = ["--data-dir", str(tmp_path)]
-        assert main([*data, "takedown", "recheck", "--json"]) == 0
+        cli = ["--data-dir", str(tmp_path)]
+        assert main([*cli, "takedown", "recheck", "--json"]) == 0
         again = json.loads(capsys.readouterr().out)
         assert again["recheck"]["same"] == 1 and again["escalations"] == []
-    assert main([*data, "takedown", "mark", kept.batch_id, kept.item_id,
+    assert main([*cli, "takedown", "mark", kept.batch_id, kept.item_id,
                  "--acknowledged"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["status"] == "acknowledged"
-    assert main([*data, "takedown", "status", "--json"]) == 0
+    assert main([*cli, "takedown", "status", "--json"]) == 0
     rows = {r["item_id"]: r for r in json.loads(capsys.readouterr().out)}
     assert (rows[kept.item_id]["status"], rows[kept.item_id]["escalation"],
             rows[kept.item_id]["check_result"]) == ("acknowledged", "registrar", "same")
     assert rows[gone.item_id]["status"] == "removed" and rows[gone.item_id]["removed_at"]
     assert rows[gone.item_id]["origin"] == "review"
-    assert main([*data, "takedown", "status", "--host", "elsewhere.example"]) == 0
+    assert main([*cli, "takedown", "status", "--host", "elsewhere.example"]) == 0
     assert capsys.readouterr().out.strip() == "(none)"
     with closing(registry.open_store(settings)) as opened, pytest.raises(NotFound):
         build_batch(opened, settings, ACTOR)  # every URL is followed: nothing to send again
