@@ -3,6 +3,8 @@ re-uploads of confirmed media confirmed by their family (image by PDQ, video by 
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from contextlib import closing
 from datetime import timedelta
@@ -11,9 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from jikimi import registry
 from jikimi.cli import main
+from jikimi.demo.site import photo_bytes
 from jikimi.flow import match_stage
 from jikimi.schedule import tasks
 from jikimi.takedown import build_batch, mark
@@ -368,3 +372,53 @@ def test_the_housekeeping_task_and_the_commands(tmp_path: Path, capsys, monkeypa
     assert capsys.readouterr().out.strip() == "(none)"
     with closing(registry.open_store(settings)) as opened, pytest.raises(NotFound):
         build_batch(opened, settings, ACTOR)  # every URL is followed: nothing to send again
+
+
+# --------------------------------------------------------------------- through a real crawl ---
+def reencoded(data: bytes) -> bytes:
+    """The same photo made 10 % smaller and saved again at JPEG quality 70 (PDQ-near)."""
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    out = io.BytesIO()
+    image.resize((image.width * 9 // 10, image.height * 9 // 10)).save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def test_a_crawled_re_upload_becomes_a_family_line_and_the_removed_url_is_found_gone(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    """Enroll, crawl, confirm, send; the host removes the photo and it reappears re-encoded
+    under another name on another page: the next crawl confirms it by family and the next
+    batch has its line, and the re-check finds the old URL gone."""
+    photo = photo_bytes("person_a_2.jpg")
+    (tmp_path / "a.jpg").write_bytes(photo_bytes("person_a_1.jpg"))
+    data = ["--data-dir", str(tmp_path / "data")]
+
+    def jikimi(*args: str) -> Any:
+        assert main([*data, *args]) == 0
+        out = capsys.readouterr().out
+        return json.loads(out) if out.strip().startswith(("{", "[")) else out
+
+    with FixtureSite({"/p/a.html": Route(b'<img src="/m/a.jpg">'),
+                      "/m/a.jpg": Route(photo, "image/jpeg")}) as site:
+        jikimi("enroll", "--name", "Ana Secretname", str(tmp_path / "a.jpg"))
+        first = jikimi("run", "--url", f"{site.base}/p/a.html", "--allow-private")
+        assert first["hits"] == 1 and first["family_hits"] == 0
+        [row] = jikimi("review", "list", "--json")
+        jikimi("review", "decide", row["hit_id"], "--confirm")
+        batch = jikimi("takedown", "build", "--json")
+        jikimi("takedown", "mark", batch["batch_id"], f"{site.base}/m/a.jpg", "--sent")
+
+        del site.routes["/m/a.jpg"]  # removed by the host, and re-uploaded elsewhere
+        site.routes["/p/b.html"] = Route(b'<img src="/m/renamed.jpg">')
+        site.routes["/m/renamed.jpg"] = Route(reencoded(photo), "image/jpeg")
+        second = jikimi("run", "--url", f"{site.base}/p/b.html", "--allow-private")
+        assert second["media_new"] == 1 and second["family_hits"] == 1
+        assert jikimi("review", "list", "--json") == []  # nothing waits for review
+        again = jikimi("takedown", "build", "--json")
+        monkeypatch.setenv("JIKIMI_CRAWL__ALLOW_PRIVATE", "true")  # the re-check's fetches
+        followed = jikimi("takedown", "recheck", "--json")
+    rows = jikimi("takedown", "status", "--json")
+    lines = {r["media_url"].rsplit("/", 1)[1]: r for r in rows}
+    assert lines["renamed.jpg"]["batch_id"] == again["batch_id"]
+    assert lines["renamed.jpg"]["origin"] == "family"
+    assert lines["renamed.jpg"]["family_of"] == hashlib.sha256(photo).hexdigest()
+    assert followed["recheck"]["gone"] == 1 and lines["a.jpg"]["status"] == "removed"
