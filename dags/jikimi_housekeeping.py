@@ -1,14 +1,17 @@
-"""Nightly housekeeping: erasure requests, the takedown export batch, retention.
+"""Nightly housekeeping: erasure requests, the takedown export batch, retention, follow-up.
 
     erase ─┬─► export
-           └─► retention
+           ├─► retention
+           └─► recheck
 
 Erasure runs first and the export waits for it: a person who asked to be forgotten must not
 appear in the next batch, so a failed erasure (or a malformed request, which fails the task after
 every other request is done) holds the export back until an operator sees to it. The export is named
 after the run's logical date, so a retry overwrites the same object. Retention runs whatever
 happened to erasure (it only deletes what is past its time) and beside the export, so a failed
-export still fails the run. See jikimi/schedule/.
+export still fails the run. `recheck` fetches every sent takedown URL again and escalates those
+with no reply (jikimi.takedown.followup); it waits for erasure too, so a forgotten person's URLs
+are not followed further, and returns its counts through XCom. See jikimi/schedule/.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ def build_housekeeping_dag(schedule: str, match_pool: str = "jikimi_match") -> D
         dagrun_timeout=timedelta(hours=4),
         default_args={"owner": "jikimi", "retries": 2, "retry_delay": timedelta(minutes=10)},
         tags=["jikimi", "housekeeping"],
-        doc_md="Carry out erasure requests, write the takedown batch, apply retention.",
+        doc_md="Carry out erasure requests, write the takedown batch, apply retention, "
+        "re-check and escalate sent takedown URLs.",
     )
     def housekeeping() -> None:
         @task(execution_timeout=timedelta(minutes=30))
@@ -55,11 +59,18 @@ def build_housekeeping_dag(schedule: str, match_pool: str = "jikimi_match") -> D
 
             return apply_retention()
 
+        @task(execution_timeout=timedelta(hours=1))
+        def recheck() -> dict[str, Any]:
+            from jikimi.schedule.tasks import recheck_takedowns
+
+            return recheck_takedowns()
+
         # A manual run has no logical date in Airflow 3 (nor `logical_date` in the template
         # context): then the batch is named after the day the run was asked for.
         erased = erase()
         erased >> export("{{ (dag_run.logical_date or dag_run.run_after) | ds }}")
         erased >> retention()
+        erased >> recheck()
 
     return housekeeping()
 

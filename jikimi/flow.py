@@ -1,5 +1,9 @@
 """The embedded flow: crawl → enrich → match → alert, one stage after the other.
 
+Matching ends with re-upload detection (`jikimi.takedown.reuploads`): freshly matched media that
+re-uploads media an operator already confirmed is confirmed by its family, so the next takedown
+batch takes its URLs without another review. The Airflow matching task calls `match_stage` too.
+
 Each stage is a library function that takes its stores as arguments; this module only opens
 them through the registry and chains the stages. Airflow tasks call the same stage functions.
 Every stage is idempotent, so `run` after a crash simply continues where it stopped.
@@ -22,12 +26,14 @@ from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending
 from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
 from jikimi.review import alert_bands
+from jikimi.takedown.reuploads import confirm_reuploads
 from kernel.errors import ConfigError
 from kernel.ports import Store
 from kernel.settings import Settings
 from search.matching import MatchReport, match_new_faces
 
 Progress = Callable[[str], None]
+FLOW_ACTOR = "jikimi:flow"  # the audit log's actor for what the pipeline itself decides
 
 
 @dataclass
@@ -39,6 +45,7 @@ class RunSummary:
     faces: int = 0
     hits: int = 0
     new_alerts: int = 0
+    family_hits: int = 0  # re-uploads of confirmed media, confirmed by their family
     for_review: int = 0  # hits that wait for an operator's decision before anyone is alerted
     alerts_sent: int = 0
     errors: list[str] = field(default_factory=list)
@@ -81,11 +88,21 @@ def enrich_stage(
     return enrich_pending(store, blobs, engine, suite, sections, progress=progress)
 
 
+@dataclass
+class MatchStageReport(MatchReport):
+    family_hits: int = 0  # hits confirmed by their family (re-uploads), included in no count above
+
+
 def match_stage(
     settings: Settings, store: Store, progress: Progress | None = None
-) -> MatchReport:
-    return match_new_faces(store, settings.faces, settings.matching, progress=progress,
-                           alert_bands=alert_bands(settings.review))
+) -> MatchStageReport:
+    """Match new faces, then confirm re-uploads of confirmed media among the matched media."""
+    report = match_new_faces(store, settings.faces, settings.matching, progress=progress,
+                             alert_bands=alert_bands(settings.review))
+    family = confirm_reuploads(store, sorted(report.media_ids), actor=FLOW_ACTOR)
+    if progress and family:
+        progress(f"match: {len(family)} re-uploads of confirmed media confirmed by family")
+    return MatchStageReport(**vars(report), family_hits=len(family))
 
 
 def alert_stage(settings: Settings, store: Store) -> DeliveryReport:
@@ -110,7 +127,7 @@ def run_once(
         summary.errors += enrich.errors
         match = match_stage(settings, store, progress)
         summary.hits, summary.new_alerts = match.hits, match.new_alerts
-        summary.for_review = match.to_review
+        summary.for_review, summary.family_hits = match.to_review, match.family_hits
         delivery = alert_stage(settings, store)
         summary.alerts_sent = delivery.sent
         summary.errors += delivery.errors

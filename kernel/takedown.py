@@ -36,7 +36,7 @@ CHECK_RESULTS: tuple[CheckResult, ...] = get_args(CheckResult)
 # (same SHA-256, PDQ within distance, or the same video family), confirmed by that family.
 ItemOrigin = Literal["review", "family"]
 # The reviewer recorded on a hit confirmed by its family rather than by a person: a re-upload
-# of media an operator already confirmed (jikimi.takedown.followup).
+# of media an operator already confirmed (jikimi.takedown.reuploads).
 FAMILY_REVIEWER = "jikimi:family"
 # The filters a batch may be built with; a batch records those that were given.
 FILTER_NAMES = ("host", "site", "case", "since", "until")

@@ -44,6 +44,7 @@ class MatchReport:
     to_review: int = 0  # hits that alerted nobody and wait for an operator (included in `hits`)
     seconds: float = 0.0
     persons: set[str] = field(default_factory=set)
+    media_ids: set[str] = field(default_factory=set)  # media whose faces were compared
 
 
 def match_new_faces(
@@ -65,6 +66,7 @@ def match_new_faces(
             _decide_batch(store, batch, persons, fused, best, thresholds, matching, report,
                           alert_bands)
             store.mark_faces_matched(f.face_id for f in batch)
+            report.media_ids.update(f.media_id for f in batch)
             background.update(fused)
             background.save()
             report.faces += len(batch)

@@ -211,7 +211,10 @@ def test_housekeeping_exports_then_erases_on_request(
     settings = get_settings()
     blobs = registry.open_blob_uri(settings.blob_uri)
     housekeeping = runnable["jikimi_housekeeping"]
-    assert housekeeping.test().state == "success"
+    run = housekeeping.test()
+    assert run.state == "success"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states == dict.fromkeys(("erase", "export", "retention", "recheck"), "success")
     [key] = [k for k in blobs.keys(settings.scheduler.export_prefix)]
     batch = json.loads(blobs.get(key))
     pages = {urlsplit(item["page_url"]).path.lstrip("/")

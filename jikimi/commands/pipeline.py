@@ -80,7 +80,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
         delivery = alert_stage(settings, store)
     emit({"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
           "new_alerts": report.new_alerts, "for_review": report.to_review,
-          "alerts_sent": delivery.sent,
+          "family_hits": report.family_hits, "alerts_sent": delivery.sent,
           "delivery_errors": delivery.errors})
     return 0
 

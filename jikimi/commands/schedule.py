@@ -1,7 +1,8 @@
 """Sub-commands for the scheduled work, for deployments without Airflow (cron) and for operators.
 
 `jikimi housekeeping` runs what the nightly `jikimi_housekeeping` DAG runs, in the same order
-(erasure requests, then the export batch, then retention); `jikimi erasure-request` files a
+(erasure requests, then the export batch, retention and the takedown follow-up: re-checks and
+escalation); `jikimi erasure-request` files a
 request that the next housekeeping run carries out (`jikimi forget` erases at once instead).
 """
 
@@ -25,7 +26,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--by", default="operator", help="who received the request (audit log)")
     p.set_defaults(handler=cmd_erasure_request)
 
-    text = "carry out erasure requests, write the day's export batch, apply retention"
+    text = ("carry out erasure requests, write the day's export batch, apply retention, "
+            "re-check and escalate sent takedowns")
     p = sub.add_parser("housekeeping", help=text, description=text)
     p.add_argument("--day", help="export batch day, YYYY-MM-DD (default: today, UTC)")
     p.set_defaults(handler=cmd_housekeeping)
@@ -51,5 +53,7 @@ def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     else:
         result["export"] = tasks.export_takedown_batch(day, settings)
     result["retention"] = tasks.apply_retention(None, settings)
+    if "export" in result:  # as in the DAG: only once erasure requests are carried out
+        result["takedown_followup"] = tasks.recheck_takedowns(None, settings)
     emit(result)
     return 0 if "export" in result else 1

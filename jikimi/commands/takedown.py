@@ -1,9 +1,11 @@
 """`jikimi takedown …`: takedown teams' batches from the server's shell.
 
 `batch` makes a batch of confirmed URLs no notice went out for (filters as in the portal) and
-looks up each host's recipients, `list` shows the batches,
-`show` writes one as CSV/JSON (to stdout, a file, or a blob store with a presigned link) and
-`mark` records what happened to one URL and when. The actor in the audit log is the OS user
+looks up each host's recipients, `notices` writes (and with --send sends) its letters and
+referral files, `list` shows the batches, `show` writes one as CSV/JSON (to stdout, a file, or a
+blob store with a presigned link), `mark` records what happened to one URL and when, `recheck`
+fetches every sent URL again and escalates the unanswered ones (what the nightly housekeeping
+runs) and `status` shows where each URL stands. The actor in the audit log is the OS user
 (`cli:<user>`), as for review decisions.
 """
 
@@ -23,6 +25,7 @@ from jikimi.commands.console import Handler, add_batch_target, emit, print_rows
 from jikimi.commands.review import cli_actor
 from jikimi.export_publish import publish_bytes
 from jikimi.takedown import batch_export, build_batch, list_batches, mark
+from jikimi.takedown.followup import STATUS_FIELDS, follow_up, status_rows
 from jikimi.takedown.lookup import attach_recipients, batch_summary
 from jikimi.takedown.paperwork import prepare, send
 from kernel.settings import Settings
@@ -76,6 +79,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("url", help="a media URL, a page URL (all its items) or an item id")
     status = p.add_mutually_exclusive_group(required=True)
     for flag, text in [("--sent", "a notice went to the host"),
+                       ("--acknowledged", "the recipient answered it is dealing with it"),
                        ("--removed", "the URL no longer serves it"),
                        ("--refused", "the host declined")]:
         status.add_argument(flag, dest="status", action="store_const", const=flag[2:],
@@ -83,6 +87,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--on", type=_moment, metavar="DATE",
                    help="when it happened: YYYY-MM-DD or an ISO time (default: now)")
     p.add_argument("--note", help="a short note (kept in jikimi, not in downloads)")
+    p = add("recheck", cmd_recheck, "fetch every sent URL again, then escalate unanswered ones")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p = add("status", cmd_status, "where each URL stands: marks, recipient, step, last check")
+    p.add_argument("--batch", default="", help="only this batch")
+    p.add_argument("--host", default="", help="only URLs on this host")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
 
 BATCH_HELP = "a new batch of confirmed URLs not sent yet, with each host's recipients"
@@ -162,4 +172,30 @@ def cmd_mark(args: argparse.Namespace, settings: Settings) -> int:
     emit([{"item_id": i.item_id, "media_url": i.media_url, "page_url": i.page_url,
            "status": i.status, "sent_at": i.sent_at, "removed_at": i.removed_at,
            "refused_at": i.refused_at} for i in marked])
+    return 0
+
+
+def cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
+    """Errors of single URLs are in the report; the exit status is 0 unless the run failed."""
+    with closing(registry.open_store(settings)) as store:
+        done = follow_up(store, settings, cli_actor())
+    if args.json:
+        emit(done)
+        return 0
+    for name, count in done.summary().items():
+        print(f"{name:16} {count}")
+    for line in done.recheck.errors:
+        print(f"error  {line}", file=sys.stderr)
+    for notice in done.escalations:
+        to = ", ".join(notice.to) or "(no address found)"
+        step = notice.step or notice.note
+        print(f"next   {notice.batch_id}  {notice.host}  {step}  {len(notice.item_ids)} items"
+              f"  to {to if notice.step else '-'}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        rows = status_rows(store, cli_actor(), batch=args.batch, host=args.host)
+    print_rows(rows, args.json, [f for f in STATUS_FIELDS if f not in ("item_id", "note")])
     return 0

@@ -20,6 +20,7 @@ from jikimi.schedule.batches import batches, new_media_of_site
 from jikimi.schedule.erasure_requests import process_erasure_requests
 from jikimi.schedule.export_batch import write_export_batch
 from jikimi.schedule.retention import apply_retention as apply
+from jikimi.takedown.followup import follow_up
 from kernel.errors import JikimiError
 from kernel.settings import Settings, get_settings
 
@@ -64,6 +65,7 @@ def match_faces(settings: Settings | None = None) -> dict[str, Any]:
         report = match_stage(settings, store)
     return {"faces": report.faces, "hits": report.hits, "new_hits": report.new_hits,
             "new_alerts": report.new_alerts, "persons": len(report.persons),
+            "family_hits": report.family_hits,
             "seconds": round(report.seconds, 3)}
 
 
@@ -106,6 +108,28 @@ def apply_retention(now: str | None = None, settings: Settings | None = None) ->
     with closing(registry.open_store(settings)) as store:
         report = apply(store, registry.open_blobs(settings), settings, at)
     return asdict(report)
+
+
+FOLLOW_UP_ACTOR = "housekeeping"
+
+
+def recheck_takedowns(now: str | None = None, settings: Settings | None = None
+                      ) -> dict[str, Any]:
+    """Fetch every followed takedown URL again (gone ones become removed, removed ones served
+    again go back to pending), then escalate unanswered notices. Counts, the first errors, and
+    what must be sent next per batch, host and step (item counts, not ids). Idempotent: a second
+    run re-checks again but escalates nothing new."""
+    settings = settings or get_settings()
+    at = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    with closing(registry.open_store(settings)) as store:
+        done = follow_up(store, settings, FOLLOW_UP_ACTOR, now=at)
+    result = done.summary() | {"error_lines": done.recheck.errors[:MAX_ERROR_LINES]}
+    result["next_notices"] = [
+        {"batch_id": n.batch_id, "host": n.host, "step": n.step, "items": len(n.item_ids),
+         "to": n.to, "note": n.note} for n in done.escalations[:MAX_ERROR_LINES]]
+    return result
 
 
 def _capped(result: dict[str, Any], left_out: int) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def build_batch(store: Store, settings: Settings, actor: str, *, host: str = "",
             grouped[key].hit_ids = sorted({*grouped[key].hit_ids, *hit_ids})
         elif not _already_sent(store, *key):
             grouped[key] = TakedownItem(batch_id, row.media_url, row.page_url, row.host,
-                                        row.sha256, hit_ids)
+                                        row.sha256, hit_ids, note=_came_back(store, *key))
         if key in grouped and all(by_family.get(h) for h in grouped[key].hit_ids):
             grouped[key].origin = "family"
             grouped[key].family_of = row.family_id or None
@@ -109,6 +109,18 @@ def _already_sent(store: Store, media_url: str, page_url: str) -> bool:
     pending. A removed URL found serving again is put back to pending by the re-check."""
     mine = [i for i in store.takedown_items_by_url(media_url) if i.page_url == page_url]
     return bool(mine) and mine[-1].status != "pending"
+
+
+def _came_back(store: Store, media_url: str, page_url: str) -> str | None:
+    """The note for a pair that was removed and found serving the same bytes again by the
+    re-check (`jikimi.takedown.recheck`): the new line is a re-upload at the same URL."""
+    mine = [i for i in store.takedown_items_by_url(media_url) if i.page_url == page_url]
+    last = mine[-1] if mine else None
+    if last is None or last.removed_at is None or last.check_result != "same" or \
+            last.checked_at is None:
+        return None
+    return (f"re-upload: removed {last.removed_at.date()}, served again "
+            f"{last.checked_at.date()} (batch {last.batch_id})")
 
 
 def record_sent(store: Store, item_id: str, address: str, step: EscalationStep,
