@@ -1,10 +1,11 @@
 """`jikimi takedown …`: takedown teams' batches from the server's shell.
 
 `batch` makes a batch of confirmed URLs no notice went out for (filters as in the portal) and
-looks up each host's recipients, `list` shows the batches,
-`show` writes one as CSV/JSON (to stdout, a file, or a blob store with a presigned link) and
-`mark` records what happened to one URL and when. The actor in the audit log is the OS user
-(`cli:<user>`), as for review decisions.
+looks up each host's recipients, `list` shows the batches, `show` writes one as CSV/JSON (to
+stdout, a file, or a blob store with a presigned link) and `mark` records what happened to one
+URL and when; `report` shows how takedowns stand per host
+and per site (a table, or JSON with both groupings and the totals). The actor in the audit log
+is the OS user (`cli:<user>`), as for review decisions.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import sys
 from collections import Counter
 from contextlib import closing
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from urllib.parse import urlparse
 
@@ -21,7 +22,14 @@ from jikimi import registry
 from jikimi.commands.console import Handler, add_batch_target, emit, print_rows
 from jikimi.commands.review import cli_actor
 from jikimi.export_publish import publish_bytes
-from jikimi.takedown import batch_export, build_batch, list_batches, mark
+from jikimi.takedown import (
+    ReportRow,
+    batch_export,
+    build_batch,
+    list_batches,
+    mark,
+    takedown_report,
+)
 from jikimi.takedown.lookup import attach_recipients, batch_summary
 from kernel.settings import Settings
 
@@ -69,6 +77,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--on", type=_moment, metavar="DATE",
                    help="when it happened: YYYY-MM-DD or an ISO time (default: now)")
     p.add_argument("--note", help="a short note (kept in jikimi, not in downloads)")
+    p = add("report", cmd_report, "how takedowns stand per host and per site")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: by_host, by_site and totals")
 
 
 BATCH_HELP = "a new batch of confirmed URLs not sent yet, with each host's recipients"
@@ -135,3 +146,44 @@ def cmd_mark(args: argparse.Namespace, settings: Settings) -> int:
            "status": i.status, "sent_at": i.sent_at, "removed_at": i.removed_at,
            "refused_at": i.refused_at} for i in marked])
     return 0
+
+
+# The report's columns for a terminal: (heading, field).
+REPORT_COLUMNS = [("items", "items"), ("sent", "sent"), ("ack", "acknowledged"),
+                  ("removed", "removed"), ("refused", "refused"), ("up", "still_up"),
+                  ("reup", "reuploads"), ("median_h", "median_hours_to_removal"),
+                  ("refusal", "refusal_rate"), ("oldest_h", "oldest_unanswered_hours")]
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        report = takedown_report(store, cli_actor())
+    if args.json:
+        emit(report)
+        return 0
+    for title, rows in (("host", report.by_host), ("site", report.by_site)):
+        print_table(title, [*rows, replace(report.totals, name="(all)")])
+        print()
+    return 0
+
+
+def print_table(title: str, rows: list[ReportRow]) -> None:
+    """Rows under a heading line, each column as wide as its widest cell, numbers right-aligned
+    (hours with one decimal, the refusal rate in percent, "-" where there is nothing to
+    measure)."""
+    cells = [[title, *(head for head, _ in REPORT_COLUMNS)]]
+    for row in rows:
+        cells.append([row.name, *(_cell(field, getattr(row, field))
+                                  for _, field in REPORT_COLUMNS)])
+    widths = [max(len(line[n]) for line in cells) for n in range(len(cells[0]))]
+    for line in cells:
+        print("  ".join([line[0].ljust(widths[0]),
+                         *(c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=True))]))
+
+
+def _cell(field: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.0%}" if field == "refusal_rate" else f"{value:.1f}"
+    return str(value)
