@@ -12,6 +12,7 @@ from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,7 +26,8 @@ from jikimi.takedown.batches import record_sent
 from kernel.ports import Store
 from kernel.settings import Settings
 from kernel.takedown import TakedownBatch, TakedownItem
-from tests.portal_fixtures import ROLES, portal_settings, sign_in
+from tests.browser import chromium, need_chromium, screenshot_dir, served
+from tests.portal_fixtures import PASSWORD, ROLES, portal_settings, sign_in
 from tests.takedown_fixtures import add_hit, media_url, seed
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -159,8 +161,7 @@ def accounts(settings: Settings) -> dict[str, str]:
         made = Accounts(store, settings.accounts)
         tokens = {}
         for role in ROLES:
-            account = made.create_account(f"{role}-kim", "correct horse battery staple 42",
-                                          role, actor="test",
+            account = made.create_account(f"{role}-kim", PASSWORD, role, actor="test",
                                           case_id="case-1" if role == "victim" else None)
             tokens[role] = made.issue_token(account.account_id, "tests", actor="test").token
     return tokens
@@ -227,3 +228,31 @@ def test_others_are_refused_the_report(settings: Settings) -> None:
         assert anonymous.get("/api/takedown/report").status_code in (401, 403)
     with closing(registry.open_store(settings)) as store:
         assert not [e for e in store.audit_events() if e.action == "takedown.report"]
+
+
+def test_the_report_reads_in_korean_on_a_phone(settings: Settings, tmp_path: Path) -> None:
+    """The screenshot is for people to check: JIKIMI_SCREENSHOTS=docs/screenshots keeps it as
+    docs/screenshots/takedown-report-ko.png (tests.browser)."""
+    need_chromium()
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    accounts(settings)
+    shots = screenshot_dir(tmp_path)
+    with served(settings, tmp_path) as base, chromium(390, 844) as opened:
+        driver: Any = opened
+        driver.get(f"{base}/login")
+        driver.find_element(By.NAME, "username").send_keys("takedown-kim")
+        driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+        WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/takedown"))
+        driver.find_element(By.CSS_SELECTOR, 'nav a[href="/takedown/report"]').click()
+        WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/takedown/report"))
+        assert driver.find_element(By.TAG_NAME, "h1").text == "삭제 요청 현황"
+        hosts = driver.find_elements(By.CSS_SELECTOR, "#by_host .report-row h3")
+        assert [h.text for h in hosts] == ["a.example", "b.example", "cdn.example"]
+        beta = driver.find_element(By.CSS_SELECTOR, '#by_site [data-name="beta"]')
+        assert "2.1일" in beta.text and "33%" in beta.text
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390  # nothing runs off a phone's screen
+        driver.save_screenshot(str(shots / "takedown-report-ko.png"))

@@ -116,7 +116,7 @@ TEXT.update({
     "by_host": {"ko": "호스트별", "en": "By host"},
     "by_site": {"ko": "사이트별", "en": "By site"},
     "sent_total": {"ko": "요청 보낸 항목", "en": "Notices sent"},
-    "still_up": {"ko": "아직 게시 중 (답 기다림)", "en": "Still up (awaiting the host)"},
+    "still_up": {"ko": "아직 게시 중 (처리 기다림)", "en": "Still up (awaiting removal)"},
     "reuploads": {"ko": "재업로드", "en": "Re-uploads"},
     "median_removal": {"ko": "삭제까지 걸린 시간 (중앙값)", "en": "Time to removal (median)"},
     "refusal_rate": {"ko": "거절 비율", "en": "Refusal rate"},
