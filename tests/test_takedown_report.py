@@ -25,7 +25,7 @@ from jikimi.takedown import ReportRow, build_batch, takedown_report
 from jikimi.takedown.batches import record_sent
 from kernel.ports import Store
 from kernel.settings import Settings
-from kernel.takedown import TakedownBatch, TakedownItem
+from kernel.takedown import TakedownBatch, TakedownItem, TakedownStatus
 from tests.browser import chromium, need_chromium, screenshot_dir, served
 from tests.portal_fixtures import PASSWORD, ROLES, portal_settings, sign_in
 from tests.takedown_fixtures import add_hit, media_url, seed
@@ -57,9 +57,10 @@ def seed_takedowns(store: Store, settings: Settings) -> None:
     def item(label: str, host: str = "a.example") -> str:
         return items[media_url(label, host)]
 
-    def marks(label: str, *steps: tuple[str, datetime], host: str = "a.example") -> None:
+    def marks(label: str, *steps: tuple[TakedownStatus, datetime],
+              host: str = "a.example") -> None:
         for status, at in steps:
-            store.set_takedown_status(item(label, host), status, at)  # type: ignore[arg-type]
+            store.set_takedown_status(item(label, host), status, at)
 
     marks("a1", ("sent", T0), ("removed", hours(24)))
     marks("a3", ("sent", T0), ("acknowledged", hours(2)))
