@@ -99,8 +99,6 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "No longer confirmed: left out of downloads."},
     "note_kept": {"ko": "메모는 지킴이 안에만 남고 내려받은 파일에는 들어가지 않습니다.",
                   "en": "Notes stay in jikimi; downloads leave them out."},
-    "acknowledged": {"ko": "접수됨", "en": "Acknowledged"},
-    "mark_acknowledged": {"ko": "접수됨으로 기록", "en": "Mark acknowledged"},
 }
 
 # issue 12: the takedown report, per host and per site. Counts and times only: no names.
