@@ -91,7 +91,8 @@ def test_every_role_against_every_endpoint(portal: Portal) -> None:
 
 def test_every_role_against_every_takedown_endpoint(portal: Portal) -> None:
     reads = ["/takedown", f"/takedown/{BATCH}", f"/takedown/{BATCH}/download?format=csv",
-             "/api/takedown", f"/api/takedown/{BATCH}"]
+             "/api/takedown", f"/api/takedown/{BATCH}", "/takedown/report",
+             "/api/takedown/report"]
     with closing(registry.open_store(portal.settings)) as store:
         url = store.takedown_items(BATCH)[0].media_url
     for role in ROLES:

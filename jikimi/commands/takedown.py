@@ -5,8 +5,8 @@ looks up each host's recipients, `notices` writes (and with --send sends) its le
 referral files, `list` shows the batches, `show` writes one as CSV/JSON (to stdout, a file, or a
 blob store with a presigned link), `mark` records what happened to one URL and when, `recheck`
 fetches every sent URL again and escalates the unanswered ones (what the nightly housekeeping
-runs) and `status` shows where each URL stands. The actor in the audit log is the OS user
-(`cli:<user>`), as for review decisions.
+runs), `status` shows where each URL stands and `report` how takedowns stand per host and per
+site. The actor in the audit log is the OS user (`cli:<user>`), as for review decisions.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import argparse
 import sys
 from collections import Counter
 from contextlib import closing
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,7 +24,14 @@ from jikimi import registry
 from jikimi.commands.console import Handler, add_batch_target, emit, print_rows
 from jikimi.commands.review import cli_actor
 from jikimi.export_publish import publish_bytes
-from jikimi.takedown import batch_export, build_batch, list_batches, mark
+from jikimi.takedown import (
+    ReportRow,
+    batch_export,
+    build_batch,
+    list_batches,
+    mark,
+    takedown_report,
+)
 from jikimi.takedown.followup import STATUS_FIELDS, follow_up, status_rows
 from jikimi.takedown.lookup import attach_recipients, batch_summary
 from jikimi.takedown.paperwork import prepare, send
@@ -93,6 +100,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--batch", default="", help="only this batch")
     p.add_argument("--host", default="", help="only URLs on this host")
     p.add_argument("--json", action="store_true", help="print a JSON list")
+    p = add("report", cmd_report, "how takedowns stand per host and per site")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: by_host, by_site and totals")
 
 
 BATCH_HELP = "a new batch of confirmed URLs not sent yet, with each host's recipients"
@@ -199,3 +209,44 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         rows = status_rows(store, cli_actor(), batch=args.batch, host=args.host)
     print_rows(rows, args.json, [f for f in STATUS_FIELDS if f not in ("item_id", "note")])
     return 0
+
+
+# The report's columns for a terminal: (heading, field).
+REPORT_COLUMNS = [("items", "items"), ("sent", "sent"), ("ack", "acknowledged"),
+                  ("removed", "removed"), ("refused", "refused"), ("up", "still_up"),
+                  ("reup", "reuploads"), ("median_h", "median_hours_to_removal"),
+                  ("refusal", "refusal_rate"), ("oldest_h", "oldest_unanswered_hours")]
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(registry.open_store(settings)) as store:
+        report = takedown_report(store, cli_actor())
+    if args.json:
+        emit(report)
+        return 0
+    for title, rows in (("host", report.by_host), ("site", report.by_site)):
+        print_table(title, [*rows, replace(report.totals, name="(all)")])
+        print()
+    return 0
+
+
+def print_table(title: str, rows: list[ReportRow]) -> None:
+    """Rows under a heading line, each column as wide as its widest cell, numbers right-aligned
+    (hours with one decimal, the refusal rate in percent, "-" where there is nothing to
+    measure)."""
+    cells = [[title, *(head for head, _ in REPORT_COLUMNS)]]
+    for row in rows:
+        cells.append([row.name, *(_cell(field, getattr(row, field))
+                                  for _, field in REPORT_COLUMNS)])
+    widths = [max(len(line[n]) for line in cells) for n in range(len(cells[0]))]
+    for line in cells:
+        print("  ".join([line[0].ljust(widths[0]),
+                         *(c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=True))]))
+
+
+def _cell(field: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.0%}" if field == "refusal_rate" else f"{value:.1f}"
+    return str(value)

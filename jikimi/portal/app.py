@@ -2,10 +2,10 @@
 
 `create_app(settings)` opens the configured store once (SQLite or Elasticsearch, through the
 registry) and builds the routes: sign-in (`pages`), the operators' review (`review_pages`), the
-takedown teams' batches (`takedown_pages`) and their JSON twins for automation (`review_api`,
-`takedown_api`). Every route but sign-in, `/healthz`, `/static` and
-the OpenAPI document needs an account; `tests/test_portal_access.py` checks that for every
-operation in `/openapi.json`.
+takedown teams' batches (`takedown_pages`) and report (`takedown_report`, page and JSON), and
+the JSON twins for automation (`review_api`, `takedown_api`). Every route but sign-in,
+`/healthz`, `/static` and the OpenAPI document needs an account; `tests/test_portal_access.py`
+checks that for every operation in `/openapi.json`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from jikimi.portal import (
     takedown_api,
     takedown_notices,
     takedown_pages,
+    takedown_report,
 )
 from jikimi.portal.rendering import LANG_COOKIE
 from jikimi.portal.security import NotSignedIn
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(review_pages.router)
     app.include_router(review_api.router)
+    app.include_router(takedown_report.router)  # before /takedown/{batch_id} takes "report"
     app.include_router(takedown_pages.router)
     app.include_router(takedown_api.router)
     app.include_router(takedown_notices.router)

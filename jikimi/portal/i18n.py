@@ -138,6 +138,28 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "Notes stay in jikimi; downloads leave them out."},
 }
 
+# issue 12: the takedown report, per host and per site. Counts and times only: no names.
+TEXT.update({
+    "takedown_report": {"ko": "삭제 요청 현황", "en": "Takedown report"},
+    "report_hint": {"ko": "호스트와 사이트마다 요청이 어떻게 처리되고 있는지 보여 줍니다. "
+                          "답이 없거나 거절하는 곳은 다음 단계로 요청하세요.",
+                    "en": "How notices fare per host and per site. Where nobody answers or "
+                          "notices are refused, escalate."},
+    "report_made": {"ko": "기준 시각", "en": "As of"},
+    "no_takedowns": {"ko": "아직 삭제 요청 항목이 없습니다.", "en": "No takedown items yet."},
+    "totals": {"ko": "전체 합계", "en": "All hosts and sites"},
+    "by_host": {"ko": "호스트별", "en": "By host"},
+    "by_site": {"ko": "사이트별", "en": "By site"},
+    "sent_total": {"ko": "요청 보낸 항목", "en": "Notices sent"},
+    "still_up": {"ko": "아직 게시 중 (처리 기다림)", "en": "Still up (awaiting removal)"},
+    "reuploads": {"ko": "재업로드", "en": "Re-uploads"},
+    "median_removal": {"ko": "삭제까지 걸린 시간 (중앙값)", "en": "Time to removal (median)"},
+    "refusal_rate": {"ko": "거절 비율", "en": "Refusal rate"},
+    "oldest_unanswered": {"ko": "가장 오래 답 없는 요청", "en": "Oldest unanswered notice"},
+    "hours_n": {"ko": "{n}시간", "en": "{n} h"},
+    "days_n": {"ko": "{n}일", "en": "{n} days"},
+})
+
 # issue 11: the victim's own pages. Calm and plain: say what happens next, never "escalated".
 TEXT.update({
     "me": {"ko": "내 사례", "en": "My case"},

@@ -18,6 +18,8 @@ from jikimi.takedown.batches import (
     mark,
     sync_taken_down,
 )
+from jikimi.takedown.reports import ReportRow, TakedownReport, takedown_report
 
 __all__ = ["BATCH_FIELDS", "as_moment", "batch_export", "batch_view", "build_batch",
-           "list_batches", "mark", "sync_taken_down"]
+           "list_batches", "mark", "sync_taken_down", "ReportRow", "TakedownReport",
+           "takedown_report"]
