@@ -126,6 +126,16 @@ TEXT: dict[str, dict[str, str]] = {
     "check_changed": {"ko": "바뀜", "en": "changed"},
     "check_unreachable": {"ko": "접속 안 됨", "en": "unreachable"},
     "origin": {"ko": "출처", "en": "Origin"},
+    "follow_up": {"ko": "삭제 여부 확인", "en": "Follow-up"},
+    "follow_up_hint": {"ko": "요청한 URL을 매일 밤 다시 확인합니다. 없어졌으면 삭제됨으로, "
+                                "답이 없으면 다음 받는 곳(등록기관, 심의기관)으로 넘깁니다.",
+                       "en": "Every sent URL is checked again each night: gone ones are marked "
+                             "removed, unanswered ones move on to the registrar, then the "
+                             "regulator."},
+    "recheck_now": {"ko": "지금 다시 확인", "en": "Check again now"},
+    "rechecked": {"ko": "확인한 URL", "en": "URLs checked"},
+    "came_back": {"ko": "다시 올라옴", "en": "came back"},
+    "escalated_count": {"ko": "다음 단계로", "en": "escalated"},
     "reupload": {"ko": "재업로드 (자동 확인)", "en": "Re-upload (confirmed by family)"},
     "mark_removed": {"ko": "삭제됨으로 기록", "en": "Mark removed"},
     "mark_refused": {"ko": "거절됨으로 기록", "en": "Mark refused"},

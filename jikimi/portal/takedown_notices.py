@@ -1,5 +1,6 @@
 """The takedown pages' paperwork: look up a batch's recipients, download its notices (letters,
-.eml, referral, Lumen and hash files) as one zip, send them, and bundle its evidence.
+.eml, referral, Lumen and hash files) as one zip, send them, bundle its evidence, and re-check
+every followed URL now rather than at night.
 
 Takedown and admin accounts only, as the rest of `/takedown`. Pages post forms with the
 session's CSRF token and come back to the batch page with what happened; the `/api/takedown`
@@ -22,6 +23,7 @@ from jikimi import registry
 from jikimi.evidence.bundle import build_bundle
 from jikimi.portal.security import check_csrf
 from jikimi.portal.takedown_pages import Team
+from jikimi.takedown.followup import follow_up
 from jikimi.takedown.lookup import attach_recipients
 from jikimi.takedown.paperwork import Paperwork, prepare, send
 from kernel.errors import ConfigError, JikimiError, NotFound
@@ -32,6 +34,23 @@ from search.evidence.audited import AuditedEvidence
 
 router = APIRouter(tags=["takedown"])
 Step = Literal["hosting", "registrar", "regulator"]
+
+
+@router.post("/takedown/recheck", response_model=None)
+async def recheck_page(request: Request, viewer: Team) -> Response:
+    """What the nightly housekeeping runs, now: fetch every followed URL again, mark the gone
+    ones removed, put the ones that came back in line again, escalate the unanswered."""
+    await check_csrf(request, viewer)
+    done = _follow_up(request, viewer.actor)
+    return RedirectResponse(f"/takedown?rechecked={done['checked']}&gone={done['gone']}"
+                            f"&came_back={done['came_back']}&escalated={done['escalated']}",
+                            status_code=303)
+
+
+@router.post("/api/takedown/recheck", tags=["takedown API"])
+async def recheck_api(request: Request, viewer: Team) -> dict[str, Any]:
+    await check_csrf(request, viewer)
+    return _follow_up(request, viewer.actor)
 
 
 @router.post("/takedown/{batch_id}/recipients", response_model=None)
@@ -136,6 +155,12 @@ def _bundle(request: Request, batch_id: str, actor: str) -> dict[str, Any]:
         raise HTTPException(status_code=502, detail=str(exc)) from None
     return {"batch_id": batch_id, "bundle": report.prefix, "urls": report.urls,
             "captured": report.captured, "failed": report.failed, "errors": report.errors}
+
+
+def _follow_up(request: Request, actor: str) -> dict[str, Any]:
+    store, settings = _context(request)
+    done = follow_up(store, settings, actor)
+    return done.summary() | {"error_lines": done.recheck.errors[:20]}
 
 
 def _context(request: Request) -> tuple[Store, Settings]:

@@ -33,8 +33,11 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 @router.get("", response_model=None)
-def batches(request: Request, viewer: Team) -> Response:
-    return _list_page(request, viewer)
+def batches(request: Request, viewer: Team, rechecked: int | None = None, gone: int = 0,
+            came_back: int = 0, escalated: int = 0) -> Response:
+    followed = None if rechecked is None else {
+        "rechecked": rechecked, "gone": gone, "came_back": came_back, "escalated": escalated}
+    return _list_page(request, viewer, followed=followed)
 
 
 @router.post("", response_model=None)
@@ -133,7 +136,8 @@ def who(store: Store, actor: str) -> str:
 
 
 def _list_page(request: Request, viewer: Viewer, *, error: str = "",
-               chosen: dict[str, str] | None = None, status_code: int = 200) -> Response:
+               chosen: dict[str, str] | None = None, status_code: int = 200,
+               followed: dict[str, int] | None = None) -> Response:
     store = _store(request)
     found: list[TakedownBatch] = list_batches(store, viewer.actor)
     rows = export_rows(store, _settings(request).video.sample_fps)  # what a batch may hold
@@ -143,7 +147,7 @@ def _list_page(request: Request, viewer: Viewer, *, error: str = "",
                   hosts=sorted({r.host for r in rows}), cases=sorted({r.person_ref for r in rows
                                                                      if r.person_ref}),
                   sites=sorted({_page_host(r.page_url) for r in rows}), confirmed=len(rows),
-                  error=error, chosen=chosen or {})
+                  error=error, chosen=chosen or {}, followed=followed)
 
 
 def _page_host(url: str) -> str:
