@@ -11,15 +11,19 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jikimi import registry
 from jikimi.demo.rdap import DEMO_ABUSE, serve_rdap
 from jikimi.demo.site import FixtureServer
+from jikimi.takedown import build_batch
+from jikimi.takedown.lookup import attach_recipients
 from tests import evidence_site
 from tests.alerts_servers import smtp_server
-from tests.portal_fixtures import Portal, seeded_portal, sign_in
+from tests.browser import chromium, need_chromium, screenshot_dir, served
+from tests.portal_fixtures import PASSWORD, Portal, seeded_portal, sign_in
 
 demo_site = evidence_site.demo_site  # fixture
 
@@ -101,3 +105,33 @@ def test_recipients_bundle_notices_send_and_recheck(portal: Portal,
     assert {"takedown.recipients", "takedown.notice_sent"} <= actions
     assert [e.detail["batch"] for e in bundles] == [batch_id]
     assert bundles[0].actor.startswith("account:")
+
+
+def test_the_batch_page_reads_in_korean_on_a_phone(portal: Portal, tmp_path: Path) -> None:
+    """Recipients, notices and follow-up on a 390 px phone in Korean; the screenshot is for
+    people to check (JIKIMI_SCREENSHOTS=docs/screenshots keeps docs/screenshots/
+    takedown-batch-ko.png)."""
+    need_chromium()
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with closing(registry.open_store(portal.settings)) as store:
+        batch = build_batch(store, portal.settings, "test")
+        attach_recipients(store, portal.settings, batch.batch_id, "test")
+    shots = screenshot_dir(tmp_path)
+    with served(portal.settings, tmp_path) as base, chromium(390, 844) as opened:
+        driver: Any = opened
+        driver.get(f"{base}/login")
+        driver.find_element(By.NAME, "username").send_keys(portal.usernames["takedown"])
+        driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+        WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/takedown"))
+        assert driver.find_element(By.ID, "recheck").text == "지금 다시 확인"
+        driver.find_element(By.CSS_SELECTOR, "a.batch-link").click()
+        WebDriverWait(driver, 15).until(lambda d: batch.batch_id in d.current_url)
+        host = driver.find_element(By.CSS_SELECTOR, '#recipients [data-host="127.0.0.1"]')
+        assert DEMO_ABUSE in host.text and "호스팅" in host.text
+        assert driver.find_element(By.ID, "send-notices").text == "호스팅 사업자에게 요청서 보내기"
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390  # nothing runs off a phone's screen
+        driver.save_screenshot(str(shots / "takedown-batch-ko.png"))
