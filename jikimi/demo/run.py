@@ -118,7 +118,8 @@ def _takedown(settings: Settings, demo_dir: Path) -> bool:
             _say(f"    ! {problem}")
     _say(f"evidence        {bundle.captured}/{bundle.urls} URLs captured in {bundle.prefix} "
          f"(WARC, log, SHA-256 manifest; `jikimi evidence verify` re-hashes it)")
-    _say(f"notices         {len(papers.plan.notices)} letters (ko, en, .eml) in "
+    count = len(papers.plan.notices)
+    _say(f"notices         {count} letter{'' if count == 1 else 's'} (ko, en, .eml) in "
          f"{papers.out_dir / 'notices'}; referral, Lumen and hash files beside them")
     return all(h["recipients"] for h in summary["hosts"]) and bool(papers.plan.notices) \
         and bundle.ok
