@@ -21,8 +21,8 @@ from jikimi.demo.site import photo_bytes
 from jikimi.flow import match_stage
 from jikimi.schedule import tasks
 from jikimi.takedown import build_batch, mark
-from jikimi.takedown.batches import record_sent
 from jikimi.takedown.escalation import NO_FURTHER_STEP, due_escalations, escalate
+from jikimi.takedown.marks import record_sent
 from jikimi.takedown.recheck import classify_failure, recheck
 from jikimi.takedown.reuploads import confirm_reuploads
 from kernel.errors import FetchRefused, NotFound

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from crawlers.refetch import Fetched, fetch
-from jikimi.takedown.batches import mark, sync_taken_down
+from jikimi.takedown.marks import mark, sync_taken_down
 from kernel.errors import FetchRefused, JikimiError
 from kernel.ports import Store
 from kernel.records import AuditEvent, utcnow
