@@ -115,4 +115,6 @@ def check_url(url: str, *, allow_private: bool, setting: str = CRAWL_SETTING,
     host = target_host(url)
     if allow_private:
         return
-    check_addresses(url, host, resolver(host), setting=setting)
+    literal = literal_address(host)
+    addresses = [literal] if literal is not None else resolver(host)
+    check_addresses(url, host, addresses, setting=setting)
