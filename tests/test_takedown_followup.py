@@ -340,6 +340,7 @@ def test_matching_confirms_re_uploads_right_after_it_matches(
 def test_the_housekeeping_task_and_the_commands(tmp_path: Path, capsys, monkeypatch) -> None:
     settings = crawl_settings(str(tmp_path))
     monkeypatch.setenv("JIKIMI_CRAWL__ALLOW_PRIVATE", "true")  # the commands' settings
+    monkeypatch.setenv("JIKIMI_EVIDENCE__ALLOW_PRIVATE", "true")  # … and the re-check's fetches
     with FixtureSite({"/m/kept.jpg": Route(image_bytes(8), "image/jpeg")}) as site:
         with closing(registry.open_store(settings)) as opened:
             ana = make_person("Ana Secretname")
@@ -414,7 +415,7 @@ def test_a_crawled_re_upload_becomes_a_family_line_and_the_removed_url_is_found_
         assert second["media_new"] == 1 and second["family_hits"] == 1
         assert jikimi("review", "list", "--json") == []  # nothing waits for review
         again = jikimi("takedown", "build", "--json")
-        monkeypatch.setenv("JIKIMI_CRAWL__ALLOW_PRIVATE", "true")  # the re-check's fetches
+        monkeypatch.setenv("JIKIMI_EVIDENCE__ALLOW_PRIVATE", "true")  # the re-check's fetches
         followed = jikimi("takedown", "recheck", "--json")
     rows = jikimi("takedown", "status", "--json")
     lines = {r["media_url"].rsplit("/", 1)[1]: r for r in rows}
