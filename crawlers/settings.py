@@ -66,7 +66,8 @@ def scrapy_settings(site: SiteDefinition, crawl: CrawlSettings) -> ScrapySetting
             "DOWNLOAD_WARNSIZE": crawl.max_page_bytes,
             "DEFAULT_REQUEST_HEADERS": headers,
             ALLOW_PRIVATE_SETTING: crawl.allow_private,
-            DNS_TIMEOUT_SETTING: crawl.dns_timeout,
+            DNS_TIMEOUT_SETTING: crawl.dns_timeout,  # the guard's lookups …
+            "DNS_TIMEOUT": crawl.dns_timeout,  # … and Scrapy's own, at connection time
         },
         priority="cmdline",
     )

@@ -17,6 +17,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawlers.safety import DNS_TIMEOUT_SETTING
+from crawlers.settings import scrapy_settings
+from crawlers.sites import SiteDefinition
+from kernel.settings import CrawlSettings, Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_NAMES = 15
 
@@ -94,3 +99,10 @@ def test_slow_names_do_not_hold_back_another_hosts_pages(tmp_path: Path) -> None
     assert errors.count("non-public address 10.0.0.9") == SLOW_NAMES
     assert "refused http://stuck.test/b.jpg: looking up stuck.test took longer than 5 s " \
            "(crawl.dns_timeout)" in errors
+
+
+def test_dns_timeout_applies_to_the_guard_and_to_scrapys_resolver() -> None:
+    assert Settings().crawl.dns_timeout == 5.0
+    site = SiteDefinition(name="any", start_urls=["https://example.org/"])
+    applied = scrapy_settings(site, CrawlSettings(dns_timeout=1.5))
+    assert applied.getfloat(DNS_TIMEOUT_SETTING) == 1.5 and applied.getfloat("DNS_TIMEOUT") == 1.5

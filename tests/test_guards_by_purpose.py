@@ -18,6 +18,7 @@ import pytest
 from jikimi import registry
 from jikimi.cli import build_parser, main, settings_for
 from jikimi.demo.site import build_site, photo_bytes, serve
+from kernel.settings import Settings
 from tests.alerts_servers import WEBHOOK_SECRET, WebhookReceiver, webhook_server
 
 
@@ -93,3 +94,10 @@ def test_each_allow_private_flag_lifts_its_own_guard_only(
               "portal": settings.portal.allow_private_media,
               "rdap": settings.takedown.rdap_allow_private}
     assert [name for name, on in lifted.items() if on] == [section]
+
+
+def test_every_guard_is_on_by_default() -> None:
+    defaults = Settings()
+    assert not any([defaults.crawl.allow_private, defaults.evidence.allow_private,
+                    defaults.alerts.webhook_allow_private, defaults.portal.allow_private_media,
+                    defaults.takedown.rdap_allow_private])
