@@ -79,6 +79,8 @@ class EvidenceSettings(Section):
     kms_key_id: str | None = None  # SSE-KMS key id for every evidence object
     sse_customer_key: SecretStr | None = None  # SSE-C: base64 of 32 bytes (not with kms_key_id)
     fetch_timeout: float = 30.0
+    # evidence and takedown re-fetches only (preserve, bundle, recheck): loopback/private allowed
+    allow_private: bool = False
 
 
 class SchedulerSettings(Section):

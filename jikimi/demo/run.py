@@ -52,7 +52,10 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
     demo = settings.model_copy(update={"data_dir": demo_dir})
+    # The fixture site is on 127.0.0.1: crawl targets and evidence fetches (bundle) allowed there
+    # for the demo only, each by its own setting.
     demo.crawl = demo.crawl.model_copy(update={"allow_private": True})
+    demo.evidence = demo.evidence.model_copy(update={"allow_private": True})
     # Reviewers' previews come from the fixture site on 127.0.0.1: allowed for the demo only.
     demo.portal = demo.portal.model_copy(update={"allow_private_media": True})
     demo.store = demo.store.model_copy(update={"sqlite_path": None})
