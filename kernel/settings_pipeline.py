@@ -37,6 +37,12 @@ class CrawlSettings(Section):
     default_max_pages: int = 200
     download_timeout: float = 30.0
     media_refresh_days: float = 30.0  # a known media URL is re-checked (conditionally) after this
+    # Bounded work per page and crawl (a hostile page can list 5,000 images × 10 srcset sizes).
+    # A big real gallery page shows ~100–300 images; 500 leaves room. Cuts are counted in the
+    # crawl report.
+    max_media_per_page: int = Field(default=500, ge=1)  # distinct media URLs taken from one page
+    max_media_per_crawl: int = Field(default=20_000, ge=1)  # media requests in one crawl
+    max_srcset_candidates: int = Field(default=8, ge=1)  # per srcset, the largest are kept
 
 
 class MediaSettings(Section):
