@@ -49,6 +49,16 @@ class MediaSettings(Section):
     keep_media: bool = False  # raw crawled media is deleted after enrichment unless set
     max_pixels: int = 64_000_000  # decompression-bomb guard
     max_bytes: int = 50 * 1024 * 1024
+    # Decode memory, estimated from the header before decoding (enrichment/decode_budget.py).
+    # Sized for 2 cores / 24 GB running two enrichment workers: analysis peaks at ~2.5× the decode
+    # (measured), so a full batch (2 GiB of decodes) is ~5 GB per worker, ~10 GB for both, leaving
+    # the rest to the OS, models, store and crawler. One item: RGB up to ~76 Mpx (so every image
+    # within max_pixels; JPEG is draft-decoded anyway), RGBA up to ~33 Mpx, 8-bit gray ~48 Mpx.
+    max_decode_bytes: int = Field(default=512 * 1024 * 1024, ge=1)  # per item
+    batch_decode_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=1)  # per enrichment round
+    # JPEG is DCT-decoded at 1/2–1/8 scale down to this long side: faces.det_size 640 × SFace's
+    # 112 px crop / faces.min_face_px 24 ≈ 2,987, so every detectable face keeps ≥ 112 px.
+    decode_long_side: int = Field(default=3000, ge=64)
 
 
 class VideoSettings(Section):
