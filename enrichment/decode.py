@@ -7,7 +7,8 @@ whitelisted, the declared pixel count and the decode's memory (`enrichment.decod
 checked from the header *before* any pixel is decoded, a large JPEG is decoded at reduced scale
 (`Image.draft`), Pillow's own bomb guard is turned into an error instead of a warning, and every
 decoder failure becomes :class:`DecodeError`. Everything downstream (PDQ, face detection) then
-sees exactly one shape: upright (EXIF orientation applied), 8-bit, 3-channel RGB, transparency flattened on white.
+sees exactly one shape: upright (EXIF orientation applied), 8-bit, 3-channel RGB, transparency
+flattened on white.
 """
 
 from __future__ import annotations
