@@ -22,7 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from enrichment.decode_budget import MIB, DecodeBudget, decode_bytes, draft_size
+from enrichment.decode_budget import (
+    MIB,
+    ORIENTATION,
+    DecodeBudget,
+    decode_bytes,
+    draft_size,
+    may_be_rotated,
+)
 from kernel.errors import DecodeError, MediaTooLarge, one_line
 
 # Formats a crawler legitimately meets (JPEG covers MPO). Others (EPS, PSD, PCX, ...) are refused.
@@ -101,9 +108,9 @@ def _decode(data: bytes, max_pixels: int, budget: DecodeBudget) -> DecodedImage:
         requested = draft_size(width, height, budget.long_side)
         if requested is not None:
             img.draft(None, requested)  # JPEG only: DCT scaling (1/2–1/8); others ignore it
-        rotated = img.getexif().get(_ORIENTATION, 1) not in (1, None)
-        _check_budget(img, fmt, rotated, budget)
+        _check_budget(img, fmt, may_be_rotated(img), budget)
         img.load()
+        rotated = img.getexif().get(ORIENTATION, 1) not in (1, None)
         scale = img.size[0] / width
         upright = ImageOps.exif_transpose(img) if rotated else img  # only then: it copies
         rgb = to_rgb8(upright or img)
@@ -111,9 +118,6 @@ def _decode(data: bytes, max_pixels: int, budget: DecodeBudget) -> DecodedImage:
     full_size = (height, width) if swapped else (width, height)
     return DecodedImage(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt,
                         frames=frames, full_size=full_size, scale=scale)
-
-
-_ORIENTATION = 0x0112  # EXIF tag
 
 
 def _check_budget(img: Image.Image, fmt: str, rotated: bool, budget: DecodeBudget) -> None:

@@ -30,6 +30,7 @@ _STORED = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2
 _ALPHA = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _WIDE_GRAY = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})
 MIB = 1024 * 1024
+ORIENTATION = 0x0112  # the EXIF tag
 _SIZED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")  # headers Pillow reads cheaply
 
 
@@ -73,6 +74,15 @@ def decode_bytes(mode: str, width: int, height: int, *, has_transparency: bool =
     return width * height * per_pixel
 
 
+def may_be_rotated(img: Image.Image) -> bool:
+    """Whether an EXIF orientation may make the decode copy the image, from the header only:
+    JPEG and TIFF carry EXIF before the pixels; for other formats (where reading EXIF can decode
+    the whole image, e.g. PNG) any EXIF already seen in the header counts."""
+    if img.format in ("JPEG", "MPO", "TIFF"):
+        return img.getexif().get(ORIENTATION, 1) not in (1, None)
+    return "exif" in img.info
+
+
 def draft_size(width: int, height: int, long_side: int | None) -> tuple[int, int] | None:
     """The size to ask `Image.draft` for (None: decode at full size)."""
     if long_side is None or max(width, height) <= long_side:
@@ -93,7 +103,7 @@ def estimate_decode_bytes(data: bytes, budget: DecodeBudget, *, max_pixels: int)
             requested = draft_size(width, height, budget.long_side)
             if requested is not None:
                 img.draft(None, requested)
-            return decode_bytes(img.mode, *img.size,
+            return decode_bytes(img.mode, *img.size, rotated=may_be_rotated(img),
                                 has_transparency="transparency" in img.info)
     except Exception:  # any malformed header: decode_image will say what is wrong with it
         return 0

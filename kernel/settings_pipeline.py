@@ -50,9 +50,10 @@ class MediaSettings(Section):
     max_pixels: int = 64_000_000  # decompression-bomb guard
     max_bytes: int = 50 * 1024 * 1024
     # Decode memory, estimated from the header before decoding (enrichment/decode_budget.py).
-    # Sized for 2 cores / 24 GB running two enrichment workers: analysis peaks at ~2.5× the decode
-    # (measured), so a full batch (2 GiB of decodes) is ~5 GB per worker, ~10 GB for both, leaving
-    # the rest to the OS, models, store and crawler. One item: RGB up to ~76 Mpx (so every image
+    # Sized for 2 cores / 24 GB running two enrichment workers: a whole analysis peaks at ~3× its
+    # decode estimate (measured: +345 MB for an 8000² JPEG drafted to 4000², 112 MB estimated),
+    # so a round (2 GiB of decodes) is ≤ ~6 GB per worker, ~12 GB for both, leaving half the
+    # machine to the OS, face models, store and crawler. One item: RGB up to ~76 Mpx (so every image
     # within max_pixels; JPEG is draft-decoded anyway), RGBA up to ~33 Mpx, 8-bit gray ~48 Mpx.
     max_decode_bytes: int = Field(default=512 * 1024 * 1024, ge=1)  # per item
     batch_decode_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=1)  # per enrichment round
