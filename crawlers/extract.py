@@ -11,8 +11,9 @@ A hostile page can also list more media than any gallery has (5,000 images with 
 candidates made one crawl send 55,262 requests), so :class:`ExtractLimits` bounds the work: per
 element only the largest `srcset` candidates are kept (by their `w`/`x` descriptor: the largest
 is the one a face detector can use, the smaller ones are the same picture downscaled), and per
-page only the first distinct media URLs in document order (what a visitor sees first). What
-was cut is counted in :class:`PageLinks`, so the crawl report can say so.
+page only the first distinct media URLs found (`<img>`/`<video>` in document order, then lazy
+attributes, CSS, meta tags and links to media files). What was cut is counted in
+:class:`PageLinks`, so the crawl report can say so.
 
 Pure functions over text: no network, no Scrapy response, safe on broken or hostile HTML
 (a parse failure yields nothing rather than an exception).
