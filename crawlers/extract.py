@@ -7,6 +7,14 @@ media a victim needs found, so every form is read, every `srcset` candidate kept
 is often the only one a face detector can use), URLs resolved against `<base href>`, and
 non-fetchable schemes (data:, javascript:) dropped. `<audio>` is ignored: it has no faces.
 
+A hostile page can also list more media than any gallery has (5,000 images with 50,000 `srcset`
+candidates made one crawl send 55,262 requests), so :class:`ExtractLimits` bounds the work: per
+element only the largest `srcset` candidates are kept (by their `w`/`x` descriptor: the largest
+is the one a face detector can use, the smaller ones are the same picture downscaled), and per
+page only the first distinct media URLs found (`<img>`/`<video>` in document order, then lazy
+attributes, CSS, meta tags and links to media files). What was cut is counted in
+:class:`PageLinks`, so the crawl report can say so.
+
 Pure functions over text: no network, no Scrapy response, safe on broken or hostile HTML
 (a parse failure yields nothing rather than an exception).
 """
@@ -45,6 +53,15 @@ _FETCHABLE = ("http", "https")
 _MAX_URL_LENGTH = 4096
 
 
+@dataclass(frozen=True)
+class ExtractLimits:
+    """How much one page may give the crawler (`crawl.max_srcset_candidates`,
+    `crawl.max_media_per_page`); None means no limit."""
+
+    max_srcset_candidates: int | None = None  # per element and srcset attribute
+    max_media: int | None = None  # distinct media URLs per page
+
+
 @dataclass
 class PageLinks:
     """What a page offers the crawler: media to fetch, pages to follow, and the next page."""
@@ -53,19 +70,27 @@ class PageLinks:
     links: list[str] = field(default_factory=list)
     next_page: str | None = None
     next_by_rel: bool = False  # declared with rel=next (not guessed from a "next" label)
+    srcset_cut: int = 0  # srcset candidates left out by `max_srcset_candidates`
+    media_cut: int = 0  # distinct media URLs left out by `max_media`
 
 
-def extract_page(html: str, page_url: str) -> PageLinks:
+def extract_page(html: str, page_url: str, limits: ExtractLimits | None = None) -> PageLinks:
     """Media URLs, followable page URLs and the pagination target of one HTML page."""
+    limits = limits or ExtractLimits()
     selector = _parse(html)
     if selector is None:
         return PageLinks()
     base = _base_url(selector, page_url)
-    media = _media_urls(selector, base, html)
+    cuts = _Cuts()
+    media = _media_urls(selector, base, html, limits, cuts)
     media_set = set(media)
+    if limits.max_media is not None and len(media) > limits.max_media:
+        cuts.media = len(media) - limits.max_media
+        media = media[:limits.max_media]
     next_page, by_rel = _next_page(selector, base)
     links = [u for u in _page_links(selector, base) if u not in media_set]
-    return PageLinks(media=media, links=links, next_page=next_page, next_by_rel=by_rel)
+    return PageLinks(media=media, links=links, next_page=next_page, next_by_rel=by_rel,
+                     srcset_cut=cuts.srcset, media_cut=cuts.media)
 
 
 def is_media_url(url: str) -> bool:
@@ -83,7 +108,25 @@ def looks_like_video(url: str) -> bool:
 
 def parse_srcset(value: str) -> list[str]:
     """Every candidate URL of a `srcset` (the HTML spec's splitting, descriptors dropped)."""
-    urls: list[str] = []
+    return [url for url, _ in srcset_candidates(value)]
+
+
+def largest_srcset(value: str, limit: int | None) -> tuple[list[str], int]:
+    """The `limit` largest candidates of a `srcset` in document order, and how many were cut.
+
+    Size is the `w` (width) or `x` (density) descriptor; a candidate without one is `1x`."""
+    candidates = srcset_candidates(value)
+    if limit is None or len(candidates) <= limit:
+        return [url for url, _ in candidates], 0
+    ranked = sorted(range(len(candidates)), key=lambda i: -candidates[i][1])
+    keep = sorted(ranked[:max(0, limit)])
+    return [candidates[i][0] for i in keep], len(candidates) - len(keep)
+
+
+def srcset_candidates(value: str) -> list[tuple[str, float]]:
+    """Each `srcset` candidate's URL and size (its `w` or `x` number; 1.0 when absent or
+    unreadable), split by the HTML spec's rules."""
+    urls: list[tuple[str, float]] = []
     position, length = 0, len(value)
     while position < length:
         while position < length and (value[position].isspace() or value[position] == ","):
@@ -92,16 +135,30 @@ def parse_srcset(value: str) -> list[str]:
         while position < length and not value[position].isspace():
             position += 1
         url = value[start:position]
+        descriptor = ""
         if url.endswith(","):
             url = url.rstrip(",")
         else:  # skip the descriptors up to the next comma outside parentheses
-            depth = 0
+            depth, described = 0, position
             while position < length and (value[position] != "," or depth):
                 depth += {"(": 1, ")": -1}.get(value[position], 0)
                 position += 1
+            descriptor = value[described:position]
         if url:
-            urls.append(url)
+            urls.append((url, _candidate_size(descriptor)))
     return urls
+
+
+def _candidate_size(descriptor: str) -> float:
+    for token in descriptor.split():
+        if token[-1:].lower() in ("w", "x"):
+            try:
+                size = float(token[:-1])
+            except ValueError:
+                continue
+            if size == size and size > 0:  # not NaN
+                return min(size, 1e9)
+    return 1.0
 
 
 def css_urls(css: str) -> list[str]:
@@ -150,14 +207,25 @@ def _resolve_all(base: str, raws: list[str]) -> list[str]:
     return list(dict.fromkeys(u for u in resolved if u is not None))
 
 
-def _media_urls(selector: Selector, base: str, html: str) -> list[str]:
-    raws = _element_media(selector.xpath(_IN_DOCUMENT))
+@dataclass
+class _Cuts:
+    srcset: int = 0
+    media: int = 0
+
+
+def _media_urls(selector: Selector, base: str, html: str, limits: ExtractLimits,
+                cuts: _Cuts) -> list[str]:
+    raws = _element_media(selector.xpath(_IN_DOCUMENT), limits, cuts)
     tags = _MEDIA_TAG.findall(html)
     if len(tags) > len(selector.xpath("//img | //source | //video")):
         # The parser gave up on part of the document (e.g. nesting deeper than libxml2 allows,
-        # a way to hide media from crawlers): read every such tag on its own.
+        # a way to hide media from crawlers): read every such tag on its own. Those tags include
+        # the ones already read, so their cut candidates are counted once (the larger count).
+        in_document, cuts.srcset = cuts.srcset, 0
         for tag in tags:
-            raws.extend(_element_media(Selector(text=tag, type="html").xpath(_LONE_TAGS)))
+            lone = Selector(text=tag, type="html").xpath(_LONE_TAGS)
+            raws.extend(_element_media(lone, limits, cuts))
+        cuts.srcset = max(cuts.srcset, in_document)
     # lazy-loading libraries also put data-src / data-bg on <div>, <a>, <figure>
     raws.extend(selector.xpath("//*[not(self::img or self::source)]/@data-src").getall())
     raws.extend(selector.xpath("//*/@data-bg | //*/@data-background").getall())
@@ -174,14 +242,17 @@ def _media_urls(selector: Selector, base: str, html: str) -> list[str]:
     return _resolve_all(base, raws)
 
 
-def _element_media(elements: SelectorList[Selector]) -> list[str]:
+def _element_media(elements: SelectorList[Selector], limits: ExtractLimits,
+                   cuts: _Cuts) -> list[str]:
     raws: list[str] = []
     for element in elements:
         for attribute in _LAZY_ATTRIBUTES:
             raws.extend(element.xpath(f"@{attribute}").getall())
         for attribute in _SRCSET_ATTRIBUTES:
             for value in element.xpath(f"@{attribute}").getall():
-                raws.extend(parse_srcset(value))
+                kept, cut = largest_srcset(value, limits.max_srcset_candidates)
+                raws.extend(kept)
+                cuts.srcset += cut
         raws.extend(element.xpath("self::video/@poster").getall())
     return raws
 

@@ -42,7 +42,8 @@ def crawl_here(job: CrawlJob, *, progress: Progress | None = None) -> CrawlRepor
             process.crawl(crawler, site, sink, store_thread=thread,
                           max_media_bytes=job.crawl.max_media_bytes,
                           max_video_bytes=job.max_video_bytes,
-                          progress=progress, progress_every=PROGRESS_EVERY_PAGES)
+                          progress=progress, progress_every=PROGRESS_EVERY_PAGES,
+                          caps=job.crawl)
             process.start()
             if crawler.stats is not None:
                 report.refused, messages = refusals(crawler.stats)

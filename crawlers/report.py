@@ -5,6 +5,8 @@ stored for the first time; `media_known` media fetched whose bytes were already 
 file under another URL or an unchanged re-fetch); `media_skipped_unchanged` media URLs not
 downloaded because a recent fetch or a 304 said nothing changed; `bytes` media bytes downloaded;
 `refused` requests refused by the address guard; `robots_denied` requests robots.txt forbade.
+`cut` counts what the crawl's work caps left out, per cap (`srcset_candidates`,
+`media_per_page`, `media_per_crawl`: `crawl.max_*` settings); each cap is logged once per crawl.
 `errors` holds one line per failed item (capped, with a final line saying how many were left out).
 
 During a crawl two threads add errors (the spider's, and the store thread that writes media), so
@@ -35,6 +37,15 @@ class CrawlReport:
     seconds: float = 0.0
     robots_denied: int = 0
     errors_left_out: int = 0
+    cut: dict[str, int] = field(default_factory=dict)  # cap name -> items it left out
+
+    def add_cut(self, cap: str, count: int) -> bool:
+        """Count `count` items left out by `cap`; True the first time that cap cuts anything."""
+        if count <= 0:
+            return False
+        first = cap not in self.cut
+        self.cut[cap] = self.cut.get(cap, 0) + count
+        return first
 
     def add_error(self, line: str) -> None:
         with _ERRORS_LOCK:
@@ -51,6 +62,7 @@ class CrawlReport:
             f"({self.media_new} new, {self.media_known} known, "
             f"{self.media_skipped_unchanged} unchanged), {self.bytes} bytes, "
             f"{self.refused} refused, {len(self.errors) + self.errors_left_out} errors"
+            + "".join(f", {n} cut by max_{cap}" for cap, n in sorted(self.cut.items()))
         )
 
     def to_dict(self) -> dict[str, Any]:

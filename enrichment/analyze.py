@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from enrichment.decode import decode_image
+from enrichment.decode_budget import DecodeBudget
 from enrichment.hashes import md5_hex, pdq_hash
 from enrichment.signals.suite import SignalSuite
 from enrichment.tracks import assign_tracks
@@ -61,7 +62,8 @@ def analyze(
         raise JikimiError("not a recognised image or video format")
     if len(data) > settings.media.max_bytes:
         raise MediaTooLarge(f"image is {len(data)} bytes, over media.max_bytes")
-    image = decode_image(data, max_pixels=settings.media.max_pixels)
+    image = decode_image(data, max_pixels=settings.media.max_pixels,
+                         budget=DecodeBudget.from_settings(settings.media))
     if image.frames > 1:
         sample = sample_animation(data, settings.video)
         return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video)
@@ -69,10 +71,13 @@ def analyze(
     faces = faces_in(frame, media.media_id, engine)
     pdq, quality = pdq_hash(image.rgb)
     assessment = suite.assess(SignalInput(data, content_type, "image", [frame], faces))
+    info: dict[str, Any] = dict(media.info, format=image.format, frames=image.frames)
+    if image.scale != 1.0:  # draft-decoded: faces, hashes and signals saw the decoded size
+        info.update(decode_scale=round(image.scale, 6), decoded_size=[image.width, image.height])
     enriched = replace(
-        media, status="enriched", error=None, width=image.width, height=image.height,
-        pdq=pdq, pdq_quality=quality, face_count=len(faces), frame_count=1,
-        info=dict(media.info, format=image.format, frames=image.frames),
+        media, status="enriched", error=None, width=image.full_size[0],
+        height=image.full_size[1], pdq=pdq, pdq_quality=quality, face_count=len(faces),
+        frame_count=1, info=info,
         fake_score=assessment.fake_score, score_basis=assessment.score_basis,
         evidence=assessment.evidence,
     )

@@ -3,10 +3,12 @@
 Crawled media is hostile by default: it can be truncated, corrupt, a decompression bomb (a tiny
 file declaring billions of pixels), a progressive JPEG with thousands of scans (slow to decode), or
 a format whose Pillow plugin shells out to another program (EPS → Ghostscript). So the format is
-whitelisted, the declared pixel count is checked from the header *before* any pixel is decoded,
-Pillow's own bomb guard is turned into an error instead of a warning, and every decoder failure
-becomes :class:`DecodeError`. Everything downstream (PDQ, face detection) then sees exactly one
-shape: upright (EXIF orientation applied), 8-bit, 3-channel RGB, transparency flattened on white.
+whitelisted, the declared pixel count and the decode's memory (`enrichment.decode_budget`) are
+checked from the header *before* any pixel is decoded, a large JPEG is decoded at reduced scale
+(`Image.draft`), Pillow's own bomb guard is turned into an error instead of a warning, and every
+decoder failure becomes :class:`DecodeError`. Everything downstream (PDQ, face detection) then
+sees exactly one shape: upright (EXIF orientation applied), 8-bit, 3-channel RGB, transparency
+flattened on white.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from enrichment.decode_budget import (
+    MIB,
+    ORIENTATION,
+    DecodeBudget,
+    decode_bytes,
+    draft_size,
+    may_be_rotated,
+)
 from kernel.errors import DecodeError, MediaTooLarge, one_line
 
 # Formats a crawler legitimately meets (JPEG covers MPO). Others (EPS, PSD, PCX, ...) are refused.
@@ -52,10 +62,16 @@ class DecodedImage:
     height: int
     format: str  # Pillow's format name, e.g. "JPEG", "PNG"
     frames: int  # > 1 for animated GIF/WebP/APNG; only the first frame is decoded
+    full_size: tuple[int, int] = (0, 0)  # upright (width, height) the header declares
+    scale: float = 1.0  # decoded / declared width: < 1 when a JPEG was draft-decoded
 
 
-def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
-    """Decode the first frame of `data` into upright RGB; raise DecodeError or MediaTooLarge."""
+def decode_image(data: bytes, *, max_pixels: int,
+                 budget: DecodeBudget | None = None) -> DecodedImage:
+    """Decode the first frame of `data` into upright RGB; raise DecodeError or MediaTooLarge.
+
+    With a `budget`, a JPEG larger than its long side is draft-decoded at reduced scale, and an
+    image whose decode would need more than its bytes is refused before decoding."""
     if not data:
         raise DecodeError("empty image data")
     if data[:3] == b"\xff\xd8\xff" and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
@@ -64,7 +80,7 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "corrupt EXIF" etc. on hostile input
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _decode(data, max_pixels)
+            return _decode(data, max_pixels, budget or DecodeBudget())
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaTooLarge(f"image too large: {one_line(exc)}") from None
     except Image.UnidentifiedImageError:
@@ -74,7 +90,7 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
         raise DecodeError(f"cannot decode image: {one_line(exc)}") from None
 
 
-def _decode(data: bytes, max_pixels: int) -> DecodedImage:
+def _decode(data: bytes, max_pixels: int, budget: DecodeBudget) -> DecodedImage:
     Image.init()  # registers plugins once; `formats` may only name registered ones
     allowed = [name for name in ALLOWED_FORMATS if name in Image.OPEN]
     with Image.open(io.BytesIO(data), formats=allowed) as img:
@@ -89,11 +105,33 @@ def _decode(data: bytes, max_pixels: int) -> DecodedImage:
         frames = int(getattr(img, "n_frames", 1) or 1)
         if frames > 1:
             img.seek(0)
+        requested = draft_size(width, height, budget.long_side)
+        if requested is not None:
+            img.draft(None, requested)  # JPEG only: DCT scaling (1/2–1/8); others ignore it
+        _check_budget(img, fmt, may_be_rotated(img), budget)
         img.load()
-        upright = ImageOps.exif_transpose(img) or img
-        rgb = to_rgb8(upright)
+        rotated = img.getexif().get(ORIENTATION, 1) not in (1, None)
+        scale = img.size[0] / width
+        upright = ImageOps.exif_transpose(img) if rotated else img  # only then: it copies
+        rgb = to_rgb8(upright or img)
+    swapped = rgb.shape[:2] != (img.size[1], img.size[0])
+    full_size = (height, width) if swapped else (width, height)
     return DecodedImage(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt,
-                        frames=frames)
+                        frames=frames, full_size=full_size, scale=scale)
+
+
+def _check_budget(img: Image.Image, fmt: str, rotated: bool, budget: DecodeBudget) -> None:
+    if budget.max_bytes is None:
+        return
+    width, height = img.size
+    needed = decode_bytes(img.mode, width, height, rotated=rotated,
+                          has_transparency="transparency" in img.info)
+    if needed > budget.max_bytes:
+        raise MediaTooLarge(
+            f"image too large to decode: {fmt} {width}×{height} mode {img.mode} needs "
+            f"{needed / MIB:.0f} MB > limit {budget.max_bytes / MIB:.0f} MB "
+            "(media.max_decode_bytes)"
+        )
 
 
 def to_rgb8(img: Image.Image) -> np.ndarray:
@@ -107,11 +145,11 @@ def to_rgb8(img: Image.Image) -> np.ndarray:
     has_alpha = mode in {"RGBA", "RGBa", "LA", "La", "PA"} or (
         mode in {"P", "L", "RGB"} and "transparency" in img.info
     )
-    if has_alpha:
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[:, :, 3:4] / 255.0
-        flat = rgba[:, :, :3] * alpha + 255.0 * (1.0 - alpha)
-        return np.ascontiguousarray(np.clip(flat + 0.5, 0, 255).astype(np.uint8))
+    if has_alpha:  # integer compositing in Pillow: same rounding as float, 1/4 of the memory
+        rgba = img.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))
+        return np.ascontiguousarray(np.asarray(white, dtype=np.uint8))
     # CMYK (Adobe inversion already handled by the JPEG decoder), L, 1, P, YCbCr, ...
     return np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8))
 

@@ -5,6 +5,9 @@ batch goes on. Results are written with content-derived ids in one transaction p
 crash loses at most the item in flight, and a re-run redoes only what is still "new". Raw bytes
 (of usable and unusable items alike) are deleted from the blob store afterwards unless
 `media.keep_media` is set; bytes a crash left behind are swept on the next run.
+Items go through in rounds whose estimated decode memory fits `media.batch_decode_bytes`
+(`enrichment.admission`): `enrich_pending` runs every round; a scheduler's batch
+(`enrich_media_ids`) runs its first round and leaves the rest "new" for the next run (`deferred`).
 The stage takes the sections it reads (`EnrichSettings`: media and video), not the whole
 `Settings`: what it depends on is in its signature.
 """
@@ -15,12 +18,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from enrichment.admission import Loaded, decode_rounds, load_media
 from enrichment.analyze import EnrichSettings, analyze
+from enrichment.decode_budget import DecodeBudget
 from enrichment.families import find_family
 from enrichment.signals.suite import SignalSuite
-from kernel.errors import JikimiError, NotFound
+from kernel.errors import JikimiError
 from kernel.ports import BlobStore, FaceEngine, MediaStore
-from kernel.records import INCOMING_PREFIX, Face, Media
+from kernel.records import INCOMING_PREFIX, Media
 
 Progress = Callable[[str], None]
 
@@ -34,6 +39,8 @@ class EnrichReport:
     swept: int = 0
     seconds: float = 0.0
     skipped: int = 0  # enrich_media_ids: ids already processed
+    rounds: int = 0  # rounds within media.batch_decode_bytes
+    deferred: list[str] = field(default_factory=list)  # enrich_media_ids: left "new" for later
 
 
 def enrich_pending(
@@ -54,10 +61,15 @@ def enrich_pending(
     if not settings.media.keep_media:
         report.swept = sweep_processed_blobs(store, blobs)
     pending = store.media_to_enrich(limit)
-    for n, media in enumerate(pending, 1):
-        _enrich_and_store(media, store, blobs, engine, suite, settings, report)
-        if progress and (n % 25 == 0 or n == len(pending)):
-            progress(f"enrich: {n}/{len(pending)} media, {report.faces} faces")
+    n = 0
+    for batch in decode_rounds(pending, _loader(blobs, settings),
+                               settings.media.batch_decode_bytes):
+        report.rounds += 1
+        for loaded in batch:
+            n += 1
+            _enrich_and_store(loaded, store, blobs, engine, suite, settings, report)
+            if progress and (n % 25 == 0 or n == len(pending)):
+                progress(f"enrich: {n}/{len(pending)} media, {report.faces} faces")
     report.seconds = time.monotonic() - started
     return report
 
@@ -75,27 +87,45 @@ def enrich_media_ids(
     run enriched first) are skipped, so a batch can run again safely; unknown ids are errors."""
     started = time.monotonic()
     report = EnrichReport()
+    todo: list[Media] = []
+    unknown: list[str] = []
     for media_id in dict.fromkeys(media_ids):
         media = store.get_media(media_id)
         if media is None:
-            report.errors.append(f"{media_id[:12]}: no such media")
+            unknown.append(f"{media_id[:12]}: no such media")
         elif media.status != "new":
             report.skipped += 1
         else:
-            _enrich_and_store(media, store, blobs, engine, suite, settings, report)
+            todo.append(media)
+    first = next(decode_rounds(todo, _loader(blobs, settings),
+                               settings.media.batch_decode_bytes), [])
+    report.rounds = 1 if first else 0
+    for loaded in first:
+        _enrich_and_store(loaded, store, blobs, engine, suite, settings, report)
+    report.errors.extend(unknown)
+    report.deferred = [m.media_id for m in todo[len(first):]]
     report.seconds = time.monotonic() - started
     return report
 
 
+def _loader(blobs: BlobStore, settings: EnrichSettings) -> Callable[[Media], Loaded]:
+    return load_media(blobs, DecodeBudget.from_settings(settings.media),
+                      settings.media.max_pixels)
+
+
 def _enrich_and_store(
-    media: Media, store: MediaStore, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite,
+    loaded: Loaded, store: MediaStore, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite,
     settings: EnrichSettings, report: EnrichReport,
 ) -> None:
     """One item: results (or its error) stored, raw bytes deleted unless kept."""
+    media = loaded.media
     report.media += 1
     drop_key = None if settings.media.keep_media else media.blob_key
     try:
-        enriched, faces = _enrich_one(media, blobs, engine, suite, settings)
+        if loaded.error is not None:
+            raise loaded.error
+        assert loaded.data is not None
+        enriched, faces = analyze(loaded.data, media, engine, suite, settings)
     except JikimiError as exc:
         store.set_media_error(media.media_id, str(exc))
         report.errors.append(f"{media.media_id[:12]}: {exc}")
@@ -126,13 +156,3 @@ def sweep_processed_blobs(store: MediaStore, blobs: BlobStore) -> int:
             blobs.delete(key)
             swept += 1
     return swept
-
-
-def _enrich_one(
-    media: Media, blobs: BlobStore, engine: FaceEngine, suite: SignalSuite,
-    settings: EnrichSettings,
-) -> tuple[Media, list[Face]]:
-    if not media.blob_key:
-        raise NotFound("no stored bytes for this media (already processed or never downloaded)")
-    data = blobs.get(media.blob_key)
-    return analyze(data, media, engine, suite, settings)

@@ -39,12 +39,29 @@ class CrawlSettings(Section):
     default_max_pages: int = 200
     download_timeout: float = 30.0
     media_refresh_days: float = 30.0  # a known media URL is re-checked (conditionally) after this
+    # Bounded work per page and crawl (a hostile page can list 5,000 images × 10 srcset sizes).
+    # A big real gallery page shows ~100–300 images; 500 leaves room. Cuts are counted in the
+    # crawl report.
+    max_media_per_page: int = Field(default=500, ge=1)  # distinct media URLs taken from one page
+    max_media_per_crawl: int = Field(default=20_000, ge=1)  # media requests in one crawl
+    max_srcset_candidates: int = Field(default=8, ge=1)  # per srcset, the largest are kept
 
 
 class MediaSettings(Section):
     keep_media: bool = False  # raw crawled media is deleted after enrichment unless set
     max_pixels: int = 64_000_000  # decompression-bomb guard
     max_bytes: int = 50 * 1024 * 1024
+    # Decode memory, estimated from the header before decoding (enrichment/decode_budget.py).
+    # Sized for 2 cores / 24 GB running two enrichment workers: a whole analysis peaks at ~3× its
+    # decode estimate (measured: +345 MB for an 8000² JPEG drafted to 4000², 112 MB estimated),
+    # so a round (2 GiB of decodes) is ≤ ~6 GB per worker, ~12 GB for both, leaving half the
+    # machine to the OS, face models, store and crawler. One item: RGB up to ~76 Mpx (so every image
+    # within max_pixels; JPEG is draft-decoded anyway), RGBA up to ~33 Mpx, 8-bit gray ~48 Mpx.
+    max_decode_bytes: int = Field(default=512 * 1024 * 1024, ge=1)  # per item
+    batch_decode_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=1)  # per enrichment round
+    # JPEG is DCT-decoded at 1/2–1/8 scale down to this long side: faces.det_size 640 × SFace's
+    # 112 px crop / faces.min_face_px 24 ≈ 2,987, so every detectable face keeps ≥ 112 px.
+    decode_long_side: int = Field(default=3000, ge=64)
 
 
 class VideoSettings(Section):

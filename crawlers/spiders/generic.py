@@ -7,6 +7,8 @@ pages in all, so endless link traps (calendars, faceted search) end at those lim
 
 Each media URL is requested at most once per crawl, however many pages show it; every further page
 that shows it becomes a `MediaSeen` item, so every (URL, page) pair still gets its sighting.
+Work is bounded (`crawl.max_srcset_candidates`, `crawl.max_media_per_page`,
+`crawl.max_media_per_crawl`): what a cap leaves out is counted in the report and logged once.
 
 The spider does no store or blob I/O: whether a media URL is downloaded again is decided by
 `crawlers.freshness` (a downloader middleware) as its request goes out, and what comes back is
@@ -16,6 +18,7 @@ The spider only carries that sink and thread for them (`crawlers.offload.HoldsMe
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -26,7 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawlers.extract import extract_page, looks_like_video
+from crawlers.extract import ExtractLimits, extract_page, looks_like_video
 from crawlers.failures import describe_failure
 from crawlers.freshness import FETCH_PLAN, FETCH_RECORD, MEDIA_URL
 from crawlers.items import MediaBody, MediaFailed, MediaItem, MediaSeen, MediaUnchanged
@@ -39,6 +42,7 @@ from kernel.sniff import sniff
 MEDIA_PAGE = "media_page"  # meta: the page a media URL was first found on
 PAGE_PRIORITY_STEP = 1
 MEDIA_PRIORITY = 100  # fetch media as soon as found: its page may be the only place it appears
+logger = logging.getLogger(__name__)
 
 
 class GenericSpider(Spider):
@@ -48,7 +52,7 @@ class GenericSpider(Spider):
         self, site: SiteDefinition, sink: MediaSink, *, store_thread: StoreThread,
         max_media_bytes: int,
         max_video_bytes: int | None = None, progress: Callable[[str], None] | None = None,
-        progress_every: int = 10,
+        progress_every: int = 10, caps: CrawlSettings | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=site.name, **kwargs)
@@ -68,6 +72,11 @@ class GenericSpider(Spider):
         self._deny = [re.compile(p) for p in site.deny]
         self._scheduled_pages: set[str] = set()
         self._media_seen: set[str] = set()  # media URLs requested or handled in this crawl
+        caps = caps or CrawlSettings()
+        self.extract_limits = ExtractLimits(max_srcset_candidates=caps.max_srcset_candidates,
+                                            max_media=caps.max_media_per_page)
+        self.max_media_per_crawl = caps.max_media_per_crawl
+        self._media_requested = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -98,7 +107,9 @@ class GenericSpider(Spider):
             self._say(self.report.summary())
         if not isinstance(response, TextResponse):
             return []
-        found = extract_page(response.text, response.url)
+        found = extract_page(response.text, response.url, self.extract_limits)
+        self._cut("srcset_candidates", found.srcset_cut, response.url)
+        self._cut("media_per_page", found.media_cut, response.url)
         output: list[Request | MediaItem | None] = [
             self._media_found(u, response.url) for u in found.media if not self._denied(u)]
         output += [self._page_request(u, depth=depth + 1, referer=response.url)
@@ -147,10 +158,14 @@ class GenericSpider(Spider):
         return any(p.search(url) for p in self._deny)
 
     # ------------------------------------------------------------------------------ media ---
-    def _media_found(self, url: str, page: str) -> Request | MediaSeen:
+    def _media_found(self, url: str, page: str) -> Request | MediaSeen | None:
         if url in self._media_seen:
             return MediaSeen(url, page)
+        if self._media_requested >= self.max_media_per_crawl:
+            self._cut("media_per_crawl", 1, page)
+            return None
         self._media_seen.add(url)
+        self._media_requested += 1
         self.report.media_found += 1
         cap = self.max_video_bytes if looks_like_video(url) else self.max_media_bytes
         return Request(
@@ -188,6 +203,11 @@ class GenericSpider(Spider):
         yield MediaFailed(url, message, report=kind != "refused")
 
     # ----------------------------------------------------------------------------- report ---
+    def _cut(self, cap: str, count: int, page: str) -> None:
+        if self.report.add_cut(cap, count):
+            logger.warning("crawl %s: crawl.max_%s reached on %s; further cuts are only "
+                           "counted in the report", self.site.name, cap, page)
+
     def _on_spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         self.report.add_error(f"internal error on {response.url}: {failure.getErrorMessage()}")
 
