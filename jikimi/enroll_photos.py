@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrichment.decode import decode_image
+from enrichment.decode_budget import DecodeBudget
 from enrichment.faces.quality import detected_quality
 from kernel.errors import EnrollmentRefused, JikimiError
 from kernel.ports import FaceEngine
@@ -73,7 +74,8 @@ def photo_template(
 ) -> Template:
     """One photo → one template, or PhotoRefused saying what is wrong with the photo."""
     try:
-        image = decode_image(data, max_pixels=settings.media.max_pixels)
+        image = decode_image(data, max_pixels=settings.media.max_pixels,
+                             budget=DecodeBudget.from_settings(settings.media))
     except JikimiError as exc:
         raise PhotoRefused(
             "unreadable", f"{label}: cannot read the photo ({exc})",

@@ -17,6 +17,7 @@ from PIL import Image, ImageFilter, ImageOps
 
 from crawlers.refetch import fetch
 from enrichment.decode import decode_image
+from enrichment.decode_budget import DecodeBudget
 from enrichment.video import sample_video
 from jikimi.evidence.capture import media_key, sha256_hex
 from kernel.errors import JikimiError, NotFound
@@ -60,7 +61,9 @@ def media_bytes(store: Store, locker: EvidenceLocker | None, hit: Hit,
 def still_of(data: bytes, hit: Hit, settings: Settings) -> Image.Image:
     """A still to preview: the image itself, or the video frame where her face matched first."""
     try:
-        return Image.fromarray(decode_image(data, max_pixels=settings.media.max_pixels).rgb)
+        return Image.fromarray(decode_image(
+            data, max_pixels=settings.media.max_pixels,
+            budget=DecodeBudget.from_settings(settings.media)).rgb)
     except JikimiError:
         pass
     sample = sample_video(data, settings.video)
