@@ -1,10 +1,11 @@
 """Contacts are checked when they are given, not when the first alert fails to reach her.
 
-An e-mail address with no SMTP server configured, or a webhook with no signing secret, used to
-be accepted and then never used: alerts piled up in the outbox and nobody noticed. Now such a
-contact is a clear error at enrollment. The one deliberate exception is an operator who says,
-with `email_outbox_only`, that the organisation will forward alerts from the outbox by hand
-(a small NGO without a mail server): the address is kept for that, and the outbox must be on.
+An e-mail address with no SMTP server configured used to be accepted and then never used:
+alerts piled up in the outbox and nobody noticed. Now such a contact is a clear error at
+enrollment. The one deliberate exception is an operator who says, with `email_outbox_only`, that
+the organisation will forward alerts from the outbox by hand (a small NGO without a mail
+server): the address is kept for that, and the outbox must be on. A webhook needs no shared
+secret any more: enrollment issues it its own (jikimi/webhook_secrets.py).
 """
 
 from __future__ import annotations
@@ -30,11 +31,7 @@ def check_contacts(email: str | None, webhook: str | None, alerts: AlertSettings
         parts = urlsplit(webhook)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise EnrollmentRefused(f"webhook must be an http(s) URL, got {webhook!r}")
-        if alerts.webhook_secret is None or not alerts.webhook_secret.get_secret_value():
-            raise ConfigError(
-                "a webhook was given but alerts.webhook_secret (JIKIMI_ALERTS__WEBHOOK_SECRET) "
-                "is not set: its alerts could not be signed and would never be sent; set the "
-                "secret first")
+        # no shared secret needed: enrollment issues the webhook its own (webhook_secrets.py)
 
 
 def _check_outbox_only(email_outbox_only: bool, alerts: AlertSettings) -> None:
