@@ -163,7 +163,7 @@ def smtp_security_problem(alerts: AlertSettings) -> str | None:
     None. "insecure" is for a loopback test server only, and never carries credentials."""
     if alerts.smtp_security != "insecure":
         return None
-    if alerts.smtp_user or alerts.smtp_password is not None:
+    if alerts.smtp_user or (alerts.smtp_password and alerts.smtp_password.get_secret_value()):
         return ("alerts.smtp_security=insecure cannot be used with a login "
                 "(smtp_user/smtp_password): credentials are only ever sent over TLS")
     if alerts.smtp_host and not is_loopback_host(alerts.smtp_host):
