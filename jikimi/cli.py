@@ -15,6 +15,7 @@ from typing import Any
 from jikimi import __version__
 from jikimi.commands import (
     cases,
+    contacts,
     elastic,
     enroll,
     evaluation,
@@ -35,7 +36,7 @@ from kernel.settings import Settings, load_settings
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
 COMMAND_MODULES = (enroll, cases, pipeline, review, takedown, portal, users, kibana, evidence,
                    evaluation,
-                   elastic, schedule)
+                   elastic, schedule, contacts)
 
 
 def build_parser() -> argparse.ArgumentParser:

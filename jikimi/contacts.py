@@ -1,13 +1,14 @@
 """Contacts are checked when they are given, not when the first alert fails to reach her.
 
-An e-mail address with no SMTP server configured, or a webhook with no signing secret, used to
-be accepted and then never used: alerts piled up in the outbox and nobody noticed. Now such a
-contact is a clear error at enrollment. The one deliberate exception is an operator who says,
-with `email_outbox_only`, that the organisation will forward alerts from the outbox by hand
-(a small NGO without a mail server): the address is kept for that, and the outbox must be on.
-A webhook is also an address jikimi will POST to, so it gets the address guard here (https, a
-public address) as well as at each send; `alerts.webhook_allow_private` is its own switch, never
-implied by the crawler's `--allow-private`.
+An e-mail address with no SMTP server configured used to be accepted and then never used:
+alerts piled up in the outbox and nobody noticed. Now such a contact is a clear error at
+enrollment. The one deliberate exception is an operator who says, with `email_outbox_only`, that
+the organisation will forward alerts from the outbox by hand (a small NGO without a mail
+server): the address is kept for that, and the outbox must be on. A webhook needs no shared
+secret any more: enrollment issues it its own (jikimi/webhook_secrets.py). A webhook is also an
+address jikimi will POST to, so it gets the address guard here (https, a public address) as well
+as at each send; `alerts.webhook_allow_private` is its own switch, never implied by the
+crawler's `--allow-private`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def check_contacts(email: str | None, webhook: str | None, alerts: AlertSettings, *,
-                   email_outbox_only: bool = False, resolver: Resolve = resolve) -> None:
+                   email_outbox_only: bool = False, resolver: Resolve | None = None) -> None:
     """Refuse contacts that could never receive an alert, before anything is stored."""
     if email is not None:
         if not _EMAIL.fullmatch(email):
@@ -35,16 +36,12 @@ def check_contacts(email: str | None, webhook: str | None, alerts: AlertSettings
         parts = urlsplit(webhook)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise EnrollmentRefused(f"webhook must be an http(s) URL, got {webhook!r}")
-        if alerts.webhook_secret is None or not alerts.webhook_secret.get_secret_value():
-            raise ConfigError(
-                "a webhook was given but alerts.webhook_secret (JIKIMI_ALERTS__WEBHOOK_SECRET) "
-                "is not set: its alerts could not be signed and would never be sent; set the "
-                "secret first")
+        # no shared secret needed: enrollment issues the webhook its own (webhook_secrets.py)
         check_webhook_target(webhook, alerts, resolver=resolver)
 
 
 def check_webhook_target(webhook: str, alerts: AlertSettings, *,
-                         resolver: Resolve = resolve) -> None:
+                         resolver: Resolve | None = None) -> None:
     """The webhook's own address guard, when it is given: https (plain http only with
     `alerts.webhook_allow_private`), a host, and every address it resolves to public. The sender
     checks again at each delivery (the answer can change). Messages name the host only."""
@@ -55,7 +52,7 @@ def check_webhook_target(webhook: str, alerts: AlertSettings, *,
             "http is only for test receivers with alerts.webhook_allow_private")
     try:
         check_url(webhook, allow_private=alerts.webhook_allow_private,
-                  setting=WEBHOOK_SETTING, resolver=resolver)
+                  setting=WEBHOOK_SETTING, resolver=resolver or resolve)
     except FetchRefused as exc:
         raise EnrollmentRefused(
             f"webhook to {host} refused: {str(exc).replace(webhook, '<url>')}") from None

@@ -12,7 +12,8 @@ portal, never written to disk); each gets its own verdict (jikimi/enroll_photos.
 usable ones go on. Across them (jikimi/enroll_checks.py): all must show the same person, else
 the enrollment is refused naming the photos that disagree; and none may look like someone
 already enrolled, unless the operator checked and says so (`allow_duplicate`, audited on both
-cases). Contacts must be deliverable (jikimi/contacts.py). Nothing is stored until all of this
+cases). Contacts must be deliverable (jikimi/contacts.py); a webhook gets its own signing secret
+(jikimi/webhook_secrets.py), returned once in the result. Nothing is stored until all of this
 passed; then the person, her templates and the case's link to her are stored, the enrollment is
 audited, and the faces already collected seed her background and are searched (retroactive
 matching).
@@ -38,6 +39,7 @@ from jikimi.enroll_photos import (
     photo_verdicts,
 )
 from jikimi.review import alert_bands
+from jikimi.webhook_secrets import new_webhook_secret
 from kernel.cases import Case
 from kernel.errors import EnrollmentRefused
 from kernel.ports import FaceEngine, FaceSearch, Store
@@ -59,6 +61,7 @@ class EnrollResult:
     implicit_case: bool = False  # opened by this call: no case was given
     photos: list[PhotoVerdict] = field(default_factory=list)
     duplicates_allowed: list[Duplicate] = field(default_factory=list)
+    webhook_secret: str | None = field(default=None, repr=False)  # shown once, then never
 
 
 class EnrollmentDeclined(EnrollmentRefused):
@@ -107,7 +110,8 @@ def enroll(
         _audit_declined(store, actor, case if case_id else None, declined)
         raise
     person = Person(person_id=person_id, name=name.strip(), ref=f"P-{secrets.token_hex(5)}",
-                    email=email, webhook=webhook)
+                    email=email, webhook=webhook,
+                    webhook_secret=new_webhook_secret() if webhook else None)
     store.add_person(person, templates)
     case = replace(case, person_id=person_id)
     if case_id:
@@ -128,7 +132,7 @@ def enroll(
     retro = match_person(store, templates, settings.faces, settings.matching, face_search,
                          alert_bands=alert_bands(settings.review))
     return EnrollResult(person_id, person.ref, len(templates), engine.model_id, retro, case,
-                        case_id is None, verdicts, allowed)
+                        case_id is None, verdicts, allowed, person.webhook_secret)
 
 
 def _checked(store: Store, verdicts: list[PhotoVerdict], threshold: float,

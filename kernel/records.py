@@ -171,6 +171,10 @@ class Person:
     email: str | None = None
     webhook: str | None = None
     created_at: datetime = field(default_factory=utcnow)
+    # HMAC key signing her webhook's alerts, her receiver's alone (issue 13: one shared key let
+    # any receiver forge alerts to the others); None for people enrolled before, who fall back
+    # to `alerts.webhook_secret`. Stored encrypted, never printed.
+    webhook_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass

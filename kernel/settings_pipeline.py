@@ -6,10 +6,12 @@ which re-exports every section class; import them from there.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 # Cosine-similarity thresholds per face model id. SFace: OpenCV's published operating point is
 # 0.363; jikimi is stricter because a false alert tells a victim her face is somewhere it is not.
@@ -144,7 +146,10 @@ class AlertSettings(Section):
     smtp_port: int = 25
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
+    # "starttls" (default; fails when the server does not offer it), "tls" (implicit, port 465)
+    # or "insecure": plaintext, only to a loopback test server and never with a login
+    smtp_security: Literal["starttls", "tls", "insecure"] = "starttls"
+    smtp_starttls: bool | None = None  # deprecated (one release): use smtp_security
     smtp_from: str = "jikimi@localhost"
     smtp_timeout: float = 20.0
     webhook_secret: SecretStr | None = None
@@ -152,11 +157,51 @@ class AlertSettings(Section):
     # webhook targets only (tests): loopback/private receivers and plain http allowed when set
     webhook_allow_private: bool = False
     max_attempts: int = 5  # failed channel attempts before an alert is marked "failed"
-    smtp_ssl: bool = False  # implicit TLS (port 465) instead of plain/STARTTLS
+    smtp_ssl: bool | None = None  # deprecated (one release): use smtp_security = "tls"
     smtp_ca_file: Path | None = None  # CA bundle for a private SMTP server's certificate
     support_text: str = (
         "디지털성범죄피해자지원센터 (Korean Digital Sex Crime Victim Support Center): 02-735-8994"
     )
+
+    @model_validator(mode="after")
+    def _smtp_security(self) -> AlertSettings:
+        """Migrate the deprecated booleans, then refuse plaintext SMTP that could leak."""
+        if self.smtp_ssl is not None or self.smtp_starttls is not None:
+            if "smtp_security" not in self.model_fields_set:
+                self.smtp_security = "tls" if self.smtp_ssl else "starttls"
+            logging.getLogger(__name__).warning(
+                "alerts.smtp_starttls and alerts.smtp_ssl are deprecated and will be removed in "
+                "the next release; using alerts.smtp_security=%s (set that instead; plaintext "
+                "is no longer a default)", self.smtp_security)
+        problem = smtp_security_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def smtp_security_problem(alerts: AlertSettings) -> str | None:
+    """Why these SMTP settings could send mail or a password in plaintext off this machine, or
+    None. "insecure" is for a loopback test server only, and never carries credentials."""
+    if alerts.smtp_security != "insecure":
+        return None
+    if alerts.smtp_user or (alerts.smtp_password and alerts.smtp_password.get_secret_value()):
+        return ("alerts.smtp_security=insecure cannot be used with a login "
+                "(smtp_user/smtp_password): credentials are only ever sent over TLS")
+    if alerts.smtp_host and not is_loopback_host(alerts.smtp_host):
+        return (f"alerts.smtp_security=insecure is only allowed for a loopback SMTP server, "
+                f"not {alerts.smtp_host!r}; use starttls or tls")
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback address literal (127.0.0.0/8, ::1); names are not resolved."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class ReviewSettings(Section):

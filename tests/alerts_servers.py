@@ -76,6 +76,7 @@ class WebhookReceiver:
 
     base_url: str = ""
     fail_next: int = 0
+    secret: str = WEBHOOK_SECRET  # the one this receiver was given
     requests: list[Received] = field(default_factory=list)
 
 
@@ -84,7 +85,7 @@ def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 (http.server API)
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             verified = verify_signature(
-                WEBHOOK_SECRET.encode(), self.headers.get("X-Jikimi-Timestamp", ""), body,
+                receiver.secret.encode(), self.headers.get("X-Jikimi-Timestamp", ""), body,
                 self.headers.get("X-Jikimi-Signature", ""),
             )
             receiver.requests.append(Received(self.path, dict(self.headers), body, verified))
@@ -108,8 +109,8 @@ def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def webhook_server() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
+def webhook_server(secret: str = WEBHOOK_SECRET) -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver(secret=secret)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(receiver))
     receiver.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)

@@ -65,6 +65,7 @@ def test_killed_during_delivery_then_restarted(tmp_path):
     smtp.start()
     try:
         env = dict(os.environ, JIKIMI_ALERTS__SMTP_HOST="127.0.0.1",
+                   JIKIMI_ALERTS__SMTP_SECURITY="insecure",
                    JIKIMI_ALERTS__SMTP_PORT=str(smtp.port),
                    JIKIMI_ALERTS__SMTP_TIMEOUT="10",
                    PYTHONPATH=str(Path(__file__).resolve().parents[1]))

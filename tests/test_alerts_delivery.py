@@ -58,6 +58,7 @@ def make_settings(tmp_path: Path, smtp_port: int | None = None, max_attempts: in
         alerts=AlertSettings(
             webhook_allow_private=True,  # receivers listen on 127.0.0.1
             smtp_host="127.0.0.1" if smtp_port else None, smtp_port=smtp_port or 25,
+            smtp_security="insecure",
             smtp_timeout=5, webhook_secret=SecretStr(WEBHOOK_SECRET), webhook_timeout=5,
             max_attempts=max_attempts,
         ),

@@ -72,8 +72,9 @@ def test_sends_utf8_plain_text_with_stable_message_id(
     plain_server: tuple[SmtpCollector, int],
 ) -> None:
     handler, port = plain_server
-    notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port,
-                                          smtp_from="alerts@ngo.example", smtp_timeout=5))
+    notifier = SmtpNotifier(AlertSettings(
+        smtp_host="127.0.0.1", smtp_port=port, smtp_security="insecure",
+        smtp_from="alerts@ngo.example", smtp_timeout=5))
     assert isinstance(notifier, Notifier) and notifier.channel == "email"
     assert notifier.wants(PERSON)
     assert not notifier.wants(Person(person_id="p-2", name="x", ref="r"))
@@ -97,7 +98,8 @@ def test_sends_utf8_plain_text_with_stable_message_id(
 
 def test_resend_carries_the_same_message_id(plain_server: tuple[SmtpCollector, int]) -> None:
     handler, port = plain_server
-    notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5))
+    notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5,
+                                          smtp_security="insecure"))
     message = render_message(ALERT, PERSON, Settings())
     notifier.send(PERSON, message)
     notifier.send(PERSON, message)
@@ -109,7 +111,8 @@ def test_refused_recipient_error_does_not_leak_the_address(
     plain_server: tuple[SmtpCollector, int],
 ) -> None:
     _, port = plain_server
-    notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5))
+    notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5,
+                                          smtp_security="insecure"))
     person = Person(person_id="p-3", name="x", ref="r", email="bad-address@example.org")
     with pytest.raises(DeliveryError, match="recipient refused \\(550\\)") as info:
         notifier.send(person, render_message(ALERT, person, Settings()))
@@ -118,7 +121,7 @@ def test_refused_recipient_error_does_not_leak_the_address(
 
 def test_refused_connection_raises_delivery_error() -> None:
     notifier = SmtpNotifier(AlertSettings(smtp_host="127.0.0.1", smtp_port=free_port(),
-                                          smtp_timeout=2))
+                                          smtp_timeout=2, smtp_security="insecure"))
     with pytest.raises(DeliveryError, match="email: alert .* via 127.0.0.1: ConnectionRefused"):
         notifier.send(PERSON, render_message(ALERT, PERSON, Settings()))
 
@@ -145,7 +148,7 @@ def test_starttls_and_login(tmp_path: Path) -> None:
                             auth_require_tls=True)
     with running(controller):
         base = AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5,
-                             smtp_starttls=True, smtp_ca_file=cert, smtp_user="ngo")
+                             smtp_ca_file=cert, smtp_user="ngo")
 
         def notifier(password: str, **changes: object) -> SmtpNotifier:
             update = {"smtp_password": SecretStr(password), **changes}
@@ -171,6 +174,6 @@ def test_implicit_tls(tmp_path: Path) -> None:
     handler, port = SmtpCollector(), free_port()
     with running(Controller(handler, hostname="127.0.0.1", port=port, ssl_context=server_tls)):
         settings = AlertSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=5,
-                                 smtp_ssl=True, smtp_ca_file=cert)
+                                 smtp_security="tls", smtp_ca_file=cert)
         SmtpNotifier(settings).send(PERSON, render_message(ALERT, PERSON, Settings()))
     assert "[English]" in received(handler).get_content()

@@ -5,7 +5,9 @@ the faces already collected are searched and the hits wait for review, alerting 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import closing
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 import starlette.formparsers
 
-from jikimi import registry
+from jikimi import contacts, registry
 from jikimi.demo.site import FixtureServer, photo_bytes
 from jikimi.enrollment import photo_template
 from tests import evidence_site
@@ -112,6 +114,28 @@ def test_enrollment_leaves_no_photo_on_disk_and_its_hits_wait_for_review(
         [event] = [e for e in store.audit_events(case_id) if e.action == "case.enroll"]
         assert event.actor.startswith("account:") and event.detail["photos"] == ["ok", "ok"]
     assert not settings.outbox_dir.exists() or not any(settings.outbox_dir.iterdir())
+
+
+def test_the_webhook_secret_is_shown_once_in_the_enrollment_answer(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 (5): her webhook gets its own signing secret, handed over by the operator."""
+    # the receiver's name is an example: answer it with a public address, as DNS would
+    monkeypatch.setattr(contacts, "resolve", lambda host: [ipaddress.ip_address("93.184.216.34")])
+    with portal.client() as client:
+        csrf = sign_in(client, portal.usernames["operator"])
+        case_id = open_case(client, csrf)
+        page = upload(client, csrf, case_id, [("a.jpg", photo_bytes("person_a_1.jpg"))],
+                      webhook="https://hooks.ngo.example/in")
+        assert page.status_code == 200, page.text
+        [secret] = re.findall(r'<code id="webhook-secret" class="secret">([^<]+)</code>',
+                              page.text)
+        assert "X-Jikimi-Signature" in page.text
+        assert secret not in client.get(f"/cases/{case_id}").text
+    with closing(registry.open_store(portal.settings)) as store:
+        case = store.get_case(case_id)
+        assert case is not None and case.person_id
+        person = store.get_person(case.person_id)
+        assert person is not None and person.webhook_secret == secret
 
 
 def test_every_photo_gets_its_verdict_in_korean_and_english(portal: Portal) -> None:

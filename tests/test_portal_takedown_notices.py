@@ -48,7 +48,8 @@ def portal(demo_site: FixtureServer, rdap: FixtureServer, smtp: tuple[object, in
         tmp_path / "data", demo_site.base_url, hit_state="confirmed",
         takedown={"rdap_bootstrap_url": f"{rdap.base_url}/bootstrap/",
                   "rdap_allow_private": True, "sender_organisation": "Test Support Centre"},
-        alerts={"smtp_host": "127.0.0.1", "smtp_port": smtp[1]})
+        alerts={"smtp_host": "127.0.0.1", "smtp_port": smtp[1],
+                "smtp_security": "insecure"})
 
 
 def test_recipients_bundle_notices_send_and_recheck(portal: Portal,

@@ -164,7 +164,8 @@ def test_cli_escalation_mails_the_contact_and_refuses_without_one(tmp_path, caps
         assert {h.review_state for h in store.hits()} == {"new"}  # nothing recorded
     with smtp_server() as (collector, port):
         env = {"JIKIMI_REVIEW__ESCALATION_EMAIL": "cp@example.org",
-               "JIKIMI_ALERTS__SMTP_HOST": "127.0.0.1", "JIKIMI_ALERTS__SMTP_PORT": str(port)}
+               "JIKIMI_ALERTS__SMTP_HOST": "127.0.0.1", "JIKIMI_ALERTS__SMTP_PORT": str(port),
+               "JIKIMI_ALERTS__SMTP_SECURITY": "insecure"}
         with pytest.MonkeyPatch.context() as patch:
             for name, value in env.items():
                 patch.setenv(name, value)

@@ -66,7 +66,8 @@ def raw_bytes(db_path: Path) -> bytes:
 def test_names_contacts_and_templates_are_encrypted_in_the_file(db_path: Path,
                                                                  key: bytes) -> None:
     person = make_person("Zelda Plaintextname", email="zelda@example.org",
-                         webhook="https://hooks.example.org/zelda")
+                         webhook="https://hooks.example.org/zelda",
+                         webhook_secret="zelda-hook-signing-secret")
     template = make_template(person.person_id, 7)
     store = SqliteStore(db_path, TemplateCipher(key))
     store.add_person(person, [template])
@@ -77,6 +78,7 @@ def test_names_contacts_and_templates_are_encrypted_in_the_file(db_path: Path,
     store.close()
     data = raw_bytes(db_path)
     for secret in (b"Zelda Plaintextname", b"zelda@example.org", b"hooks.example.org/zelda",
+                   b"zelda-hook-signing-secret",
                    np.asarray(template.embedding, dtype="<f4").tobytes()[:32]):
         assert secret not in data
     assert person.ref.encode() in data  # the pseudonymous ref is what exports may show

@@ -211,7 +211,8 @@ def test_sending_delivers_each_notice_and_records_it(world: NoticeWorld, setting
                                                      store: SqliteStore) -> None:
     plan = build_notices(world.batch, world.rows, settings.takedown)
     with smtp_server() as (collector, port):
-        sent = send_notices(plan.notices, AlertSettings(smtp_host="127.0.0.1", smtp_port=port))
+        sent = send_notices(plan.notices, AlertSettings(smtp_host="127.0.0.1", smtp_port=port,
+                                                    smtp_security="insecure"))
 
     assert [s.ok for s in sent] == [True, True] and all(s.error is None for s in sent)
     assert sorted(tuple(e.rcpt_tos) for e in collector.envelopes) == [
@@ -243,7 +244,8 @@ def test_sending_delivers_each_notice_and_records_it(world: NoticeWorld, setting
 def test_a_failed_send_is_reported_per_notice(world: NoticeWorld, settings: Settings,
                                               store: SqliteStore) -> None:
     plan = build_notices(world.batch, world.rows, settings.takedown)
-    down = AlertSettings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout=2)
+    down = AlertSettings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout=2,
+                         smtp_security="insecure")
 
     sent = send_notices(plan.notices, down)
 
@@ -258,9 +260,20 @@ def test_a_failed_send_is_reported_per_notice(world: NoticeWorld, settings: Sett
     # one recipient refused, the other still delivered
     plan.notices[0].contact = type(plan.notices[0].contact)("hosting", "bad@hoster.co.kr")
     with smtp_server() as (collector, port):
-        mixed = send_notices(plan.notices, AlertSettings(smtp_host="127.0.0.1", smtp_port=port))
+        mixed = send_notices(plan.notices, AlertSettings(smtp_host="127.0.0.1", smtp_port=port,
+                                                    smtp_security="insecure"))
     assert [s.ok for s in mixed] == [False, True] and "refused" in (mixed[0].error or "")
     assert len(collector.envelopes) == 1
 
     with pytest.raises(ConfigError, match="smtp_host"):
         send_notices(plan.notices, AlertSettings())
+
+
+def test_notices_are_not_sent_in_plaintext_by_default(world: NoticeWorld,
+                                                      settings: Settings) -> None:
+    """Issue 13 (4): notices share the alerts' SMTP path, so they need STARTTLS too."""
+    plan = build_notices(world.batch, world.rows, settings.takedown)
+    with smtp_server() as (collector, port):  # a plain server without STARTTLS
+        sent = send_notices(plan.notices, AlertSettings(smtp_host="127.0.0.1", smtp_port=port))
+    assert sent and all("STARTTLS" in (s.error or "") for s in sent)
+    assert collector.envelopes == []

@@ -72,6 +72,7 @@ def test_a_batch_names_each_hosts_recipients_and_its_notices_go_out(
     out = data_dir / "papers"
     with smtp_server() as (collector, port):
         monkeypatch.setenv("JIKIMI_ALERTS__SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("JIKIMI_ALERTS__SMTP_SECURITY", "insecure")
         monkeypatch.setenv("JIKIMI_ALERTS__SMTP_PORT", str(port))
         summary = json.loads(run(data_dir, capsys, "notices", batch["batch_id"], "--out",
                                  str(out), "--send"))
@@ -107,6 +108,7 @@ def test_a_failed_send_is_the_exit_code(data_dir: Path, capsys: pytest.CaptureFi
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     batch = json.loads(run(data_dir, capsys, "batch", "--json"))
     monkeypatch.setenv("JIKIMI_ALERTS__SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("JIKIMI_ALERTS__SMTP_SECURITY", "insecure")
     monkeypatch.setenv("JIKIMI_ALERTS__SMTP_PORT", str(free_port()))  # nobody listens
     summary = json.loads(run(data_dir, capsys, "notices", batch["batch_id"], "--out",
                              str(data_dir / "papers"), "--send", code=1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from jikimi.mail import SMTP_ERRORS, describe_smtp_error, send_mail
+from jikimi.mail import SMTP_ERRORS, check_smtp_security, describe_smtp_error, send_mail
 from kernel.errors import DeliveryError
 from kernel.ports import AlertMessage
 from kernel.records import Person
@@ -19,13 +19,14 @@ from kernel.settings import AlertSettings
 
 
 class SmtpNotifier:
-    """Sends to `person.email` via `settings.smtp_host` (optional STARTTLS or TLS, login)."""
+    """Sends to `person.email` via `settings.smtp_host` over TLS (`smtp_security`), with login."""
 
     channel = "email"
 
     def __init__(self, settings: AlertSettings) -> None:
         if not settings.smtp_host:
             raise DeliveryError("email: alerts.smtp_host is not set")
+        check_smtp_security(settings)
         self.settings = settings
 
     def wants(self, person: Person) -> bool:

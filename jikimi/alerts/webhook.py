@@ -2,9 +2,14 @@
 
 Receivers must be able to trust that a request came from this jikimi instance and is not a replay,
 so every request is signed Stripe-style: `X-Jikimi-Signature: sha256=<hex>` is the HMAC-SHA256 of
-`"<X-Jikimi-Timestamp>.<raw body>"` under `alerts.webhook_secret`; receivers check it with
-:func:`verify_signature`. `Idempotency-Key` is the alert id: delivery is at-least-once (a crash
-between sending and recording means one re-send), so receivers should ignore a key they have seen.
+`"<X-Jikimi-Timestamp>.<raw body>"` under the person's own webhook secret; receivers check it with
+:func:`verify_signature`. Each receiver has its own secret (generated at enrollment, shown once,
+rotatable: jikimi/webhook_secrets.py) because with one shared secret any receiver could forge
+alerts to all the others. People enrolled before that fall back to the shared
+`alerts.webhook_secret`, with a warning in the log on every delivery until it is rotated.
+
+`Idempotency-Key` is the alert id: delivery is at-least-once (a crash between sending and
+recording means one re-send), so receivers should ignore a key they have seen.
 
 The URL is user-supplied, so it gets the address guard: checked when given (`jikimi.contacts`)
 and here again before connecting, under its own switch `alerts.webhook_allow_private` (the
@@ -24,6 +29,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -42,6 +48,7 @@ from kernel.settings import Settings
 SIGNATURE_HEADER = "X-Jikimi-Signature"
 TIMESTAMP_HEADER = "X-Jikimi-Timestamp"
 _MAX_RESPONSE_BYTES = 64 * 1024
+log = logging.getLogger(__name__)
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -88,11 +95,26 @@ class WebhookNotifier:
     def wants(self, person: Person) -> bool:
         return bool(person.webhook)
 
-    def request_for(self, url: str, message: AlertMessage) -> urllib.request.Request:
-        """The signed request for one alert (exposed for tests and receiver documentation)."""
-        secret = self.settings.alerts.webhook_secret
-        if secret is None or not secret.get_secret_value():
-            raise DeliveryError("webhook: alerts.webhook_secret is not set; refusing unsigned")
+    def secret_for(self, person: Person) -> bytes:
+        """Her own signing secret; the shared `alerts.webhook_secret` (with a warning) only for
+        someone enrolled before per-receiver secrets; DeliveryError when neither exists."""
+        if person.webhook_secret:
+            return person.webhook_secret.encode()
+        shared = self.settings.alerts.webhook_secret
+        if shared is None or not shared.get_secret_value():
+            raise DeliveryError(
+                f"webhook: {person.ref} has no webhook secret and alerts.webhook_secret is not "
+                "set; refusing unsigned (jikimi contacts webhook-secret PERSON_ID --rotate)")
+        log.warning("webhook for %s is signed with the shared alerts.webhook_secret (enrolled "
+                    "before per-receiver secrets): any other receiver could forge its alerts; "
+                    "give it its own with `jikimi contacts webhook-secret %s --rotate`",
+                    person.ref, person.person_id)
+        return shared.get_secret_value().encode()
+
+    def request_for(self, url: str, message: AlertMessage, secret: bytes
+                    ) -> urllib.request.Request:
+        """The request for one alert signed with `secret` (exposed for tests and receiver
+        documentation)."""
         body_doc: dict[str, Any] = {
             **message.payload, "subject": message.subject, "text": message.text,
         }
@@ -102,7 +124,7 @@ class WebhookNotifier:
             "Content-Type": "application/json",
             "User-Agent": "jikimi-webhook/0.1",
             TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(secret.get_secret_value().encode(), timestamp, body),
+            SIGNATURE_HEADER: sign(secret, timestamp, body),
             "Idempotency-Key": message.alert_id,
         }
         return urllib.request.Request(url, data=body, headers=headers, method="POST")
@@ -114,7 +136,7 @@ class WebhookNotifier:
         try:
             check_url(url, allow_private=self.settings.alerts.webhook_allow_private,
                       setting=WEBHOOK_SETTING)
-            request = self.request_for(url, message)
+            request = self.request_for(url, message, self.secret_for(person))
             timeout = self.settings.alerts.webhook_timeout
             with self._opener.open(request, timeout=timeout) as response:
                 response.read(_MAX_RESPONSE_BYTES)

@@ -3,7 +3,8 @@
 `--case CASE_ID` enrolls into a case an operator opened after verifying who she is (`jikimi case
 open`). Without it, scripts run by an operator on the server keep working: a case is opened
 with the OS user as the verifying operator (method "cli-operator", the current consent version,
-channel "cli"), and the JSON says so under `case` and `notice`. A refused enrollment prints the
+channel "cli"), and the JSON says so under `case` and `notice`. With `--webhook`, the JSON holds
+the webhook's own signing secret, once (`webhook_secret`). A refused enrollment prints the
 same JSON (with every photo's verdict) before the one-line error and exit status 2.
 """
 
@@ -19,6 +20,7 @@ from jikimi.cases import os_operator
 from jikimi.commands.console import emit
 from jikimi.enrollment import EnrollmentDeclined, EnrollResult, enroll
 from jikimi.flow import alert_stage
+from jikimi.webhook_secrets import SHOWN_ONCE
 from kernel.settings import Settings
 
 
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--email-outbox-only", action="store_true",
                    help="no SMTP server: keep the address, operators forward alerts from the "
                         "outbox by hand")
-    p.add_argument("--webhook", help="needs alerts.webhook_secret")
+    p.add_argument("--webhook", help="its own signing secret is printed once, for the receiver")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="enroll although the face looks like someone already enrolled, after "
                         "checking they are different people (audited)")
@@ -64,7 +66,9 @@ def cmd_enroll(args: argparse.Namespace, settings: Settings) -> int:
           "alerts_sent": delivery.sent, "for_review": result.retroactive.to_review,
           **_case_output(result, actor),
           "photos": [v.as_dict() for v in result.photos],
-          "duplicates_allowed": [d.as_dict() for d in result.duplicates_allowed]})
+          "duplicates_allowed": [d.as_dict() for d in result.duplicates_allowed],
+          **({"webhook_secret": result.webhook_secret, "webhook_secret_notice": SHOWN_ONCE}
+             if result.webhook_secret else {})})
     return 0
 
 

@@ -382,6 +382,14 @@ TEXT.update({
     "message": {"ko": "안내", "en": "Message"},
     "checks": {"ko": "확인 결과", "en": "Checks"},
     "enrolled_ok": {"ko": "등록되었습니다", "en": "Enrolled"},
+    "webhook_secret": {"ko": "웹훅 서명 비밀값", "en": "Webhook signing secret"},
+    "webhook_secret_handover": {
+        "ko": "이 값은 지금 한 번만 보입니다. 웹훅을 받는 곳에 안전하게 전달하세요 "
+              "(X-Jikimi-Signature 확인용). 잃어버리면 새로 발급해야 합니다 (jikimi contacts "
+              "webhook-secret --rotate).",
+        "en": "Shown only now, once. Hand it safely to the webhook's receiver, which checks "
+              "X-Jikimi-Signature with it. If it is lost, issue a new one (jikimi contacts "
+              "webhook-secret --rotate)."},
     "enroll_refused": {"ko": "등록되지 않았습니다", "en": "Not enrolled"},
     "enroll_again": {"ko": "다시 등록", "en": "Enroll again"},
     "no_usable_photo": {"ko": "사용할 수 있는 사진이 없습니다.",

@@ -45,6 +45,7 @@ def person_to_doc(person: Person, cipher: TemplateCipher) -> dict[str, Any]:
         "person_id": person.person_id, "name": sealed(person.name), "ref": person.ref,
         "email": sealed(person.email), "webhook": sealed(person.webhook),
         "created_at": dt_to_doc(person.created_at),
+        "webhook_secret": sealed(person.webhook_secret),
     }
 
 
@@ -56,6 +57,7 @@ def person_from_doc(doc: dict[str, Any], cipher: TemplateCipher) -> Person:
         person_id=doc["person_id"], name=cipher.decrypt_text(_unseal(doc["name"])),
         ref=doc["ref"], email=opened(doc.get("email")), webhook=opened(doc.get("webhook")),
         created_at=dt_from_doc(doc["created_at"]),
+        webhook_secret=opened(doc.get("webhook_secret")),
     )
 
 

@@ -1,8 +1,9 @@
 """The PersonStore half of the SQLite store: enrolled people, their templates, and erasure.
 
-Names, e-mail addresses, webhook URLs and template embeddings are encrypted with the template
-cipher before they reach the database, so a copied database file reveals neither who is enrolled
-nor their biometric templates. Only the pseudonymous `ref` and the model id stay in the clear.
+Names, e-mail addresses, webhook URLs and signing secrets, and template embeddings are encrypted
+with the template cipher before they reach the database, so a copied database file reveals
+neither who is enrolled nor their biometric templates. Only the pseudonymous `ref` and the model
+id stay in the clear.
 Erasure removes everything tied to the person in one transaction (there is no half-erased state;
 her case stays for the audit, without its note), and with `secure_delete` plus a WAL checkpoint
 the erased bytes do not linger in the file either.
@@ -34,6 +35,7 @@ class SqlitePersonStore:
             None if person.email is None else encrypt(person.email),
             None if person.webhook is None else encrypt(person.webhook),
             dt_to_db(person.created_at),
+            None if person.webhook_secret is None else encrypt(person.webhook_secret),
         )
         template_rows = [
             (t.template_id, t.person_id, t.model_id, self._cipher.encrypt_vector(t.embedding),
@@ -42,10 +44,10 @@ class SqlitePersonStore:
         ]
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO persons (person_id, name, ref, email, webhook, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET "
-                "name = excluded.name, ref = excluded.ref, email = excluded.email, "
-                "webhook = excluded.webhook",
+                "INSERT INTO persons (person_id, name, ref, email, webhook, created_at, "
+                "webhook_secret) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE "
+                "SET name = excluded.name, ref = excluded.ref, email = excluded.email, "
+                "webhook = excluded.webhook, webhook_secret = excluded.webhook_secret",
                 person_row,
             )
             conn.executemany(
@@ -131,4 +133,6 @@ class SqlitePersonStore:
             email=None if row["email"] is None else decrypt(row["email"]),
             webhook=None if row["webhook"] is None else decrypt(row["webhook"]),
             created_at=dt_from_db(row["created_at"]),
+            webhook_secret=None if row["webhook_secret"] is None
+            else decrypt(row["webhook_secret"]),
         )

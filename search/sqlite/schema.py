@@ -165,6 +165,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE takedown_items ADD COLUMN check_result TEXT",
         "CREATE INDEX takedown_items_status ON takedown_items (status)",
     ),
+    (  # issue 13: each person's own webhook signing secret (encrypted like her contacts)
+        "ALTER TABLE persons ADD COLUMN webhook_secret BLOB",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,22 @@ class PersonStoreContract:
         assert store.get_person("nobody") is None
         assert {p.person_id for p in store.list_persons()} == {person.person_id, bare.person_id}
 
+    def test_webhook_secret_round_trips_rotates_and_is_erased_with_her(self,
+                                                                       store: Store) -> None:
+        person = make_person("Ana", webhook="https://hooks.example.org/x",
+                             webhook_secret="first-secret-" + "x" * 30)
+        store.add_person(person, [make_template(person.person_id, 1)])
+        got = store.get_person(person.person_id)
+        assert got is not None and got.webhook_secret == person.webhook_secret
+        assert "first-secret" not in repr(got)
+        person.webhook_secret = "rotated-secret-" + "y" * 28  # rotation is the person's upsert
+        store.add_person(person, [])
+        assert store.get_person(person.person_id) == person
+        assert len(store.templates(MODEL_ID)) == 1
+        store.delete_person(person.person_id)
+        assert store.get_person(person.person_id) is None
+        assert all(p.webhook_secret is None for p in store.list_persons())
+
     def test_add_person_is_an_idempotent_upsert(self, store: Store) -> None:
         person = make_person("Ana")
         templates = [make_template(person.person_id, s) for s in range(2)]

@@ -18,13 +18,15 @@ from search.crypto import TemplateCipher
 from search.elastic.store import ElasticStore
 from tests.factories import make_case, make_person, make_template
 
-SECRET_FIELDS = {"persons": ("name", "email", "webhook"), "templates": ("embedding",)}
+SECRET_FIELDS = {"persons": ("name", "email", "webhook", "webhook_secret"),
+                 "templates": ("embedding",)}
 
 
 @pytest.fixture
 def enrolled(es_store: ElasticStore) -> tuple[Person, Template]:
     person = make_person("Zelda Plaintextname", email="zelda@example.org",
-                         webhook="https://hooks.example.org/zelda")
+                         webhook="https://hooks.example.org/zelda",
+                         webhook_secret="zelda-hook-signing-secret")
     template = make_template(person.person_id, 7)
     es_store.add_person(person, [template])
     return person, template
@@ -37,7 +39,7 @@ def test_names_contacts_and_templates_are_ciphertext_in_the_documents(
     stored = es_client.get(index="jikimi-persons", id=person.person_id)["_source"]
     raw = str(stored) + str(es_client.get(index="jikimi-templates",
                                           id=template.template_id)["_source"])
-    for secret in ("Zelda", "zelda@example.org", "hooks.example.org"):
+    for secret in ("Zelda", "zelda@example.org", "hooks.example.org", "zelda-hook-signing"):
         assert secret not in raw
     vector_bytes = np.asarray(template.embedding, dtype="<f4").tobytes()
     assert base64.b64encode(vector_bytes[:24]).decode()[:16] not in raw

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
 
-from jikimi.mail import SMTP_ERRORS, describe_smtp_error, send_mail
+from jikimi.mail import SMTP_ERRORS, check_smtp_security, describe_smtp_error, send_mail
 from jikimi.takedown.marks import record_sent
 from jikimi.takedown.notices.render import NoRecipient, Notice, Sender
 from kernel.errors import ConfigError
@@ -126,6 +126,7 @@ def send_notices(notices: Sequence[Notice], alert_settings: AlertSettings,
     ConfigError when no SMTP server is configured (nothing is tried)."""
     if not alert_settings.smtp_host:
         raise ConfigError("alerts.smtp_host is not set: notices cannot be sent")
+    check_smtp_security(alert_settings)
     results = []
     for notice in notices:
         recipient = notice.contact.email or ""
