@@ -32,6 +32,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from enrichment.signals.suite import SignalSuite
+from jikimi import keyring
 from kernel.errors import ConfigError
 from kernel.ports import (
     AlertCopies,
@@ -56,10 +57,7 @@ T = TypeVar("T")
 
 # ------------------------------------------------------------------------------------ stores ---
 def open_cipher(settings: Settings) -> TemplateCipher:
-    key = settings.security.template_key
-    if key is not None:
-        return TemplateCipher(key.get_secret_value().encode())
-    return TemplateCipher.from_key_file(settings.keys_dir / "template.key")
+    return keyring.open_cipher(settings)
 
 
 def _sqlite_store(settings: Settings) -> Store:
