@@ -48,6 +48,7 @@ from kernel.ports import (
 )
 from kernel.settings import FaceSettings, Settings, SignalSettings, get_settings
 from search.crypto import TemplateCipher
+from search.evidence.sealed import SealedEvidenceLocker
 
 if TYPE_CHECKING:
     from search.blobs.s3 import S3BlobStore
@@ -158,10 +159,14 @@ EVIDENCE_LOCKERS: dict[str, Callable[[str, Settings], EvidenceLocker]] = {
 }
 
 
-def open_evidence(settings: Settings) -> EvidenceLocker:
-    """The evidence locker: S3 with Object Lock for `s3://`, a local folder (no lock) otherwise."""
+def open_evidence(settings: Settings) -> SealedEvidenceLocker:
+    """The evidence locker: S3 with Object Lock for `s3://`, a local folder (no lock) otherwise;
+    either holds only ciphertext, each object under its own data key (envelope encryption)."""
     uri = settings.evidence_uri
-    return EVIDENCE_LOCKERS.get(urlparse(uri).scheme, _local_locker)(uri, settings)
+    locker = EVIDENCE_LOCKERS.get(urlparse(uri).scheme, _local_locker)(uri, settings)
+    keys_uri = settings.evidence.data_keys_uri or (
+        settings.data_dir / "evidence-keys").resolve().as_uri()
+    return SealedEvidenceLocker(locker, open_blob_uri(keys_uri, settings), open_cipher(settings))
 
 
 # ------------------------------------------------------------------------------ face engines ---

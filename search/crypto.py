@@ -34,7 +34,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kernel.errors import ConfigError, StoreError
 
-
 # Every Fernet token starts with its version byte 0x80, which base64 writes as "gAAAAA".
 _TOKEN_PREFIX = b"gAAAAA"
 
