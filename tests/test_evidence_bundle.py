@@ -235,8 +235,11 @@ def test_a_changed_file_in_the_locker_fails_against_the_audit_log(
 ) -> None:
     settings, _, batch_id = setup(tmp_path, demo_site.base_url)
     report = bundle(settings, batch_id)
-    stored = tmp_path / "locker" / report.keys[LOG_NAME]
-    stored.write_bytes(stored.read_bytes().replace(b'"status":200', b'"status":201', 1))
+    # someone holding the key replaces the sealed log with an edited one (bypassing the audit)
+    locker, key = registry.open_evidence(settings), report.keys[LOG_NAME]
+    edited = locker.get(key).replace(b'"status":200', b'"status":201', 1)
+    locker.delete(key)
+    locker.put(key, edited, "application/json")
     with closing(registry.open_store(settings)) as store:
         evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-lee")
         verified = verify_bundle(report.prefix.rstrip("/"), evidence)

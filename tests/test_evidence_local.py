@@ -28,7 +28,7 @@ def test_preserve_captures_media_page_and_record(demo_site: FixtureServer, tmp_p
     settings, hits = seeded_settings(tmp_path, demo_site.base_url)
     with closing(registry.open_store(settings)) as store:
         evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-kim")
-        assert isinstance(evidence.locker, LocalEvidenceLocker)
+        assert isinstance(registry.open_evidence(settings).inner, LocalEvidenceLocker)
         report = preserve_hit(store, evidence, settings, hits.matching.hit_id)
         assert report.ok and not report.immutable
         (capture,) = report.captures
