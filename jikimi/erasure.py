@@ -60,7 +60,8 @@ def forget_person(store: Store, settings: Settings, person_id: str,
 
 def _erase_evidence(store: Store, settings: Settings, hit_ids: set[str]) -> dict[str, int]:
     """Delete or shred the evidence written for `hit_ids` and nobody else's hits."""
-    hers, others = set(), set()
+    hers: set[str] = set()
+    others: set[str] = set()
     for event in store.audit_events():
         if event.action != "evidence.write" or not event.detail.get("hit_id"):
             continue
