@@ -22,6 +22,7 @@ from jikimi.key_rotation import rotate_keys
 from kernel.accounts import Account
 from kernel.errors import ConfigError, StoreError
 from kernel.settings import Settings
+from search.crypto import FACE_PREFIX
 from tests.factories import (
     MODEL_ID,
     make_account,
@@ -116,6 +117,6 @@ def test_rotation_re_encrypts_everything_and_can_be_run_again(tmp_path: Path) ->
         assert [e.action for e in store.audit_events("template-key")] == ["keys.rotate"] * 2
     with sqlite3.connect(db) as conn:
         (blob,) = conn.execute("SELECT embedding FROM faces").fetchone()
-    assert bytes(blob).startswith(b"gAAAAA")  # the plaintext face was sealed on the way
+    assert bytes(blob).startswith(FACE_PREFIX)  # the plaintext face was sealed on the way
     with closing(registry.open_store(settings)) as store, pytest.raises(StoreError):
         list(store.faces(MODEL_ID))  # the old key alone no longer reads anything

@@ -5,10 +5,10 @@ can be re-run after a crash and converge on the same rows. Faces are read in key
 batches (no lock is held between batches), so millions of them stream in constant memory and a
 caller may mark faces matched while it iterates.
 
-Face embeddings are strangers' biometrics: they are stored Fernet-encrypted with the store's
-cipher and decrypted as they are read for matching (rows written before that are read as
-plaintext until `jikimi keys rotate` seals them). A copied database file without the key
-holds no usable face vector.
+Face embeddings are strangers' biometrics: they are stored encrypted (AES-GCM, see
+search/crypto.py) with the store's cipher and decrypted as they are read for matching (rows
+written before that are read as plaintext until `jikimi keys rotate` seals them). A copied
+database file without the key holds no usable face vector.
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ def _face_row(face: Face, cipher: TemplateCipher) -> tuple[Any, ...]:
         face.face_id, face.media_id, face.model_id, int(face.index),
         json_to_db([float(v) for v in face.bbox], "face bbox"),
         json_to_db([[float(x), float(y)] for x, y in face.landmarks], "face landmarks"),
-        float(face.det_score), cipher.encrypt_vector(face.embedding),
+        float(face.det_score), cipher.encrypt_face(face.embedding),
         None if face.frame_ts is None else float(face.frame_ts), 0,
         None if face.track is None else int(face.track),
     )
