@@ -350,7 +350,7 @@ def open_notifiers(settings: Settings) -> list[Notifier]:
 def _elastic_admin(settings: Settings) -> IndexAdmin:
     from search.elastic.admin import ElasticIndexAdmin
 
-    return ElasticIndexAdmin(settings.elasticsearch)
+    return ElasticIndexAdmin(settings.elasticsearch, lambda: open_cipher(settings))
 
 
 INDEX_ADMINS: dict[str, Callable[[Settings], IndexAdmin]] = {
