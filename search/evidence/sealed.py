@@ -37,6 +37,8 @@ class SealedEvidenceLocker:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         if self.inner.exists(key):
+            if self.inner.immutable:
+                return  # content-addressed and locked: the same key holds the same bytes
             if self.get(key) != bytes(data):
                 raise StoreError(f"evidence {key!r} exists with other content (write-once)")
             return
