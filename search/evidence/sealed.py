@@ -42,9 +42,13 @@ class SealedEvidenceLocker:
             if self.get(key) != bytes(data):
                 raise StoreError(f"evidence {key!r} exists with other content (write-once)")
             return
-        data_key = Fernet.generate_key()
-        # the wrapped key first: sealed bytes are never stored without the key that opens them
-        self.data_keys.put(key + KEY_SUFFIX, self._cipher.wrap_key(data_key))
+        # the wrapped key first: sealed bytes are never stored without the key that opens them;
+        # one left by an interrupted or concurrent put is reused, so both writers agree on it
+        try:
+            data_key = self._cipher.unwrap_key(self.data_keys.get(key + KEY_SUFFIX))
+        except (NotFound, StoreError):
+            data_key = Fernet.generate_key()
+            self.data_keys.put(key + KEY_SUFFIX, self._cipher.wrap_key(data_key))
         self.inner.put(key, MAGIC + Fernet(data_key).encrypt(bytes(data)), content_type)
 
     def get(self, key: str) -> bytes:
