@@ -5,7 +5,7 @@ more. A hit's URLs came from hostile sites, so this fetch is guarded exactly lik
 `crawlers.netguard.check_url` on the URL and on every redirect target (followed by hand, so each
 hop is checked and the final URL is known), the connected socket's peer address checked again
 (DNS rebinding), no proxies from the environment, and a byte cap. `allow_private` lifts the
-address checks (tests, the demo), as `crawl.allow_private` does for the crawler.
+address checks (tests, the demo); each caller passes its own purpose's switch, never the crawler's.
 """
 
 from __future__ import annotations
@@ -51,15 +51,16 @@ class Fetched:
 
 def fetch(
     url: str, *, allow_private: bool, max_bytes: int, timeout: float, user_agent: str,
-    accept: str | None = None,
+    accept: str | None = None, setting: str = "evidence.allow_private / --allow-private",
 ) -> Fetched:
     """GET `url`, following up to MAX_REDIRECTS checked redirects; raise FetchRefused when the
     address guard refuses, the body exceeds `max_bytes`, or the server cannot be reached.
-    `accept` is sent as the Accept header (RDAP servers want application/rdap+json)."""
+    `accept` is sent as the Accept header (RDAP servers want application/rdap+json); `setting`
+    names the caller's own switch in refusals (evidence, portal preview, RDAP)."""
     opener = guarded_opener(allow_private)
     current, hops = url, []
     for _ in range(MAX_REDIRECTS + 1):
-        check_url(current, allow_private=allow_private)
+        check_url(current, allow_private=allow_private, setting=setting)
         sent = {"User-Agent": user_agent} | ({"Accept": accept} if accept else {})
         request = urllib.request.Request(current, headers=sent)
         try:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import Settings as ScrapySettings
 
-from crawlers.safety import ALLOW_PRIVATE_SETTING
+from crawlers.safety import ALLOW_PRIVATE_SETTING, DNS_TIMEOUT_SETTING
 
 if TYPE_CHECKING:
     from crawlers.sites import SiteDefinition
@@ -66,6 +66,8 @@ def scrapy_settings(site: SiteDefinition, crawl: CrawlSettings) -> ScrapySetting
             "DOWNLOAD_WARNSIZE": crawl.max_page_bytes,
             "DEFAULT_REQUEST_HEADERS": headers,
             ALLOW_PRIVATE_SETTING: crawl.allow_private,
+            DNS_TIMEOUT_SETTING: crawl.dns_timeout,  # the guard's lookups …
+            "DNS_TIMEOUT": crawl.dns_timeout,  # … and Scrapy's own, at connection time
         },
         priority="cmdline",
     )

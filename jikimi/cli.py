@@ -60,8 +60,9 @@ def settings_for(args: argparse.Namespace) -> Settings:
     if args.data_dir:
         overrides["data_dir"] = Path(args.data_dir)
     settings = load_settings(args.config, **overrides)
-    if getattr(args, "allow_private", False):
-        settings.crawl.allow_private = True
+    if getattr(args, "allow_private", False):  # one purpose per command, never implied
+        scoped = getattr(settings, args.allow_private_section)
+        scoped.allow_private = True
     return settings
 
 

@@ -82,6 +82,8 @@ class EvidenceSettings(Section):
     # Wrapped per-object data keys (envelope encryption); erasure deletes them. A local folder
     # or an UNversioned bucket without Object Lock (a deleted key must really be gone).
     data_keys_uri: str | None = None  # default <data-dir>/evidence-keys
+    # evidence and takedown re-fetches only (preserve, bundle, recheck): loopback/private allowed
+    allow_private: bool = False
 
 
 class SchedulerSettings(Section):

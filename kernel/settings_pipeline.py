@@ -29,7 +29,9 @@ class Section(BaseModel):
 
 
 class CrawlSettings(Section):
-    allow_private: bool = False  # loopback/private/link-local/metadata addresses refused unless set
+    # crawl targets only: loopback/private/link-local/metadata addresses refused unless set
+    allow_private: bool = False
+    dns_timeout: float = Field(default=5.0, gt=0)  # the address guard's lookup, off the reactor
     user_agent: str = "jikimi-crawler/0.1 (+https://github.com/jikimi; takedown of NCII)"
     max_media_bytes: int = 50 * 1024 * 1024
     max_page_bytes: int = 5 * 1024 * 1024
@@ -130,6 +132,8 @@ class AlertSettings(Section):
     smtp_timeout: float = 20.0
     webhook_secret: SecretStr | None = None
     webhook_timeout: float = 10.0
+    # webhook targets only (tests): loopback/private receivers and plain http allowed when set
+    webhook_allow_private: bool = False
     max_attempts: int = 5  # failed channel attempts before an alert is marked "failed"
     smtp_ssl: bool = False  # implicit TLS (port 465) instead of plain/STARTTLS
     smtp_ca_file: Path | None = None  # CA bundle for a private SMTP server's certificate

@@ -72,7 +72,7 @@ def seed_hits(store: Store, base_url: str, state: str = "confirmed") -> Hits:
 def seeded_settings(tmp_path: Path, base_url: str, **fields: object) -> tuple[Settings, Hits]:
     """Settings for a data dir whose SQLite store holds the three hits (loopback allowed)."""
     settings = Settings.model_validate({"data_dir": tmp_path, **fields})
-    settings.crawl.allow_private = True
+    settings.evidence.allow_private = True
     store = registry.open_store(settings)
     try:
         hits = seed_hits(store, base_url)

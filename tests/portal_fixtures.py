@@ -42,7 +42,8 @@ def portal_settings(data_dir: Path, **fields: object) -> Settings:
         "data_dir": data_dir,
         "accounts": {"argon2_time_cost": 1, "argon2_memory_kib": 64, "argon2_parallelism": 1},
         "portal": {"allow_private_media": True},
-        "crawl": {"allow_private": True},  # evidence preservation refetches from 127.0.0.1
+        "crawl": {"allow_private": True},  # journeys crawl the fixture site on 127.0.0.1 …
+        "evidence": {"allow_private": True},  # … and preserving evidence refetches from it
         **fields,
     })
     return settings

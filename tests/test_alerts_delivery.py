@@ -19,7 +19,7 @@ from jikimi.alerts.webhook import WebhookNotifier
 from jikimi.registry import open_notifiers
 from kernel.ports import AlertMessage, Notifier
 from kernel.records import Alert, Person
-from kernel.settings import AlertSettings, CrawlSettings, Settings
+from kernel.settings import AlertSettings, Settings
 from search.crypto import TemplateCipher
 from search.sqlite.store import SqliteStore
 from tests.alerts_servers import (
@@ -55,8 +55,8 @@ def hook() -> Iterator[WebhookReceiver]:
 def make_settings(tmp_path: Path, smtp_port: int | None = None, max_attempts: int = 5) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
-        crawl=CrawlSettings(allow_private=True),  # receivers listen on 127.0.0.1
         alerts=AlertSettings(
+            webhook_allow_private=True,  # receivers listen on 127.0.0.1
             smtp_host="127.0.0.1" if smtp_port else None, smtp_port=smtp_port or 25,
             smtp_timeout=5, webhook_secret=SecretStr(WEBHOOK_SECRET), webhook_timeout=5,
             max_attempts=max_attempts,

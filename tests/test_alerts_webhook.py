@@ -32,11 +32,13 @@ def receiver() -> Iterator[Receiver]:
         yield server
 
 
-def settings(*, allow_private: bool = True, secret: str | None = SECRET) -> Settings:
+def settings(*, allow_private: bool = True, secret: str | None = SECRET,
+             crawl_allow_private: bool = False) -> Settings:
+    """`allow_private` is the webhook's own switch; the crawler's is a separate one."""
     return Settings(
-        crawl=CrawlSettings(allow_private=allow_private),
+        crawl=CrawlSettings(allow_private=crawl_allow_private),
         alerts=AlertSettings(webhook_secret=SecretStr(secret) if secret else None,
-                             webhook_timeout=5),
+                             webhook_timeout=5, webhook_allow_private=allow_private),
     )
 
 
@@ -126,11 +128,21 @@ def test_loopback_refused_unless_private_addresses_are_allowed(receiver: Receive
     assert receiver.requests == []
 
 
+def test_the_crawlers_allow_private_does_not_lift_the_webhook_guard(receiver: Receiver) -> None:
+    """Finding 1: `crawl.allow_private` (what `jikimi run --allow-private` sets) is for crawl
+    targets only; a webhook on 127.0.0.1 is still refused, at send and at the peer check."""
+    person = person_with(f"{receiver.base_url}/hook")
+    crawl_only = settings(allow_private=False, crawl_allow_private=True)
+    with pytest.raises(DeliveryError, match="non-public address 127.0.0.1.*webhook_allow_private"):
+        WebhookNotifier(crawl_only).send(person, message_for(person))
+    assert receiver.requests == []
+
+
 def test_connected_address_is_checked_again(
     receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """DNS rebinding: the name looked public when checked, then connected to loopback."""
-    monkeypatch.setattr(webhook_module, "check_url", lambda url, *, allow_private: None)
+    monkeypatch.setattr(webhook_module, "check_url", lambda url, **_guard: None)
     person = person_with(f"{receiver.base_url}/hook")
     with pytest.raises(DeliveryError, match="connected to non-public address 127.0.0.1"):
         WebhookNotifier(settings(allow_private=False)).send(person, message_for(person))

@@ -9,7 +9,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy import Request, Spider
@@ -18,6 +20,7 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
+from crawlers import netguard
 from crawlers.report import CrawlReport
 from crawlers.run import crawl
 from crawlers.safety import AddressGuardMiddleware, AddressRefused, refusals
@@ -29,10 +32,25 @@ from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes, pa
 ROOT = Path(__file__).resolve().parents[1]
 
 
+async def instant_lookup(host: str) -> list[netguard.IPAddress]:
+    """The guard's lookup without a running reactor: the system resolver, answered at once."""
+    return netguard.resolve(host)
+
+
 def guard(*, allow_private: bool) -> tuple[AddressGuardMiddleware, StatsCollector]:
     crawler = get_crawler(Spider, {"JIKIMI_ALLOW_PRIVATE": allow_private})
     assert crawler.stats is not None
-    return AddressGuardMiddleware.from_crawler(crawler), crawler.stats
+    return AddressGuardMiddleware(crawler.stats, allow_private=allow_private,
+                                  lookup=instant_lookup), crawler.stats
+
+
+def drive(check: Coroutine[Any, Any, None]) -> None:
+    """Run one guard check (its lookup answers at once) to its end, raising what it raises."""
+    try:
+        check.send(None)
+    except StopIteration:
+        return
+    raise AssertionError("the check waited on something other than its lookup")
 
 
 @pytest.mark.parametrize(
@@ -44,16 +62,16 @@ def guard(*, allow_private: bool) -> tuple[AddressGuardMiddleware, StatsCollecto
 def test_guard_refuses_non_public_addresses_and_schemes(url: str) -> None:
     middleware, stats = guard(allow_private=False)
     with pytest.raises(AddressRefused, match="refused"):
-        middleware.process_request(Request(url))
+        drive(middleware.process_request(Request(url)))
     count, messages = refusals(stats)
     assert count == 1 and messages and "refused" in messages[0]
 
 
 def test_guard_allows_loopback_only_when_settings_say_so() -> None:
     middleware, stats = guard(allow_private=True)
-    middleware.process_request(Request("http://127.0.0.1:8000/"))  # no exception: allowed
+    drive(middleware.process_request(Request("http://127.0.0.1:8000/")))  # no exception: allowed
     with pytest.raises(AddressRefused, match="scheme"):
-        middleware.process_request(Request("file:///etc/passwd"))  # never, whatever the setting
+        drive(middleware.process_request(Request("file:///etc/passwd")))  # never allowed
     count, messages = refusals(stats)
     assert count == 1 and len(messages) == 1 and "scheme 'file'" in messages[0]
 
@@ -61,14 +79,15 @@ def test_guard_allows_loopback_only_when_settings_say_so() -> None:
 def test_a_redirect_target_goes_back_through_the_guard() -> None:
     crawler = get_crawler(Spider, {"JIKIMI_ALLOW_PRIVATE": False})
     redirects = RedirectMiddleware.from_crawler(crawler)
-    middleware = AddressGuardMiddleware.from_crawler(crawler)
+    assert crawler.stats is not None
+    middleware = AddressGuardMiddleware(crawler.stats, allow_private=False, lookup=instant_lookup)
     source = Request("http://93.184.215.14/photo.jpg")
     response = Response(source.url, status=302, request=source,
                         headers={"Location": "http://169.254.169.254/latest/meta-data/"})
     follow_up = redirects.process_response(source, response)
     assert isinstance(follow_up, Request)
     with pytest.raises(AddressRefused, match="169.254.169.254"):
-        middleware.process_request(follow_up)
+        drive(middleware.process_request(follow_up))
 
 
 def test_loopback_site_is_refused_without_allow_private(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ def test_demo_alerts_exactly_the_pages_with_the_person(tmp_path, capsys):
     assert "hosting    abuse@hosting.jikimi-demo.test" in out
     assert "evidence        6/6 URLs captured" in out
     [letters] = (tmp_path / "demo" / "takedown").glob("td-*/notices/127.0.0.1")
-    assert f"notices         1 letters (ko, en, .eml) in {letters.parent}" in out
+    assert f"notices         1 letter (ko, en, .eml) in {letters.parent}" in out
     english = (letters / "hosting-1.en.txt").read_text(encoding="utf-8")
     assert english.count("Evidence: bundle:td-") == 3 and "Demo Person" not in english
     # Raw media was not kept after enrichment, and no enrollment photo was written anywhere.

@@ -152,7 +152,7 @@ def test_refused_addresses_are_logged_and_the_bundle_kept(
     demo_site: FixtureServer, tmp_path: Path
 ) -> None:
     settings, _, batch_id = setup(tmp_path, demo_site.base_url)
-    settings.crawl.allow_private = False
+    settings.evidence.allow_private = False
     report = bundle(settings, batch_id, tmp_path / "out")
     assert (report.captured, report.failed) == (0, 9) and not report.ok
     assert all("non-public address" in e for e in report.errors)

@@ -85,7 +85,7 @@ def test_private_addresses_are_refused_unless_allowed(
     demo_site: FixtureServer, tmp_path: Path
 ) -> None:
     settings, hits = seeded_settings(tmp_path, demo_site.base_url)
-    settings.crawl.allow_private = False
+    settings.evidence.allow_private = False
     with closing(registry.open_store(settings)) as store:
         evidence = AuditedEvidence(registry.open_evidence(settings), store, "op")
         report = preserve_hit(store, evidence, settings, hits.matching.hit_id)

@@ -21,8 +21,8 @@ from jikimi.demo.site import photo_bytes
 from jikimi.flow import match_stage
 from jikimi.schedule import tasks
 from jikimi.takedown import build_batch, mark
-from jikimi.takedown.batches import record_sent
 from jikimi.takedown.escalation import NO_FURTHER_STEP, due_escalations, escalate
+from jikimi.takedown.marks import record_sent
 from jikimi.takedown.recheck import classify_failure, recheck
 from jikimi.takedown.reuploads import confirm_reuploads
 from kernel.errors import FetchRefused, NotFound
@@ -61,6 +61,7 @@ def store() -> SqliteStore:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     chosen = crawl_settings(str(tmp_path))
+    chosen.evidence.allow_private = True  # re-checks fetch the fixture site on 127.0.0.1 again
     chosen.faces = chosen.faces.model_copy(update={"thresholds": {MODEL_ID: 0.5}})
     chosen.takedown = chosen.takedown.model_copy(update={"regulator_email": "kcsc@example.org"})
     return chosen
@@ -339,7 +340,9 @@ def test_matching_confirms_re_uploads_right_after_it_matches(
 # ------------------------------------------------------------------ scheduler and command ---
 def test_the_housekeeping_task_and_the_commands(tmp_path: Path, capsys, monkeypatch) -> None:
     settings = crawl_settings(str(tmp_path))
+    settings.evidence.allow_private = True
     monkeypatch.setenv("JIKIMI_CRAWL__ALLOW_PRIVATE", "true")  # the commands' settings
+    monkeypatch.setenv("JIKIMI_EVIDENCE__ALLOW_PRIVATE", "true")  # … and the re-check's fetches
     with FixtureSite({"/m/kept.jpg": Route(image_bytes(8), "image/jpeg")}) as site:
         with closing(registry.open_store(settings)) as opened:
             ana = make_person("Ana Secretname")
@@ -414,7 +417,7 @@ def test_a_crawled_re_upload_becomes_a_family_line_and_the_removed_url_is_found_
         assert second["media_new"] == 1 and second["family_hits"] == 1
         assert jikimi("review", "list", "--json") == []  # nothing waits for review
         again = jikimi("takedown", "build", "--json")
-        monkeypatch.setenv("JIKIMI_CRAWL__ALLOW_PRIVATE", "true")  # the re-check's fetches
+        monkeypatch.setenv("JIKIMI_EVIDENCE__ALLOW_PRIVATE", "true")  # the re-check's fetches
         followed = jikimi("takedown", "recheck", "--json")
     rows = jikimi("takedown", "status", "--json")
     lines = {r["media_url"].rsplit("/", 1)[1]: r for r in rows}

@@ -22,7 +22,7 @@ from jikimi.accounts import Accounts
 from jikimi.cli import main
 from jikimi.portal.app import create_app
 from jikimi.takedown import ReportRow, build_batch, takedown_report
-from jikimi.takedown.batches import record_sent
+from jikimi.takedown.marks import record_sent
 from kernel.ports import Store
 from kernel.settings import Settings
 from kernel.takedown import TakedownBatch, TakedownItem, TakedownStatus

@@ -6,7 +6,9 @@ so every request is signed Stripe-style: `X-Jikimi-Signature: sha256=<hex>` is t
 :func:`verify_signature`. `Idempotency-Key` is the alert id: delivery is at-least-once (a crash
 between sending and recording means one re-send), so receivers should ignore a key they have seen.
 
-The URL is user-supplied, so it gets the crawler's address guard: `check_url` before connecting,
+The URL is user-supplied, so it gets the address guard: checked when given (`jikimi.contacts`)
+and here again before connecting, under its own switch `alerts.webhook_allow_private` (the
+crawler's `--allow-private` never lifts it): `check_url` before connecting,
 and the connected socket's peer address checked again (a DNS answer that changes between the two,
 "DNS rebinding", is caught). Redirects are not followed and proxies from the environment are not
 used, so the request goes exactly where it was checked. Error messages name only the host: webhook
@@ -31,6 +33,7 @@ from urllib.parse import urlsplit
 
 from crawlers.guarded_http import guarded_opener
 from crawlers.netguard import check_url
+from jikimi.contacts import WEBHOOK_SETTING
 from kernel.errors import DeliveryError, FetchRefused
 from kernel.ports import AlertMessage
 from kernel.records import Person
@@ -80,7 +83,7 @@ class WebhookNotifier:
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.clock = clock
-        self._opener = guarded_opener(settings.crawl.allow_private)
+        self._opener = guarded_opener(settings.alerts.webhook_allow_private)
 
     def wants(self, person: Person) -> bool:
         return bool(person.webhook)
@@ -109,7 +112,8 @@ class WebhookNotifier:
         host = urlsplit(url).hostname or "?"
         where = f"webhook: alert {message.alert_id} to {host}"
         try:
-            check_url(url, allow_private=self.settings.crawl.allow_private)
+            check_url(url, allow_private=self.settings.alerts.webhook_allow_private,
+                      setting=WEBHOOK_SETTING)
             request = self.request_for(url, message)
             timeout = self.settings.alerts.webhook_timeout
             with self._opener.open(request, timeout=timeout) as response:

@@ -4,7 +4,8 @@ Evidence access is audit-logged in the Store under the OS user running the comma
 (`cli:<user>`, as every other command records it; the portal's accounts replace it there), since
 a free-text name could be anyone's. `--operator` is kept as an optional note in each event.
 `preserve` fetches through the crawler's address guard, so `--allow-private` (or
-`crawl.allow_private`) is needed for a local site.
+`evidence.allow_private`) is needed for a local site; it lifts the guard for evidence fetches
+only, never for the crawler or webhooks.
 `bundle` seals a takedown batch's URLs into a WARC bundle; `verify` re-hashes one (a folder, or
 `bundles/<batch_id>/<bundle_id>` in the locker) and exits 1 when anything differs.
 """
@@ -41,7 +42,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add("preserve", cmd_preserve, "fetch a hit's media and pages again and lock them away")
     p.add_argument("hit_id")
     p.add_argument("--allow-private", action="store_true",
-                   help="allow loopback/private addresses (tests, local demo)")
+                   help="allow loopback/private addresses for evidence fetches only (tests, "
+                        "local demo)")
+    p.set_defaults(allow_private_section="evidence")
 
     p = add("show", cmd_show, "print a capture record and verify its parts (audited read)")
     p.add_argument("key", help="capture record key, captures/<sha256>.json")
@@ -56,7 +59,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add("bundle", cmd_bundle, "fetch every URL of a takedown batch into a WARC bundle")
     p.add_argument("batch_id")
     p.add_argument("--allow-private", action="store_true",
-                   help="allow loopback/private addresses (tests, local demo)")
+                   help="allow loopback/private addresses for evidence fetches only (tests, "
+                        "local demo)")
+    p.set_defaults(allow_private_section="evidence")
     p.add_argument("--out", type=Path, help="also write the WARC, log and manifest here")
 
     p = add("verify", cmd_verify, "re-hash a bundle; exit 1 when anything differs")
@@ -96,7 +101,7 @@ def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
         evidence = _audited(store, settings, args)
         report = build_bundle(store, evidence, settings, args.batch_id,
-                              allow_private=args.allow_private or settings.crawl.allow_private,
+                              allow_private=settings.evidence.allow_private,
                               out_dir=args.out)
     emit(asdict(report) | {"ok": report.ok, "citations": {
         item_id: report.citation(item_id) for item_id in report.items}})

@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("site", nargs="?", help="site name in <data-dir>/sites or a YAML file")
         p.add_argument("--url", help="crawl from this start URL instead of a site definition")
         p.add_argument("--allow-private", action="store_true",
-                       help="allow loopback/private addresses (tests, local demo)")
+                       help="allow loopback/private crawl targets only; webhooks and evidence "
+                            "fetches keep their own settings (tests, local demo)")
+        p.set_defaults(allow_private_section="crawl")
 
     add("enrich", cmd_enrich, "find faces and hashes in newly crawled media")
     add("match", cmd_match, "match new faces against enrolled people and send alerts")

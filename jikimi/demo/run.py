@@ -52,7 +52,10 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
     demo = settings.model_copy(update={"data_dir": demo_dir})
+    # The fixture site is on 127.0.0.1: crawl targets and evidence fetches (bundle) allowed there
+    # for the demo only, each by its own setting.
     demo.crawl = demo.crawl.model_copy(update={"allow_private": True})
+    demo.evidence = demo.evidence.model_copy(update={"allow_private": True})
     # Reviewers' previews come from the fixture site on 127.0.0.1: allowed for the demo only.
     demo.portal = demo.portal.model_copy(update={"allow_private_media": True})
     demo.store = demo.store.model_copy(update={"sqlite_path": None})
@@ -120,7 +123,8 @@ def _takedown(settings: Settings, demo_dir: Path) -> bool:
             _say(f"    ! {problem}")
     _say(f"evidence        {bundle.captured}/{bundle.urls} URLs captured in {bundle.prefix} "
          f"(WARC, log, SHA-256 manifest; `jikimi evidence verify` re-hashes it)")
-    _say(f"notices         {len(papers.plan.notices)} letters (ko, en, .eml) in "
+    count = len(papers.plan.notices)
+    _say(f"notices         {count} letter{'' if count == 1 else 's'} (ko, en, .eml) in "
          f"{papers.out_dir / 'notices'}; referral, Lumen and hash files beside them")
     return all(h["recipients"] for h in summary["hosts"]) and bool(papers.plan.notices) \
         and bundle.ok

@@ -97,13 +97,13 @@ def build_bundle(
     out_dir: Path | None = None,
 ) -> BundleReport:
     """Fetch every page and media URL of the batch, store the WARC, log and manifest, audit it.
-    `allow_private` defaults to `crawl.allow_private`; `out_dir` also gets the three files."""
+    `allow_private` defaults to `evidence.allow_private`; `out_dir` also gets the three files."""
     if store.get_takedown_batch(batch_id) is None:
         raise NotFound(f"no takedown batch {batch_id!r}")
     items = store.takedown_items(batch_id)
     if out_dir is not None and any((out_dir / name).exists() for name in CONTENT_TYPES):
         raise ConfigError(f"{out_dir} already holds a bundle; give an empty folder")
-    private = settings.crawl.allow_private if allow_private is None else allow_private
+    private = settings.evidence.allow_private if allow_private is None else allow_private
     created = utcnow()
     bundle_id = f"{created:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
     prefix = bundle_prefix(batch_id, bundle_id)

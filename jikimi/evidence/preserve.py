@@ -64,7 +64,7 @@ def preserve_hit(
                             evidence.locker.immutable)
 
     def get(url: str, max_bytes: int) -> Fetched:
-        return fetcher(url, allow_private=settings.crawl.allow_private, max_bytes=max_bytes,
+        return fetcher(url, allow_private=settings.evidence.allow_private, max_bytes=max_bytes,
                        timeout=settings.evidence.fetch_timeout,
                        user_agent=settings.crawl.user_agent)
 

@@ -46,7 +46,8 @@ def media_bytes(store: Store, locker: EvidenceLocker | None, hit: Hit,
         try:
             got = fetch(sighting.media_url, allow_private=settings.portal.allow_private_media,
                         max_bytes=settings.video.max_bytes, timeout=settings.evidence.fetch_timeout,
-                        user_agent=settings.crawl.user_agent)
+                        user_agent=settings.crawl.user_agent,
+                        setting="portal.allow_private_media")
         except JikimiError as exc:
             errors.append(str(exc))
             continue

@@ -2,12 +2,11 @@
 
 A team builds a batch from hits an operator confirmed — narrowed by the media's host, the site,
 the case (pseudonymous person ref) and the day the hit was confirmed — downloads it as CSV/JSON
-(or gets a presigned link), and marks each URL sent, removed or refused with the date it
-happened. The rows are the takedown export's (`jikimi.export.sourced_rows`), so a batch can never
-hold what the export would not: unreviewed, rejected, not-sexual and escalated hits never
-appear. A hit reviewed again after its batch was built (rejected after all) drops out of the
-batch's downloads. Once every URL where a media item was seen is marked removed, its confirmed
-hits become `taken_down` (and `confirmed` again if a URL is marked otherwise later).
+(or gets a presigned link), and marks each URL with the date it happened (`marks`). The rows
+are the takedown export's (`jikimi.export.sourced_rows`), so a batch can never hold what the
+export would not: unreviewed, rejected, not-sexual and escalated hits never appear. A hit
+reviewed again after its batch was built (rejected after all) drops out of the batch's
+downloads.
 
 Every build, read and mark is in the audit log with the actor (`account:<id>`, `cli:<user>`).
 """
@@ -16,9 +15,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from dataclasses import asdict, dataclass
+from datetime import UTC, date
+from typing import Any
 from urllib.parse import urlsplit
 
 from jikimi.export import FIELDS, ExportRow, encode_rows, sourced_rows
@@ -26,19 +25,10 @@ from kernel.errors import ConfigError, NotFound
 from kernel.ports import Store
 from kernel.records import AuditEvent, Hit, Sighting, utcnow
 from kernel.settings import Settings
-from kernel.takedown import (
-    FAMILY_REVIEWER,
-    MARKS,
-    EscalationStep,
-    TakedownBatch,
-    TakedownItem,
-    TakedownStatus,
-    with_status,
-)
+from kernel.takedown import FAMILY_REVIEWER, TakedownBatch, TakedownItem
 
 # The export's columns, then where the takedown of each URL stands.
 BATCH_FIELDS = [*FIELDS, "status", "sent_at", "removed_at", "refused_at", "item_id"]
-NOTE_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -121,21 +111,6 @@ def _came_back(store: Store, media_url: str, page_url: str) -> str | None:
         return None
     return (f"re-upload: removed {last.removed_at.date()}, served again "
             f"{last.checked_at.date()} (batch {last.batch_id})")
-
-
-def record_sent(store: Store, item_id: str, address: str, step: EscalationStep,
-                actor: str, at: datetime | None = None) -> TakedownItem:
-    """A notice about this item went to `address` at escalation `step`: mark it sent (with
-    the media's taken-down state kept in step) and remember to whom. Audited."""
-    when = at or utcnow()
-    stored = store.change_takedown_item(item_id, lambda i: replace(
-        with_status(i, "sent", when), sent_to=address, escalation=step))
-    store.record_audit(AuditEvent(
-        action="takedown.mark", actor=actor, subject=item_id,
-        detail={"batch": stored.batch_id, "status": "sent", "at": when.isoformat(),
-                "to": address, "step": step}))
-    sync_taken_down(store, stored.media_sha256, actor)
-    return stored
 
 
 def _hit_filter(store: Store, filters: Filters) -> Callable[[Hit], bool]:
@@ -234,73 +209,3 @@ def _merged(rows: list[ExportRow]) -> dict[str, Any]:
     best["person_ref"] = "; ".join(sorted({r.person_ref for r in rows if r.person_ref}))
     best["time_ranges"] = "; ".join(dict.fromkeys(r.time_ranges for r in rows if r.time_ranges))
     return best
-
-
-def mark(store: Store, batch_id: str, item: str, status: TakedownStatus | str, actor: str,
-         when: datetime | date | None = None, note: str | None = None) -> list[TakedownItem]:
-    """Mark one URL of a batch sent, removed or refused on `when` (default: now). `item` is an
-    item id, else a media URL, else a page URL (every item of that page). Returns the items
-    as stored. NotFound for an unknown batch or URL; ConfigError for a bad status, a date in
-    the future or an overlong note."""
-    if status not in MARKS:
-        raise ConfigError(f"unknown takedown status {status!r}: use one of {', '.join(MARKS)}")
-    chosen_status = cast(TakedownStatus, status)
-    at = as_moment(when) if when is not None else utcnow()
-    if at > utcnow() + timedelta(days=1):
-        raise ConfigError(f"{at.date()} is in the future: mark what has happened")
-    if note is not None and len(note) > NOTE_MAX:
-        raise ConfigError(f"a note has at most {NOTE_MAX} characters")
-    _batch(store, batch_id)
-    chosen = _choose(store.takedown_items(batch_id), item)
-    if not chosen:
-        raise NotFound(f"batch {batch_id} has no item or URL {item!r}")
-    marked = []
-    for one in chosen:
-        stored = store.set_takedown_status(one.item_id, chosen_status, at, note or None)
-        store.record_audit(AuditEvent(
-            action="takedown.mark", actor=actor, subject=one.item_id,
-            detail={"batch": batch_id, "status": status, "at": at.isoformat(),
-                    "note": bool(note)}))
-        marked.append(stored)
-    for media_id in sorted({one.media_sha256 for one in chosen}):
-        sync_taken_down(store, media_id, actor)
-    return marked
-
-
-def _choose(items: list[TakedownItem], wanted: str) -> list[TakedownItem]:
-    for match in (lambda i: i.item_id == wanted, lambda i: i.media_url == wanted,
-                  lambda i: i.page_url == wanted):
-        chosen = [i for i in items if match(i)]
-        if chosen:
-            return chosen
-    return []
-
-
-def as_moment(when: datetime | date) -> datetime:
-    """A mark's time: a day is its UTC midnight; a naive time is taken to be UTC."""
-    if not isinstance(when, datetime):
-        return datetime.combine(when, time(), tzinfo=UTC)
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def sync_taken_down(store: Store, media_id: str, actor: str) -> None:
-    """Confirmed hits of a media item become `taken_down` once every URL pair where it was seen
-    stands removed (its latest mark, in any batch, is "removed"), and `confirmed` again when
-    one no longer does. The operator's review note and name stay; the change is audited."""
-    pairs = {(s.media_url, s.page_url) for s in store.sightings(media_id)}
-    removed = bool(pairs) and all(_latest_mark(store, *pair) == "removed" for pair in pairs)
-    target, source = ("taken_down", "confirmed") if removed else ("confirmed", "taken_down")
-    for hit in store.hits():
-        if hit.media_id != media_id or hit.review_state != source:
-            continue
-        store.set_review_state(hit.hit_id, target, reviewer=hit.reviewer, note=hit.review_note)
-        store.record_audit(AuditEvent(action="hit.takedown_state", actor=actor,
-                                      subject=hit.hit_id,
-                                      detail={"state": target, "media": media_id}))
-
-
-def _latest_mark(store: Store, media_url: str, page_url: str) -> str:
-    marks = [(getattr(i, f"{i.status}_at"), i.status) for i in
-             store.takedown_items_by_url(media_url)
-             if i.page_url == page_url and i.status != "pending"]
-    return max(marks)[1] if marks else "pending"

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from crawlers.refetch import Fetched, fetch
-from jikimi.takedown.batches import mark, sync_taken_down
+from jikimi.takedown.marks import mark, sync_taken_down
 from kernel.errors import FetchRefused, JikimiError
 from kernel.ports import Store
 from kernel.records import AuditEvent, utcnow
@@ -151,7 +151,7 @@ def _check_one(store: Store, settings: Settings, actor: str, item: TakedownItem,
 def _fetch_and_classify(settings: Settings, url: str, media_sha256: str,
                         fetcher: Fetcher) -> Outcome:
     try:
-        fetched = fetcher(url, allow_private=settings.crawl.allow_private,
+        fetched = fetcher(url, allow_private=settings.evidence.allow_private,
                           max_bytes=settings.takedown.recheck_max_bytes,
                           timeout=settings.evidence.fetch_timeout,
                           user_agent=settings.crawl.user_agent)

@@ -23,7 +23,7 @@ from email.utils import formataddr, formatdate
 from pathlib import Path
 
 from jikimi.mail import SMTP_ERRORS, describe_smtp_error, send_mail
-from jikimi.takedown.batches import record_sent
+from jikimi.takedown.marks import record_sent
 from jikimi.takedown.notices.render import NoRecipient, Notice, Sender
 from kernel.errors import ConfigError
 from kernel.ports import Store

@@ -35,7 +35,8 @@ def guarded_fetch(settings: TakedownSettings) -> Fetch:
     """The default fetcher: GET through the address guard, asking for RDAP JSON."""
     return partial(fetch, allow_private=settings.rdap_allow_private,
                    max_bytes=MAX_ANSWER_BYTES, timeout=settings.rdap_timeout,
-                   user_agent=USER_AGENT, accept=f"{RDAP_MEDIA_TYPE}, application/json")
+                   user_agent=USER_AGENT, accept=f"{RDAP_MEDIA_TYPE}, application/json",
+                   setting="takedown.rdap_allow_private")
 
 
 class RdapClient:
