@@ -134,6 +134,7 @@ def end_case(store: Store, settings: Settings, case_id: str,
     ended = store.get_case(case_id) or case  # erasure scrubbed the note
     store.update_case(replace(ended, status=status, note=None,
                               closed_at=ended.closed_at or utcnow()))
+    # no person id: erasure has just redacted it from the log
     audit(store, f"case.{'withdraw' if status == 'withdrawn' else 'close'}", actor, case_id,
-          person_id=case.person_id, removed=removed)
+          removed=removed)
     return {"case_id": case_id, "status": status, "removed": removed}

@@ -20,6 +20,7 @@ from jikimi.commands import (
     enroll,
     evaluation,
     evidence,
+    keys,
     kibana,
     pipeline,
     portal,
@@ -36,7 +37,7 @@ from kernel.settings import Settings, load_settings
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
 COMMAND_MODULES = (enroll, cases, pipeline, review, takedown, portal, users, kibana, evidence,
                    evaluation,
-                   elastic, schedule, contacts)
+                   elastic, schedule, contacts, keys)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,6 +32,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from enrichment.signals.suite import SignalSuite
+from jikimi import keyring
 from kernel.errors import ConfigError
 from kernel.ports import (
     AlertCopies,
@@ -47,6 +48,7 @@ from kernel.ports import (
 )
 from kernel.settings import FaceSettings, Settings, SignalSettings, get_settings
 from search.crypto import TemplateCipher
+from search.evidence.sealed import SealedEvidenceLocker
 
 if TYPE_CHECKING:
     from search.blobs.s3 import S3BlobStore
@@ -56,33 +58,32 @@ T = TypeVar("T")
 
 # ------------------------------------------------------------------------------------ stores ---
 def open_cipher(settings: Settings) -> TemplateCipher:
-    key = settings.security.template_key
-    if key is not None:
-        return TemplateCipher(key.get_secret_value().encode())
-    return TemplateCipher.from_key_file(settings.keys_dir / "template.key")
+    return keyring.open_cipher(settings)
 
 
-def _sqlite_store(settings: Settings) -> Store:
+def _sqlite_store(settings: Settings, cipher: TemplateCipher) -> Store:
     from search.sqlite.store import SqliteStore
 
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteStore(settings.sqlite_path, open_cipher(settings))
+    return SqliteStore(settings.sqlite_path, cipher)
 
 
-def _elastic_store(settings: Settings) -> Store:
+def _elastic_store(settings: Settings, cipher: TemplateCipher) -> Store:
     from search.elastic.store import ElasticStore
 
-    return ElasticStore.open(settings.elasticsearch, open_cipher(settings))
+    return ElasticStore.open(settings.elasticsearch, cipher)
 
 
-STORES: dict[str, Callable[[Settings], Store]] = {
+STORES: dict[str, Callable[[Settings, TemplateCipher], Store]] = {
     "sqlite": _sqlite_store,
     "elasticsearch": _elastic_store,
 }
 
 
-def open_store(settings: Settings) -> Store:
-    return _choose(STORES, settings.store.backend, "store backend")(settings)
+def open_store(settings: Settings, cipher: TemplateCipher | None = None) -> Store:
+    """The store; `cipher` replaces the configured key (`jikimi keys rotate` reads with both)."""
+    return _choose(STORES, settings.store.backend, "store backend")(
+        settings, cipher or open_cipher(settings))
 
 
 def open_face_search(settings: Settings, store: Store) -> FaceSearch | None:
@@ -160,10 +161,16 @@ EVIDENCE_LOCKERS: dict[str, Callable[[str, Settings], EvidenceLocker]] = {
 }
 
 
-def open_evidence(settings: Settings) -> EvidenceLocker:
-    """The evidence locker: S3 with Object Lock for `s3://`, a local folder (no lock) otherwise."""
+def open_evidence(settings: Settings,
+                  cipher: TemplateCipher | None = None) -> SealedEvidenceLocker:
+    """The evidence locker: S3 with Object Lock for `s3://`, a local folder (no lock) otherwise;
+    either holds only ciphertext, each object under its own data key (envelope encryption)."""
     uri = settings.evidence_uri
-    return EVIDENCE_LOCKERS.get(urlparse(uri).scheme, _local_locker)(uri, settings)
+    locker = EVIDENCE_LOCKERS.get(urlparse(uri).scheme, _local_locker)(uri, settings)
+    keys_uri = settings.evidence.data_keys_uri or (
+        settings.data_dir / "evidence-keys").resolve().as_uri()
+    return SealedEvidenceLocker(locker, open_blob_uri(keys_uri, settings),
+                                cipher or open_cipher(settings))
 
 
 # ------------------------------------------------------------------------------ face engines ---
@@ -343,7 +350,7 @@ def open_notifiers(settings: Settings) -> list[Notifier]:
 def _elastic_admin(settings: Settings) -> IndexAdmin:
     from search.elastic.admin import ElasticIndexAdmin
 
-    return ElasticIndexAdmin(settings.elasticsearch)
+    return ElasticIndexAdmin(settings.elasticsearch, lambda: open_cipher(settings))
 
 
 INDEX_ADMINS: dict[str, Callable[[Settings], IndexAdmin]] = {

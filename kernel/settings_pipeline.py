@@ -215,7 +215,15 @@ class ReviewSettings(Section):
 
 
 class SecuritySettings(Section):
-    # Fernet key for templates and contact details; default: generated once in <data-dir>/keys.
-    template_key: SecretStr | None = None
+    """Where the key for templates, contacts, face embeddings and evidence data keys comes from:
+    `template_key`, else `template_key_file` (outside the data folder: one inside it is refused,
+    so a copy of the folder decrypts nothing). Without either, a key is generated into
+    <data-dir>/keys only when `allow_key_in_data_dir` is set (the demo, tests)."""
+
+    template_key: SecretStr | None = None  # a Fernet key (base64 of 32 bytes)
+    template_key_file: Path | None = None  # created (mode 0600) on first use
+    # During `jikimi keys rotate`: the old key file, so both keys read until rotation ends.
+    previous_key_file: Path | None = None
+    allow_key_in_data_dir: bool = False
 
 

@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from jikimi import registry
 from jikimi.cli import main
+from jikimi.commands.review import cli_actor
 from jikimi.demo.site import FixtureServer, photo_bytes
 from jikimi.evidence.bundle import LOG_NAME, MANIFEST_NAME, WARC_NAME, BundleReport, build_bundle
 from jikimi.evidence.bundle_verify import verify_bundle
@@ -235,8 +236,11 @@ def test_a_changed_file_in_the_locker_fails_against_the_audit_log(
 ) -> None:
     settings, _, batch_id = setup(tmp_path, demo_site.base_url)
     report = bundle(settings, batch_id)
-    stored = tmp_path / "locker" / report.keys[LOG_NAME]
-    stored.write_bytes(stored.read_bytes().replace(b'"status":200', b'"status":201', 1))
+    # someone holding the key replaces the sealed log with an edited one (bypassing the audit)
+    locker, key = registry.open_evidence(settings), report.keys[LOG_NAME]
+    edited = locker.get(key).replace(b'"status":200', b'"status":201', 1)
+    locker.delete(key)
+    locker.put(key, edited, "application/json")
     with closing(registry.open_store(settings)) as store:
         evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-lee")
         verified = verify_bundle(report.prefix.rstrip("/"), evidence)
@@ -267,8 +271,10 @@ def test_cli_bundle_and_verify(
     assert main([*base, "bundle", "td-none", "--operator", "kim"]) == 2
     assert "no takedown batch" in capsys.readouterr().err
     with closing(registry.open_store(settings)) as store:
-        actors = {(e.action, e.actor) for e in store.audit_events()}
-    assert {("evidence.bundle", "kim"), ("evidence.verify", "lee")} <= actors
+        actors = {(e.action, e.actor, e.detail.get("note")) for e in store.audit_events()}
+    # the actor is the OS user; --operator is only a note beside it
+    assert {("evidence.bundle", cli_actor(), "kim"),
+            ("evidence.verify", cli_actor(), "lee")} <= actors
 
 
 def write_config(tmp_path: Path) -> Path:

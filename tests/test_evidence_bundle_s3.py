@@ -35,8 +35,8 @@ def test_a_bundle_is_locked_in_s3_and_verifies_from_the_bucket(
         for hit in store.hits():
             store.set_review_state(hit.hit_id, "confirmed", reviewer="account:op")
         batch = build_batch(store, settings, "account:td")
-        locker = registry.open_evidence(settings)
-        assert isinstance(locker, S3EvidenceLocker) and locker.immutable
+        locker = registry.open_evidence(settings)  # sealed objects in the locked bucket
+        assert isinstance(locker.inner, S3EvidenceLocker) and locker.immutable
         evidence = AuditedEvidence(locker, store, "account:td")
         report = build_bundle(store, evidence, settings, batch.batch_id, allow_private=True)
         assert report.captured > 0

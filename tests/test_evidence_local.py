@@ -11,6 +11,7 @@ import pytest
 
 from jikimi import registry
 from jikimi.cli import main
+from jikimi.commands.review import cli_actor
 from jikimi.demo.site import FixtureServer, photo_bytes
 from jikimi.evidence.preserve import preserve_hit
 from jikimi.evidence.review import hold_capture, read_record, show_capture
@@ -28,7 +29,7 @@ def test_preserve_captures_media_page_and_record(demo_site: FixtureServer, tmp_p
     settings, hits = seeded_settings(tmp_path, demo_site.base_url)
     with closing(registry.open_store(settings)) as store:
         evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-kim")
-        assert isinstance(evidence.locker, LocalEvidenceLocker)
+        assert isinstance(registry.open_evidence(settings).inner, LocalEvidenceLocker)
         report = preserve_hit(store, evidence, settings, hits.matching.hit_id)
         assert report.ok and not report.immutable
         (capture,) = report.captures
@@ -140,7 +141,10 @@ def test_cli_preserve_show_hold(
     assert any(
         e.action == "evidence.read" and e.actor == "lee" and e.subject == key for e in events
     )
-    assert any(e.action == "evidence.hold" and e.actor == "lee" for e in events)
+    # the CLI records the OS user as the actor, never the free-text --operator (only a note)
+    assert any(e.action == "evidence.hold" and e.actor == cli_actor()
+               and e.detail["note"] == "lee" for e in events)
+    assert not any(e.actor in ("kim", "lee") for e in events if e.action == "evidence.write")
     assert any(e.action == "evidence.release" for e in events)
     assert main([*base, "show", "captures/" + "0" * 64 + ".json", "--operator", "x"]) == 2
     assert (

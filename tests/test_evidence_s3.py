@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from jikimi import registry
 from jikimi.cli import main
 from jikimi.demo.site import FixtureServer, photo_bytes
+from jikimi.erasure import forget_person
 from jikimi.evidence.preserve import preserve_hit
 from jikimi.evidence.review import hold_capture, show_capture
 from kernel.errors import ConfigError, StoreError
@@ -50,7 +51,7 @@ def _settings(radosgw: Radosgw, tmp_path: Path, **evidence: object) -> Settings:
 
 
 def _locker(settings: Settings) -> S3EvidenceLocker:
-    locker = registry.open_evidence(settings)
+    locker = registry.open_evidence(settings).inner  # the bucket itself, under the envelope
     assert isinstance(locker, S3EvidenceLocker) and locker.immutable
     return locker
 
@@ -239,3 +240,24 @@ def test_large_evidence_goes_up_in_locked_encrypted_parts(radosgw: Radosgw, tmp_
         locker.blobs.get("media/video")  # SSE-C: unreadable without the key
     with pytest.raises(StoreError, match="AccessDenied"):
         locker.delete("media/video")
+
+
+def test_forget_crypto_shreds_evidence_the_lock_keeps(
+    radosgw: Radosgw, demo_site: FixtureServer, tmp_path: Path
+) -> None:
+    """Finding 6 on Object Lock: the locked bytes cannot be deleted, so erasure deletes their
+    data key; the ciphertext stays in the bucket and can never be read again."""
+    settings, hits = seeded_settings(
+        tmp_path, demo_site.base_url, s3=radosgw.s3_settings(),
+        evidence={"uri": f"s3://{BUCKET}/{uuid.uuid4().hex}", "retention_days": 1})
+    with closing(registry.open_store(settings)) as store:
+        evidence = AuditedEvidence(registry.open_evidence(settings), store, "operator-park")
+        key = preserve_hit(store, evidence, settings, hits.matching.hit_id).captures[0].key or ""
+        stored = evidence.locker.inner.get(key)  # type: ignore[attr-defined]
+        assert b"captured_at" not in stored  # ciphertext in the bucket
+        removed = forget_person(store, settings, hits.matching.person_id, "operator-park")
+    assert removed["evidence_shredded"] == 3 and removed["evidence_deleted"] == 0
+    locker = registry.open_evidence(settings)
+    assert locker.inner.exists(key)  # still locked in place
+    with pytest.raises(StoreError, match="erased"):
+        locker.get(key)

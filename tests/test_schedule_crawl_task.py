@@ -41,7 +41,8 @@ def test_crawl_task_never_reruns_the_hosts_main_script(tmp_path):
         script = tmp_path / "host.py"
         script.write_text(HOST_SCRIPT)
         env = {k: v for k, v in os.environ.items() if not k.startswith("JIKIMI_")}
-        env |= {"JIKIMI_DATA_DIR": str(data), "JIKIMI_CRAWL__ALLOW_PRIVATE": "1"}
+        env |= {"JIKIMI_DATA_DIR": str(data), "JIKIMI_CRAWL__ALLOW_PRIVATE": "1",
+                "JIKIMI_SECURITY__ALLOW_KEY_IN_DATA_DIR": "1"}
         done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
                               text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
     finally:

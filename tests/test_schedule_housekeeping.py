@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jikimi import registry
+from jikimi.erasure import erased_subject
 from jikimi.schedule import tasks
 from jikimi.schedule.erasure_requests import (
     REQUEST_PREFIX,
@@ -79,7 +80,9 @@ def test_erasure_requests_are_carried_out_audited_and_kept_when_malformed(settin
         assert len(report.errors) == 1 and "broken.json" in report.errors[0]
         assert store.get_person(person_id) is None and store.hits(person_id) == []
         assert list(settings.outbox_dir.iterdir()) == []
-        [event] = store.audit_events(person_id)
+        assert store.audit_events(person_id) == []  # her id is gone from the log
+        [erased, event] = store.audit_events(erased_subject(settings, person_id))
+        assert erased.action == "person.erased"
         assert isinstance(event, AuditEvent) and event.action == "person.forget"
         assert event.detail["requested_by"] == "operator-1"
         assert pending_requests(blobs) == [f"{REQUEST_PREFIX}broken.json"]  # left for a person

@@ -38,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "JIKIMI_CRAWL__ALLOW_PRIVATE": "true",  # the fixture site is on 127.0.0.1
         "JIKIMI_EVIDENCE__ALLOW_PRIVATE": "true",  # housekeeping re-checks fetch it again
         "JIKIMI_SCHEDULER__ENRICH_BATCH": "3",  # the demo's 8 media → 3 mapped batches
+        "JIKIMI_SECURITY__ALLOW_KEY_IN_DATA_DIR": "true",  # throwaway data: key beside it
     })
     # Airflow's own deprecation noise (its .airflowignore matcher, its test client import).
     config.addinivalue_line("filterwarnings", "ignore:GitWildMatchPattern:DeprecationWarning")

@@ -23,6 +23,7 @@ from airflow.sdk import DAG
 from jikimi import registry
 from jikimi.demo.site import ENROLL_PHOTO, PAGES_WITH_PERSON, FixtureServer, build_site, photo_bytes
 from jikimi.demo.site import serve as serve_site
+from jikimi.erasure import erased_subject
 from jikimi.flow import run_once
 from jikimi.review import decide, review_queue
 from kernel.settings import Settings, get_settings, load_settings
@@ -226,6 +227,8 @@ def test_housekeeping_exports_then_erases_on_request(
     assert pending_requests(blobs) == []
     with closing(registry.open_store(settings)) as store:
         assert store.get_person(person_id) is None and store.alerts(person_id=person_id) == []
-        assert [e.action for e in store.audit_events(person_id)] == ["person.forget"]
+        assert store.audit_events(person_id) == []  # redacted: only a keyed hash stands for her
+        assert [e.action for e in store.audit_events(erased_subject(settings, person_id))] == [
+            "person.erased", "person.forget"]
     assert list(settings.outbox_dir.glob("*.json")) == []
     assert json.loads(blobs.get(key))["count"] == 0  # the day's batch, rewritten without her

@@ -1,9 +1,11 @@
 """`jikimi evidence …`: preserve a hit's media and page, look at preserved evidence, legal holds.
 
-Every sub-command names its operator: evidence access is audit-logged in the Store, and an
-anonymous read or hold change would defeat the log. `preserve` fetches through the crawler's
-address guard, so `--allow-private` (or `evidence.allow_private`) is needed for a local site;
-it lifts the guard for evidence fetches only, never for the crawler or webhooks.
+Evidence access is audit-logged in the Store under the OS user running the command
+(`cli:<user>`, as every other command records it; the portal's accounts replace it there), since
+a free-text name could be anyone's. `--operator` is kept as an optional note in each event.
+`preserve` fetches through the crawler's address guard, so `--allow-private` (or
+`evidence.allow_private`) is needed for a local site; it lifts the guard for evidence fetches
+only, never for the crawler or webhooks.
 `bundle` seals a takedown batch's URLs into a WARC bundle; `verify` re-hashes one (a folder, or
 `bundles/<batch_id>/<bundle_id>` in the locker) and exits 1 when anything differs.
 """
@@ -17,10 +19,12 @@ from pathlib import Path
 
 from jikimi import registry
 from jikimi.commands.console import Handler, command_group, emit
+from jikimi.commands.review import cli_actor
 from jikimi.evidence.bundle import build_bundle
 from jikimi.evidence.bundle_verify import verify_bundle
 from jikimi.evidence.preserve import preserve_hit
 from jikimi.evidence.review import hold_capture, show_capture
+from kernel.ports import Store
 from kernel.settings import Settings
 from search.evidence.audited import AuditedEvidence
 
@@ -30,7 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     def add(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
         p = action(name, handler, text)
-        p.add_argument("--operator", required=True, help="who does this (for the audit log)")
+        p.add_argument("--operator", metavar="NOTE",
+                       help="a note for the audit log (e.g. who sits at a shared login); the "
+                       "actor recorded is always cli:<OS user>")
         return p
 
     p = add("preserve", cmd_preserve, "fetch a hit's media and pages again and lock them away")
@@ -63,9 +69,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    "its locker prefix bundles/<batch_id>/<bundle_id>")
 
 
+def _audited(store: Store, settings: Settings, args: argparse.Namespace) -> AuditedEvidence:
+    return AuditedEvidence(registry.open_evidence(settings), store, cli_actor(), args.operator)
+
+
 def cmd_preserve(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
-        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        evidence = _audited(store, settings, args)
         report = preserve_hit(store, evidence, settings, args.hit_id)
     emit(report)
     return 0 if report.ok else 1
@@ -73,7 +83,7 @@ def cmd_preserve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
-        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        evidence = _audited(store, settings, args)
         shown = show_capture(evidence, args.key, args.out)
     emit(shown)
     return 0 if all(check["sha256_ok"] for check in shown["verified"]) else 1
@@ -81,7 +91,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
-        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        evidence = _audited(store, settings, args)
         keys = hold_capture(evidence, args.key, args.hold)
     emit({"legal_hold": args.hold, "keys": keys})
     return 0
@@ -89,7 +99,7 @@ def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
-        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        evidence = _audited(store, settings, args)
         report = build_bundle(store, evidence, settings, args.batch_id,
                               allow_private=settings.evidence.allow_private,
                               out_dir=args.out)
@@ -101,7 +111,7 @@ def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     source: Path | str = Path(args.bundle) if Path(args.bundle).is_dir() else args.bundle
     with closing(registry.open_store(settings)) as store:
-        evidence = AuditedEvidence(registry.open_evidence(settings), store, args.operator)
+        evidence = _audited(store, settings, args)
         report = verify_bundle(source, evidence)
     emit(report)
     return 0 if report.ok else 1

@@ -59,6 +59,8 @@ def run_demo(settings: Settings, *, serve: bool = False) -> int:
     # Reviewers' previews come from the fixture site on 127.0.0.1: allowed for the demo only.
     demo.portal = demo.portal.model_copy(update={"allow_private_media": True})
     demo.store = demo.store.model_copy(update={"sqlite_path": None})
+    # The demo's data is thrown away on the next run: its generated key may live beside it.
+    demo.security = demo.security.model_copy(update={"allow_key_in_data_dir": True})
     demo.blobs = demo.blobs.model_copy(update={"uri": None})
     # Fixed model files are reused across demo runs: keep them outside the folder reset above.
     demo.faces = demo.faces.model_copy(update={"cache_dir": settings.model_cache_dir})

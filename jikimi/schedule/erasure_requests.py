@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jikimi.erasure import forget_person
+from jikimi.erasure import erased_subject, forget_person
 from kernel.errors import ConfigError, JikimiError, NotFound
 from kernel.ports import BlobStore, Store
 from kernel.records import AuditEvent, utcnow
@@ -96,5 +96,7 @@ def _erase(
             report.removed[name] = report.removed.get(name, 0) + count
     detail = {"requested_at": request.get("requested_at"),
               "requested_by": request.get("requested_by"), "removed": counts}
-    store.record_audit(AuditEvent(action="person.forget", actor=ACTOR, subject=person_id,
+    # under the keyed hash forget_person uses: the log keeps no id of hers
+    store.record_audit(AuditEvent(action="person.forget", actor=ACTOR,
+                                  subject=erased_subject(settings, person_id),
                                   detail=detail))

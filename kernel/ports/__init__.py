@@ -18,6 +18,7 @@ from kernel.ports.stores import (
     MediaStore,
     PersonStore,
     PreferenceStore,
+    Reencryptable,
     Store,
     TakedownStore,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Notifier",
     "PersonStore",
     "PreferenceStore",
+    "Reencryptable",
     "SignalInput",
     "Store",
     "TakedownStore",

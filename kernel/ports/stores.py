@@ -7,7 +7,7 @@ Elasticsearch, local folder, S3, …) must pass unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -160,6 +160,18 @@ class HitStore(Protocol):
 
     def audit_events(self, subject: str | None = None) -> list[AuditEvent]:
         """Audit events, oldest first, optionally only those about one subject id."""
+
+    def redact_audit(self, ids: Collection[str]) -> int:
+        """Replace every mention of `ids` (subject or detail) by a placeholder, keeping the
+        events themselves (erasure); returns the number of events changed."""
+
+
+@runtime_checkable
+class Reencryptable(Protocol):
+    """A store that can re-encrypt every value it holds encrypted under its cipher's current
+    key (`jikimi keys rotate`), idempotently, committing in batches so a crash loses nothing."""
+
+    def reencrypt(self) -> dict[str, int]: ...
 
 
 @runtime_checkable

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kernel.settings import ElasticsearchSettings
+from search.crypto import TemplateCipher
 from search.elastic.bulk import BulkPolicy
 from search.elastic.client import open_client
 from search.elastic.errors import store_errors
@@ -19,8 +20,10 @@ from search.elastic.schema import load_specs
 
 
 class ElasticIndexAdmin:
-    def __init__(self, settings: ElasticsearchSettings) -> None:
+    def __init__(self, settings: ElasticsearchSettings,
+                 cipher: Callable[[], TemplateCipher] | None = None) -> None:
         self.settings = settings
+        self.cipher = cipher  # opens sealed face embeddings when a migration must read them
 
     def migrate(
         self, *, keep_old: bool, progress: Callable[[str], None] | None = None
@@ -29,7 +32,7 @@ class ElasticIndexAdmin:
         client = open_client(es)
         try:
             steps = migrate(client, es.index_prefix, keep_old=keep_old,
-                            policy=BulkPolicy.of(es), progress=progress)
+                            policy=BulkPolicy.of(es), progress=progress, cipher=self.cipher)
         finally:
             client.close()
         return [asdict(step) for step in steps]

@@ -3,7 +3,10 @@
 Datetimes are UTC ISO-8601 strings with microseconds in `date_nanos` fields, so sort order is
 exact and they come back as the same aware instant. Embeddings are little-endian float32 bytes,
 base64 in a `binary` field: the bit-exact truth that the exact scan and every read use; a kNN
-copy goes into `vector_<dims>` only when the index has such a field. Free-form JSON (`info`, an
+copy goes into `vector_<dims>` only when the index has such a field. A crawled face's `embedding`
+is sealed (AES-GCM, `TemplateCipher.encrypt_face`) since the server never needs it: only the
+kNN copy, which the cluster must read to search, stays plaintext (see README, "Biometric data
+at rest"). Free-form JSON (`info`, an
 evidence value) is checked exactly as the SQLite store checks it, so both refuse the same input.
 """
 
@@ -20,6 +23,7 @@ import numpy as np
 
 from kernel.errors import StoreError
 from kernel.records import Evidence, Face, FetchRecord, Media, MediaKind, MediaStatus, Sighting
+from search.crypto import TemplateCipher
 
 # What enrichment (re)writes on a media document; crawl-time fields are left alone.
 ENRICHED_FIELDS = (
@@ -156,14 +160,16 @@ def fetch_from_doc(doc: dict[str, Any]) -> FetchRecord:
 
 
 # ---------------------------------------------------------------------------------- faces ---
-def face_to_doc(face: Face, vector_fields: dict[str, int]) -> dict[str, Any]:
+def face_to_doc(face: Face, vector_fields: dict[str, int],
+                cipher: TemplateCipher) -> dict[str, Any]:
     """The face's document; `vector_fields` ({field: dims}) says where a kNN copy goes."""
     doc: dict[str, Any] = {
         "face_id": face.face_id, "media_id": face.media_id, "model_id": face.model_id,
         "index": int(face.index),
         "geometry": {"bbox": [float(v) for v in face.bbox],
                      "landmarks": [[float(x), float(y)] for x, y in face.landmarks]},
-        "det_score": float(face.det_score), "embedding": vector_to_doc(face.embedding),
+        "det_score": float(face.det_score),
+        "embedding": base64.b64encode(cipher.encrypt_face(face.embedding)).decode("ascii"),
         "frame_ts": None if face.frame_ts is None else float(face.frame_ts),
         "matched": False, "track": None if face.track is None else int(face.track),
     }
@@ -174,11 +180,12 @@ def face_to_doc(face: Face, vector_fields: dict[str, int]) -> dict[str, Any]:
     return doc
 
 
-def face_from_doc(doc: dict[str, Any]) -> Face:
+def face_from_doc(doc: dict[str, Any], cipher: TemplateCipher) -> Face:
     x, y, w, h = doc["geometry"]["bbox"]
     return Face(
         media_id=doc["media_id"], model_id=doc["model_id"], index=doc["index"], bbox=(x, y, w, h),
         landmarks=[(px, py) for px, py in doc["geometry"]["landmarks"]],
-        det_score=doc["det_score"], embedding=vector_from_doc(doc["embedding"]),
+        det_score=doc["det_score"],
+        embedding=cipher.open_vector(base64.b64decode(doc["embedding"])),
         frame_ts=doc.get("frame_ts"), face_id=doc["face_id"], track=doc.get("track"),
     )

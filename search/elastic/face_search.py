@@ -24,6 +24,7 @@ from elasticsearch import BadRequestError
 
 from kernel.errors import StoreError
 from kernel.records import Face, Template
+from search.crypto import TemplateCipher
 from search.elastic.codec import face_from_doc
 from search.elastic.errors import store_errors
 from search.elastic.indices import FACE_PAGE, ElasticIndices, Source
@@ -54,13 +55,13 @@ def knn_request(field: str, vector: np.ndarray, model_id: str, k: int,
 
 
 def knn_matches(response: dict[str, Any], query: int, vector: np.ndarray, k: int,
-                min_similarity: float) -> tuple[list[Match], bool]:
+                min_similarity: float, cipher: TemplateCipher) -> tuple[list[Match], bool]:
     """Exactly re-scored matches of one template's kNN answer, and whether it was saturated
     (k answers: faces beyond them may match too)."""
     hits = response["hits"]["hits"]
     matches = []
     for hit in hits:
-        face = face_from_doc(hit["_source"])
+        face = face_from_doc(hit["_source"], cipher)
         similarity = float(np.dot(face.embedding, np.asarray(vector, dtype=np.float32)))
         if similarity >= min_similarity - EXACT_SLACK:
             matches.append((face, query, similarity))
@@ -79,6 +80,7 @@ class ElasticFaceSearch:
     _es: ElasticIndices
     _vector_fields: dict[str, int]
     _knn_k: int
+    _cipher: TemplateCipher
 
     def faces_search_mode(self, dims: int) -> str:
         """"knn" when the faces index has a dense_vector field of `dims`, else "exact"."""
@@ -130,7 +132,7 @@ class ElasticFaceSearch:
                 self._vector_fields = {}
                 return None
             matches, saturated = knn_matches(response.body, qi, vector, self._knn_k,
-                                             min_similarity)
+                                             min_similarity, self._cipher)
             if saturated:
                 log.info("kNN returned k=%d faces for one template; scanning exactly instead",
                          self._knn_k)
@@ -144,7 +146,7 @@ class ElasticFaceSearch:
         batch: list[Face] = []
         for doc in self._es.scan("faces", query, [{"face_id": "asc"}],
                                  source={"excludes": ["vector_*"]}, page=SCAN_BATCH):
-            batch.append(face_from_doc(doc))
+            batch.append(face_from_doc(doc, self._cipher))
             if len(batch) == SCAN_BATCH:
                 yield from exact_matches(batch, queries, min_similarity)
                 batch = []

@@ -10,7 +10,9 @@ the alert and the attempt number the alert's counter gave it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import datetime
 from typing import get_args
 
@@ -27,6 +29,7 @@ from search.elastic.codec_hits import (
     hit_to_doc,
 )
 from search.elastic.indices import ElasticIndices, Source
+from search.redaction import mentions, redact
 
 _ALERT_STATUSES = set(get_args(AlertStatus))
 _REVIEW_STATES = set(get_args(ReviewState))
@@ -137,3 +140,15 @@ class ElasticHitStore:
         query = {"match_all": {}} if subject is None else {"term": {"subject": subject}}
         order = [{"at": "asc"}, {"event_id": "asc"}]
         return [audit_from_doc(d) for d in self._es.scan("audit", query, order)]
+
+    def redact_audit(self, ids: Collection[str]) -> int:
+        """Events naming `ids` rewritten with the ids replaced (an erased person's hits)."""
+        wanted = [i for i in ids if i]
+        changed = 0
+        for event in self.audit_events() if wanted else []:
+            if mentions(event.subject, wanted) or mentions(json.dumps(event.detail), wanted):
+                self._es.put("audit", event.event_id, audit_to_doc(replace(
+                    event, subject=redact(event.subject, wanted),
+                    detail=redact(event.detail, wanted))))
+                changed += 1
+        return changed

@@ -18,6 +18,7 @@ from typing import Any
 
 from kernel.errors import NotFound
 from kernel.records import Face, FetchRecord, Media, Sighting
+from search.crypto import TemplateCipher
 from search.elastic.codec import (
     ENRICHED_FIELDS,
     FACE_UPDATE_FIELDS,
@@ -53,6 +54,7 @@ def _later_seen(last_seen: str, fresh: Source) -> Any:
 class ElasticMediaStore(ElasticMediaExpiry):
     _es: ElasticIndices
     _vector_fields: dict[str, int]
+    _cipher: TemplateCipher
 
     # ---------------------------------------------------------------------------- media ---
     def upsert_media(self, media: Media) -> bool:
@@ -81,7 +83,7 @@ class ElasticMediaStore(ElasticMediaExpiry):
 
     def save_enrichment(self, media: Media, faces: Sequence[Face]) -> None:
         enriched = media_to_doc(media) | {"status": "enriched", "error": None}
-        docs = [face_to_doc(face, self._vector_fields) for face in faces]
+        docs = [face_to_doc(face, self._vector_fields, self._cipher) for face in faces]
         alias = self._es.alias("faces")
         self._es.bulk(("faces",), (
             {"_op_type": "update", "_index": alias, "_id": doc["face_id"],
@@ -129,11 +131,11 @@ class ElasticMediaStore(ElasticMediaExpiry):
             filters.append({"term": {"matched": False}})
         docs = self._es.scan("faces", {"bool": {"filter": filters}}, [{"face_id": "asc"}],
                              source=NO_VECTORS, page=FACE_PAGE)
-        return (face_from_doc(d) for d in docs)
+        return (face_from_doc(d, self._cipher) for d in docs)
 
     def get_face(self, face_id: str) -> Face | None:
         doc = self._es.get("faces", face_id)
-        return None if doc is None else face_from_doc(doc)
+        return None if doc is None else face_from_doc(doc, self._cipher)
 
     def mark_faces_matched(self, face_ids: Iterable[str]) -> None:
         alias = self._es.alias("faces")

@@ -17,6 +17,7 @@ refuses the type gets the fallback mapping without it (logged and recorded in `_
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ import numpy as np
 from elasticsearch import ApiError, Elasticsearch, helpers
 
 from kernel.errors import ConfigError, StoreError
+from search.crypto import FACE_PREFIX, TemplateCipher
 from search.elastic.bulk import BulkPolicy, bulk_write
 from search.elastic.codec import vector_from_doc
 from search.elastic.errors import describe, store_errors
@@ -49,13 +51,15 @@ class MigrationStep:
 
 def migrate(client: Elasticsearch, prefix: str = "jikimi",
             specs: dict[str, IndexSpec] | None = None, *, keep_old: bool = False,
-            policy: BulkPolicy | None = None, progress: Progress | None = None
-            ) -> list[MigrationStep]:
+            policy: BulkPolicy | None = None, progress: Progress | None = None,
+            cipher: Callable[[], TemplateCipher] | None = None) -> list[MigrationStep]:
+    """`cipher` (asked for only when needed) opens sealed face embeddings, from which a new
+    index's kNN copies are derived when the old index had none."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", prefix):
         raise ConfigError(f"elasticsearch.index_prefix {prefix!r}: use lowercase a-z, 0-9, _.-")
     steps = []
     for spec in (specs or load_specs()).values():
-        step = _migrate_one(client, spec, prefix, keep_old, policy or BulkPolicy())
+        step = _migrate_one(client, spec, prefix, keep_old, policy or BulkPolicy(), cipher)
         if progress:
             progress(f"{step.alias}: {step.action} ({step.target}"
                      f"{f', {step.documents} documents copied' if step.source else ''})")
@@ -71,7 +75,8 @@ def alias_holders(client: Elasticsearch, alias: str) -> list[str]:
 
 
 def _migrate_one(client: Elasticsearch, spec: IndexSpec, prefix: str, keep_old: bool,
-                 policy: BulkPolicy) -> MigrationStep:
+                 policy: BulkPolicy, cipher: Callable[[], TemplateCipher] | None
+                 ) -> MigrationStep:
     alias, target = spec.alias(prefix), spec.index(prefix)
     holders = alias_holders(client, alias)
     step = MigrationStep(spec.name, alias, target, "current")
@@ -106,7 +111,7 @@ def _migrate_one(client: Elasticsearch, spec: IndexSpec, prefix: str, keep_old: 
             client.indices.delete(index=target)
     step.vectors = _create(client, spec, target, None)
     step.source, step.action = old, "migrated"
-    step.documents = _switch(client, spec, alias, old, target, policy)
+    step.documents = _switch(client, spec, alias, old, target, policy, cipher)
     if not keep_old:
         with store_errors(f"deleting {old}"):
             client.indices.delete(index=old)
@@ -140,14 +145,14 @@ def _variant(client: Elasticsearch, index: str) -> str:
 
 
 def _switch(client: Elasticsearch, spec: IndexSpec, alias: str, old: str, new: str,
-            policy: BulkPolicy) -> int:
+            policy: BulkPolicy, cipher: Callable[[], TemplateCipher] | None) -> int:
     """Copy old → new with old read-only, verify, flip the alias; undo everything on failure."""
     try:
         with store_errors(f"migrating {old} to {new}"):
             client.indices.put_settings(index=old, settings={"index.blocks.write": True})
             client.indices.refresh(index=old)
             fields = vector_fields(client.indices.get_mapping(index=new).body[new]["mappings"])
-            copied = bulk_write(client, _copies(client, old, new, fields), policy,
+            copied = bulk_write(client, _copies(client, old, new, fields, cipher), policy,
                                 f"copying {old} to {new}", require_alias=False)
             client.indices.refresh(index=new)
             before = int(client.count(index=old)["count"])
@@ -175,14 +180,29 @@ def _undo(client: Elasticsearch, old: str, new: str) -> None:
             log.error("undoing the migration %s → %s: %s", old, new, describe(exc))
 
 
-def _copies(client: Elasticsearch, old: str, new: str,
-            fields: dict[str, int]) -> Iterator[dict[str, Any]]:
+def _copies(client: Elasticsearch, old: str, new: str, fields: dict[str, int],
+            cipher: Callable[[], TemplateCipher] | None) -> Iterator[dict[str, Any]]:
+    opened: list[TemplateCipher] = []
     for hit in helpers.scan(client, index=old, query={"query": {"match_all": {}}}, size=1000):
         source = {k: v for k, v in hit["_source"].items()
                   if not k.startswith("vector_") or k in fields}
         if fields and "embedding" in source:  # faces: derive kNN copies the old index lacked
-            vector = vector_from_doc(source["embedding"])
+            vector = _embedding(source["embedding"], cipher, opened)
             for field, dims in fields.items():
                 if field not in source and vector.shape == (dims,):
                     source[field] = [float(v) for v in np.asarray(vector, dtype=np.float32)]
         yield {"_op_type": "index", "_index": new, "_id": hit["_id"], "_source": source}
+
+
+def _embedding(text: str, cipher: Callable[[], TemplateCipher] | None,
+               opened: list[TemplateCipher]) -> np.ndarray:
+    """A face document's embedding, opened with the template key when it is sealed."""
+    raw = base64.b64decode(text)
+    if not raw.startswith(FACE_PREFIX):
+        return vector_from_doc(text)  # written before faces were encrypted
+    if cipher is None:
+        raise StoreError("migrating sealed face embeddings into a kNN index needs the template "
+                         "key (run `jikimi es migrate` with the security settings)")
+    if not opened:
+        opened.append(cipher())
+    return opened[0].open_vector(raw)

@@ -18,16 +18,19 @@ from kernel.records import AuditEvent
 
 
 class AuditedEvidence:
-    def __init__(self, locker: EvidenceLocker, store: HitStore, actor: str) -> None:
+    def __init__(self, locker: EvidenceLocker, store: HitStore, actor: str,
+                 note: str | None = None) -> None:
         if not actor or not actor.strip():
             raise ConfigError("evidence access needs an operator (or rule) name for the audit log")
         self.locker = locker
         self.store = store
         self.actor = actor.strip()
+        self.note = note.strip() if note and note.strip() else None
 
     def audit(self, action: str, subject: str, **detail: Any) -> None:
+        noted = {"note": self.note} if self.note else {}
         self.store.record_audit(AuditEvent(action=action, actor=self.actor, subject=subject,
-                                           detail={"locker": self.locker.uri, **detail}))
+                                           detail={"locker": self.locker.uri, **noted, **detail}))
 
     def write(self, key: str, data: bytes, content_type: str, **detail: Any) -> None:
         existed = self.locker.exists(key)

@@ -4,6 +4,11 @@ Every write is an upsert keyed by a content-derived id, so the crawler and the e
 can be re-run after a crash and converge on the same rows. Faces are read in keyset-paginated
 batches (no lock is held between batches), so millions of them stream in constant memory and a
 caller may mark faces matched while it iterates.
+
+Face embeddings are strangers' biometrics: they are stored encrypted (AES-GCM, see
+search/crypto.py) with the store's cipher and decrypted as they are read for matching (rows
+written before that are read as plaintext until `jikimi keys rotate` seals them). A copied
+database file without the key holds no usable face vector.
 """
 
 from __future__ import annotations
@@ -14,13 +19,12 @@ from typing import Any, cast
 
 from kernel.errors import NotFound
 from kernel.records import Evidence, Face, FetchRecord, Media, MediaKind, MediaStatus, Sighting
+from search.crypto import TemplateCipher
 from search.sqlite.codec import (
     dt_from_db,
     dt_to_db,
     json_from_db,
     json_to_db,
-    vector_from_db,
-    vector_to_db,
 )
 from search.sqlite.db import SqliteDatabase
 from search.sqlite.media_expiry import SqliteMediaExpiry
@@ -48,6 +52,7 @@ _ENRICHED_FIELDS = (
 
 class SqliteMediaStore(SqliteMediaExpiry):
     _db: SqliteDatabase
+    _cipher: TemplateCipher
 
     # ---------------------------------------------------------------------------- media ---
     def upsert_media(self, media: Media) -> bool:
@@ -91,7 +96,7 @@ class SqliteMediaStore(SqliteMediaExpiry):
         return [_media_from_row(row) for row in rows]
 
     def save_enrichment(self, media: Media, faces: Sequence[Face]) -> None:
-        face_rows = [_face_row(face) for face in faces]
+        face_rows = [_face_row(face, self._cipher) for face in faces]
         row = _media_row(media)
         with self._db.transaction() as conn:
             conn.execute(
@@ -173,14 +178,14 @@ class SqliteMediaStore(SqliteMediaExpiry):
                 f"SELECT {_FACE_COLUMNS} FROM faces WHERE {condition} ORDER BY face_id LIMIT ?",
                 (model_id, after, FACE_BATCH),
             )
-            yield from (_face_from_row(row) for row in rows)
+            yield from (_face_from_row(row, self._cipher) for row in rows)
             if len(rows) < FACE_BATCH:
                 return
             after = rows[-1]["face_id"]
 
     def get_face(self, face_id: str) -> Face | None:
         row = self._db.query_one(f"SELECT {_FACE_COLUMNS} FROM faces WHERE face_id = ?", (face_id,))
-        return None if row is None else _face_from_row(row)
+        return None if row is None else _face_from_row(row, self._cipher)
 
     def mark_faces_matched(self, face_ids: Iterable[str]) -> None:
         with self._db.transaction() as conn:
@@ -216,22 +221,22 @@ def _media_from_row(row: sqlite3.Row) -> Media:
     )
 
 
-def _face_row(face: Face) -> tuple[Any, ...]:
+def _face_row(face: Face, cipher: TemplateCipher) -> tuple[Any, ...]:
     return (
         face.face_id, face.media_id, face.model_id, int(face.index),
         json_to_db([float(v) for v in face.bbox], "face bbox"),
         json_to_db([[float(x), float(y)] for x, y in face.landmarks], "face landmarks"),
-        float(face.det_score), vector_to_db(face.embedding),
+        float(face.det_score), cipher.encrypt_face(face.embedding),
         None if face.frame_ts is None else float(face.frame_ts), 0,
         None if face.track is None else int(face.track),
     )
 
 
-def _face_from_row(row: sqlite3.Row) -> Face:
+def _face_from_row(row: sqlite3.Row, cipher: TemplateCipher) -> Face:
     x, y, w, h = json_from_db(row["bbox"])
     return Face(
         media_id=row["media_id"], model_id=row["model_id"], index=row["idx"],
         bbox=(x, y, w, h), landmarks=[(px, py) for px, py in json_from_db(row["landmarks"])],
-        det_score=row["det_score"], embedding=vector_from_db(row["embedding"]),
+        det_score=row["det_score"], embedding=cipher.open_vector(row["embedding"]),
         frame_ts=row["frame_ts"], face_id=row["face_id"], track=row["track"],
     )

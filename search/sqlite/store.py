@@ -13,6 +13,7 @@ from pathlib import Path
 
 from search.crypto import TemplateCipher
 from search.sqlite.accounts import SqliteAccountStore
+from search.sqlite.at_rest import SqliteAtRest
 from search.sqlite.cases import SqliteCaseStore
 from search.sqlite.db import SqliteDatabase
 from search.sqlite.hits import SqliteHitStore
@@ -34,8 +35,8 @@ _STATS_SQL = {
 }
 
 
-class SqliteStore(SqliteMediaStore, SqlitePersonStore, SqliteCaseStore, SqliteHitStore,
-                  SqliteAccountStore, SqliteTakedownStore, SqlitePreferenceStore):
+class SqliteStore(SqliteAtRest, SqliteMediaStore, SqlitePersonStore, SqliteCaseStore,
+                  SqliteHitStore, SqliteAccountStore, SqliteTakedownStore, SqlitePreferenceStore):
     """`SqliteStore(path, cipher)`; `path` may be ":memory:" (private to this process)."""
 
     def __init__(self, path: Path | str, cipher: TemplateCipher) -> None:

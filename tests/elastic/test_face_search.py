@@ -4,6 +4,7 @@ on how it reads an answer, since osmem-server has neither `dense_vector` nor `kn
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,7 @@ from kernel.errors import StoreError
 from kernel.ports import FaceSearch, Store
 from kernel.records import Face, Template
 from kernel.settings import Settings
-from search.crypto import TemplateCipher
+from search.crypto import FACE_PREFIX, TemplateCipher
 from search.elastic.codec import face_to_doc
 from search.elastic.face_search import knn_matches, knn_request
 from search.elastic.schema import load_specs
@@ -158,13 +159,15 @@ def test_knn_answers_are_rescored_exactly_and_saturation_is_detected() -> None:
     template = unit_vector(5)
     faces = [make_face("m1", i, embedding=at_cosine(template, c, i))
              for i, c in enumerate([0.9, 0.46, 0.445])]
+    cipher = TemplateCipher.generate()
     response = {"hits": {"hits": [
-        {"_id": f.face_id, "_score": 0.5, "_source": face_to_doc(f, {})} for f in faces]}}
-    matches, saturated = knn_matches(response, 0, template, k=10, min_similarity=0.45)
+        {"_id": f.face_id, "_score": 0.5, "_source": face_to_doc(f, {}, cipher)} for f in faces]}}
+    matches, saturated = knn_matches(response, 0, template, k=10, min_similarity=0.45,
+                                     cipher=cipher)
     assert [(m[0].face_id, m[1]) for m in matches] == [(f.face_id, 0) for f in faces[:2]]
     assert matches[0][2] == pytest.approx(0.9, abs=1e-6)  # the cosine, not the kNN _score
     assert saturated is False
-    assert knn_matches(response, 0, template, k=3, min_similarity=0.45)[1] is True
+    assert knn_matches(response, 0, template, k=3, min_similarity=0.45, cipher=cipher)[1] is True
 
 
 def test_the_faces_mapping_has_knn_fields_and_a_fallback_without_them() -> None:
@@ -178,7 +181,8 @@ def test_the_faces_mapping_has_knn_fields_and_a_fallback_without_them() -> None:
     fallback = faces.body(vectors=False)["mappings"]
     assert not any(k.startswith("vector_") for k in fallback["properties"])
     assert fallback["_meta"]["jikimi"]["vectors"] == "none"
-    doc = face_to_doc(make_face("m1"), {"vector_128": 128, "vector_512": 512})
+    doc = face_to_doc(make_face("m1"), {"vector_128": 128, "vector_512": 512},
+                      TemplateCipher.generate())
     assert len(doc["vector_128"]) == 128 and "vector_512" not in doc
 
 
@@ -190,3 +194,19 @@ def test_face_documents_carry_no_kNN_copy_on_a_cluster_without_dense_vector(
     es_store.save_enrichment(media, [face])
     source = es_client.get(index="jikimi-faces", id=face.face_id)["_source"]
     assert not any(k.startswith("vector_") for k in source)
+
+
+def test_a_face_document_holds_its_embedding_sealed(
+        es_store: ElasticStore, es_client: Elasticsearch) -> None:
+    """Finding 6: the stored `embedding` is ciphertext (the server never needs it); only a kNN
+    copy, where the cluster has dense_vector, is plaintext (README: biometric data at rest)."""
+    media = make_media(b"sealed")
+    es_store.upsert_media(media)
+    face = make_face(media.media_id)
+    es_store.save_enrichment(media, [face])
+    stored = base64.b64decode(es_client.get(index="jikimi-faces", id=face.face_id)
+                              ["_source"]["embedding"])
+    plain = np.asarray(face.embedding, dtype="<f4").tobytes()
+    assert stored.startswith(FACE_PREFIX) and plain not in stored
+    (read,) = es_store.faces(face.model_id)
+    np.testing.assert_array_equal(read.embedding, face.embedding)
