@@ -22,7 +22,7 @@ from pathlib import Path
 
 from enrichment.decode import decode_image
 from enrichment.faces.quality import detected_quality
-from kernel.errors import EnrollmentRefused, JikimiError
+from kernel.errors import EnrollmentRefused, JikimiError, MediaTooLarge
 from kernel.ports import FaceEngine
 from kernel.quality import enrollment_problem_list
 from kernel.records import Template, derive_id
@@ -74,10 +74,14 @@ def photo_template(
     """One photo → one template, or PhotoRefused saying what is wrong with the photo."""
     try:
         image = decode_image(data, max_pixels=settings.media.max_pixels)
-    except JikimiError as exc:
+    except MediaTooLarge as exc:
         raise PhotoRefused(
             "unreadable", f"{label}: cannot read the photo ({exc})",
             f"{label}: 사진을 읽을 수 없습니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
+    except JikimiError as exc:
+        raise PhotoRefused(
+            "unreadable", f"{label}: not an image ({exc})",
+            f"{label}: 이미지 파일이 아닙니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
     faces = engine.detect(image.rgb)
     if not faces:
         raise PhotoRefused(
