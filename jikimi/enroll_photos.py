@@ -22,11 +22,12 @@ from pathlib import Path
 
 from enrichment.decode import decode_image
 from enrichment.faces.quality import detected_quality
-from kernel.errors import EnrollmentRefused, JikimiError, MediaTooLarge
+from kernel.errors import EnrollmentRefused, JikimiError
 from kernel.ports import FaceEngine
 from kernel.quality import enrollment_problem_list
 from kernel.records import Template, derive_id
 from kernel.settings import Settings
+from kernel.sniff import sniff
 
 MAX_PHOTOS = 5
 
@@ -74,14 +75,14 @@ def photo_template(
     """One photo → one template, or PhotoRefused saying what is wrong with the photo."""
     try:
         image = decode_image(data, max_pixels=settings.media.max_pixels)
-    except MediaTooLarge as exc:
-        raise PhotoRefused(
+    except JikimiError as exc:
+        if sniff(data)[0] != "image":  # a text file, a video, a document given by mistake
+            raise PhotoRefused(
+                "unreadable", f"{label}: not an image ({exc})",
+                f"{label}: 이미지 파일이 아닙니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
+        raise PhotoRefused(  # an image, but truncated, corrupt or too large
             "unreadable", f"{label}: cannot read the photo ({exc})",
             f"{label}: 사진을 읽을 수 없습니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
-    except JikimiError as exc:
-        raise PhotoRefused(
-            "unreadable", f"{label}: not an image ({exc})",
-            f"{label}: 이미지 파일이 아닙니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
     faces = engine.detect(image.rgb)
     if not faces:
         raise PhotoRefused(
