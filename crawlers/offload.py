@@ -5,9 +5,11 @@ every download and callback of the crawl meanwhile. So the crawl's store and blo
 opened, used and closed in a single worker thread, and the reactor side awaits each call.
 
 One thread, not a pool: calls run in the order they were made (a media's sightings after the
-media itself), and a store backend is only ever touched by the thread that opened it, so even a
-backend whose connections are bound to their thread is safe (the SQLite store would also accept
-several threads: one connection under a lock, `check_same_thread=False`).
+media itself; one item's writes are one call, so :meth:`StoreThread.close_gate` can stop a dying
+crawl between items, `crawlers.lifeline`), and a store backend is only ever touched by the
+thread that opened it, so even a backend whose connections are bound to their thread is safe
+(the SQLite store would also accept several threads: one connection under a lock,
+`check_same_thread=False`).
 
 The spider carries the sink and the thread (:class:`HoldsMedia`); the downloader middleware and
 item pipeline that do the I/O find them through :func:`crawl_media`.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from threading import Lock
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, cast, runtime_checkable
 
 from scrapy.exceptions import NotConfigured
@@ -39,15 +42,25 @@ class StoreThread:
 
     def __init__(self, name: str = "jikimi-store") -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._gate = Lock()  # held while a call runs; a closed gate lets no further call run
 
     def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn` in the thread and wait for it (outside the reactor: before or after a crawl)."""
-        return self._pool.submit(fn, *args, **kwargs).result()
+        return self._pool.submit(self._gated, fn, *args, **kwargs).result()
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn` in the thread; the reactor goes on meanwhile. Its exception is raised here."""
-        future = self._pool.submit(fn, *args, **kwargs)
+        future = self._pool.submit(self._gated, fn, *args, **kwargs)
         return await maybe_deferred_to_future(_deferred(future))
+
+    def close_gate(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the running call to finish, then let no call run again
+        (for a process about to exit); False if the running call did not finish in time."""
+        return self._gate.acquire(timeout=timeout)
+
+    def _gated(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self._gate:
+            return fn(*args, **kwargs)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -15,6 +15,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 
 from crawlers.job import CrawlJob
+from crawlers.lifeline import Lifeline
 from crawlers.media import MediaSink
 from crawlers.offload import StoreThread
 from crawlers.report import CrawlReport
@@ -27,12 +28,16 @@ Progress = Callable[[str], None]
 PROGRESS_EVERY_PAGES = 10
 
 
-def crawl_here(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
-    """Crawl `job.site` in this process (once per process: Scrapy's reactor cannot restart)."""
+def crawl_here(job: CrawlJob, *, progress: Progress | None = None,
+               lifeline: Lifeline | None = None) -> CrawlReport:
+    """Crawl `job.site` in this process (once per process: Scrapy's reactor cannot restart);
+    a `lifeline` (the child of `crawlers.run`) stops it between two items' writes."""
     started = time.monotonic()
     site = job.site.resolve(job.crawl)
     report = CrawlReport(site=site.name)
     with StoreThread(f"jikimi-store-{site.name}") as thread:
+        if lifeline is not None:
+            lifeline.guard(thread.close_gate)
         store, blobs = thread.call(job.open_sinks)
         try:
             sink = MediaSink(store, blobs, site.name, report,
@@ -57,11 +62,12 @@ def crawl_here(job: CrawlJob, *, progress: Progress | None = None) -> CrawlRepor
     return report
 
 
-def run_child(job: CrawlJob, messages: Any) -> None:
+def run_child(job: CrawlJob, messages: Any, lifeline: Lifeline) -> None:
     """The child process's work: crawl, and send progress lines and the report (or the error)
     through `messages`."""
     try:
-        report = crawl_here(job, progress=lambda line: messages.put(("progress", line)))
+        report = crawl_here(job, progress=lambda line: messages.put(("progress", line)),
+                            lifeline=lifeline)
         messages.put(("report", report.to_dict()))
     except JikimiError as exc:
         messages.put(("error", (type(exc).__name__, str(exc))))

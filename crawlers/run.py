@@ -5,7 +5,8 @@ the same process (the CLI's `run` twice, a scheduler's loop, a test suite) would
 crawl runs in a fresh child process (spawn, not fork: no inherited threads, locks or open
 database handles) that opens its own store and blob store, crawls, and sends back
 progress lines and the report through a queue. A crash of the child becomes one clear
-:class:`JikimiError` in the parent, never a hang.
+:class:`JikimiError` in the parent, never a hang; a killed parent takes the child with it
+(`crawlers.lifeline`), so no orphan goes on crawling and writing.
 
 What the child does is in `crawlers.process`, which only the child imports: the parent (the CLI,
 a scheduler worker) never loads Scrapy or Twisted. The job it runs is a `crawlers.job.CrawlJob`.
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crawlers.job import CrawlJob
+from crawlers.lifeline import Lifeline
 from crawlers.report import CrawlReport
 from crawlers.sites import SiteDefinition
 from kernel import errors
@@ -69,9 +71,11 @@ def crawl(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
 
 
 def _child_main(job: CrawlJob, messages: Any) -> None:
+    lifeline = Lifeline()
+    lifeline.start()  # before the slow imports: a parent killed meanwhile is noticed too
     from crawlers.process import run_child  # only the child loads Scrapy and Twisted
 
-    run_child(job, messages)
+    run_child(job, messages, lifeline)
 
 
 def _await_report(

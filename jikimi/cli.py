@@ -1,4 +1,6 @@
-"""The `jikimi` command line. Errors are one clear line (exit 2), never a traceback.
+"""The `jikimi` command line. Errors are one clear line, never a traceback; exit statuses follow
+`jikimi.commands.exits` (0 done, 1 partial, 2 usage or config, 3 nothing could be done), so a
+cron job sees every failure. A reader that closes stdout early (`| head`) ends the command quietly.
 
 There is intentionally no command that searches the store for an arbitrary face: faces are only
 ever compared with the templates of people who enrolled (`jikimi enroll`).
@@ -7,6 +9,7 @@ ever compared with the templates of people who enrolled (`jikimi enroll`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +23,7 @@ from jikimi.commands import (
     enroll,
     evaluation,
     evidence,
+    exits,
     keys,
     kibana,
     pipeline,
@@ -30,7 +34,7 @@ from jikimi.commands import (
     users,
 )
 from jikimi.commands.console import Handler
-from kernel.errors import JikimiError
+from kernel.errors import JikimiError, StoreError
 from kernel.settings import Settings, load_settings
 
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
@@ -44,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jikimi",
         description="Find deepfakes of enrolled people on the web and get them taken down.",
+        epilog=exits.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"jikimi {__version__}")
     parser.add_argument(
@@ -72,13 +77,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args, settings_for(args))
+        code = handler(args, settings_for(args))
+        sys.stdout.flush()  # a closed stdout shows here, not at exit as a traceback
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return exits.BROKEN_PIPE
+    except StoreError as exc:  # the database, index or blob store cannot be used at all
+        print(f"jikimi: error: {exc}", file=sys.stderr)
+        return exits.NOTHING_DONE
     except JikimiError as exc:
         print(f"jikimi: error: {exc}", file=sys.stderr)
-        return 2
+        return exits.USAGE
     except KeyboardInterrupt:
         print("jikimi: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's final flush of what is still
+    buffered cannot fail again on the closed pipe (and print a traceback after all)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced, e.g. in tests)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,7 @@ from kernel.ports import FaceEngine
 from kernel.quality import enrollment_problem_list
 from kernel.records import Template, derive_id
 from kernel.settings import Settings
+from kernel.sniff import sniff
 
 MAX_PHOTOS = 5
 
@@ -77,7 +78,11 @@ def photo_template(
         image = decode_image(data, max_pixels=settings.media.max_pixels,
                              budget=DecodeBudget.from_settings(settings.media))
     except JikimiError as exc:
-        raise PhotoRefused(
+        if sniff(data)[0] != "image":  # a text file, a video, a document given by mistake
+            raise PhotoRefused(
+                "unreadable", f"{label}: not an image ({exc})",
+                f"{label}: 이미지 파일이 아닙니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
+        raise PhotoRefused(  # an image, but truncated, corrupt or too large
             "unreadable", f"{label}: cannot read the photo ({exc})",
             f"{label}: 사진을 읽을 수 없습니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
     faces = engine.detect(image.rgb)

@@ -33,6 +33,7 @@ from kernel.settings_backends import (
     SchedulerSettings,
     StoreSettings,
 )
+from kernel.settings_file import check_config_file
 from kernel.settings_pipeline import (
     DEFAULT_THRESHOLD,
     DEFAULT_THRESHOLDS,
@@ -159,6 +160,8 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     resolved = Path(path) if path else None
     if resolved is not None and not resolved.is_file():
         raise ConfigError(f"config file not found: {resolved}")
+    if resolved is not None:
+        check_config_file(resolved)
     _CONFIG_FILE["path"] = resolved
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from jikimi import registry
+from jikimi.enroll_photos import photo_verdicts
 from jikimi.enrollment import EnrollmentDeclined, Photo, enroll, photo_template
 from kernel.errors import EnrollmentRefused
 from kernel.ports import FaceEngine
@@ -159,3 +160,15 @@ def test_photos_in_memory_are_enrolled_like_files(store, engine, settings) -> No
         ("#1", "ok"), ("#2", "unreadable"), ("#3", "ok")]
     assert result.templates == 2 and result.photos[1].en.startswith("#2:")
     assert "data=" not in repr(Photo("#1", data[0]))  # bytes stay out of reprs and logs
+
+
+def test_a_file_that_is_not_an_image_is_named_and_called_not_an_image(
+    store, engine, settings, tmp_path
+) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("a text file given by mistake\n")
+    [verdict] = photo_verdicts([text], "person-x", engine, settings)
+    assert verdict.code == "unreadable"
+    assert verdict.en.startswith(f"{text}: not an image (") and "JPEG" in verdict.en
+    assert "<_io" not in verdict.en and "BytesIO" not in verdict.en
+    assert verdict.ko.startswith(f"{text}: 이미지 파일이 아닙니다")

@@ -149,7 +149,7 @@ def test_every_photo_gets_its_verdict_in_korean_and_english(portal: Portal) -> N
         for code in ("ok", "unreadable", "repeated"):
             assert f'data-code="{code}"' in page.text
         shown = text_of(page.text)
-        assert "#2: 사진을 읽을 수 없습니다" in shown and "#2: cannot read the photo" in shown
+        assert "#2: 이미지 파일이 아닙니다" in shown and "#2: not an image (" in shown
         assert "#3: #1와(과) 같은 사진입니다" in shown and "#3: the same photo as #1" in shown
         assert "One usable photo" in shown or "1장이라" in shown
 

@@ -1,19 +1,22 @@
 """`jikimi eval faces DIR…`: how well the configured face engine separates people, per group.
 
 It only reads labelled evaluation folders (never the store) and prints measurements; thresholds
-are chosen from them by a person, not changed by this command. Missing folders are skipped with a
-message, so scripts can name optional data sets.
+are chosen from them by a person, not changed by this command. A missing folder is skipped with a
+message on stderr and the exit status says so: 1 (partial) when others were evaluated, 2 when
+none of the folders named exists (nothing to evaluate: a wrong path, not a result).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from jikimi import registry
+from jikimi.commands import exits
 from jikimi.commands.console import Handler, emit
 from jikimi.evaluation import (
     LabelledFaces,
@@ -27,6 +30,7 @@ from jikimi.evaluation import (
     subgroup_labels,
     subgroup_reports,
 )
+from kernel.errors import ConfigError
 from kernel.ports import FaceEngine
 from kernel.settings import Settings
 
@@ -45,12 +49,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_eval_faces(args: argparse.Namespace, settings: Settings) -> int:
+    missing = [folder for folder in args.folders if not folder.is_dir()]
+    if len(missing) == len(args.folders):
+        raise ConfigError(f"no such folder: {', '.join(map(str, missing))}")
     engine = registry.open_face_engine(settings)
     in_use = settings.faces.threshold_for(engine.model_id)
     reports: list[SetReport] = []
     for folder in args.folders:
-        if not folder.is_dir():
-            print(f"{folder}: not found, skipped")
+        if folder in missing:
+            print(f"{folder}: not found, skipped", file=sys.stderr)
             continue
         reports += evaluate_folder(folder, engine, settings, in_use, quiet=args.json)
     if args.json:
@@ -58,7 +65,7 @@ def cmd_eval_faces(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for report in reports:
             print("\n".join(format_report(report)))
-    return 0
+    return exits.for_errors(missing)
 
 
 def evaluate_folder(folder: Path, engine: FaceEngine, settings: Settings,

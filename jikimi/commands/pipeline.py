@@ -8,6 +8,7 @@ from contextlib import closing
 
 from jikimi import registry
 from jikimi.cases import os_operator
+from jikimi.commands import exits
 from jikimi.commands.console import add_batch_target, adder, emit, print_rows, progress
 from jikimi.commands.review import cli_actor
 from jikimi.demo.run import run_demo
@@ -66,14 +67,16 @@ def _require_site(args: argparse.Namespace) -> None:
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     _require_site(args)
-    emit(crawl_stage(args.site, args.url, settings, progress))
-    return 0
+    report = crawl_stage(args.site, args.url, settings, progress)
+    emit(report)
+    return exits.for_crawl(report.pages, report.media_found, report.errors)
 
 
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
-        emit(enrich_stage(settings, store, progress))
-    return 0
+        report = enrich_stage(settings, store, progress)
+    emit(report)
+    return exits.for_errors(report.errors)
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,13 +87,14 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
           "new_alerts": report.new_alerts, "for_review": report.to_review,
           "family_hits": report.family_hits, "alerts_sent": delivery.sent,
           "delivery_errors": delivery.errors})
-    return 0
+    return exits.for_errors(delivery.errors)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _require_site(args)
-    emit(run_once(settings, site_ref=args.site, url=args.url, progress=progress))
-    return 0
+    summary = run_once(settings, site_ref=args.site, url=args.url, progress=progress)
+    emit(summary)
+    return exits.for_crawl(summary.pages, summary.media_found, summary.errors)
 
 
 def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,6 +14,7 @@ from contextlib import closing
 
 from jikimi import registry
 from jikimi.cases import os_operator
+from jikimi.commands import exits
 from jikimi.commands.console import command_group, emit, print_rows
 from jikimi.flow import alert_stage
 from jikimi.review import decide, precision_report, review_queue
@@ -71,7 +72,7 @@ def cmd_decide(args: argparse.Namespace, settings: Settings) -> int:
           "alerts_sent": delivery.sent if delivery else 0,
           "delivery_errors": delivery.errors if delivery else [],
           "escalated_to": outcome.escalated_to})
-    return 0
+    return exits.for_errors(delivery.errors if delivery else [])
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,19 +3,22 @@
 `jikimi housekeeping` runs what the nightly `jikimi_housekeeping` DAG runs, in the same order
 (erasure requests, then the export batch, retention and the takedown follow-up: re-checks and
 escalation); `jikimi erasure-request` files a
-request that the next housekeeping run carries out (`jikimi forget` erases at once instead).
+request that the next housekeeping run carries out (`jikimi forget` erases at once instead). A
+request for a person id the store does not know is refused (exit 2): a typo must not pass for a
+filed erasure.
 """
 
 from __future__ import annotations
 
 import argparse
+from contextlib import closing
 from datetime import UTC, date, datetime
 
 from jikimi import registry
 from jikimi.commands.console import emit
 from jikimi.schedule import tasks
-from jikimi.schedule.erasure_requests import request_erasure
-from kernel.errors import ConfigError, JikimiError
+from jikimi.schedule.erasure_requests import request_erasure, request_key
+from kernel.errors import ConfigError, JikimiError, NotFound
 from kernel.settings import Settings
 
 
@@ -34,6 +37,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_erasure_request(args: argparse.Namespace, settings: Settings) -> int:
+    request_key(args.person_id)  # a malformed id is refused before the store is opened
+    with closing(registry.open_store(settings)) as store:
+        known = store.get_person(args.person_id) is not None
+    if not known:
+        raise NotFound(f"no enrolled person {args.person_id!r}: nothing to erase (already "
+                       "erased, or a mistyped id; `jikimi persons` lists the ids)")
     key = request_erasure(registry.open_blobs(settings), args.person_id, args.by)
     emit({"request": key})
     return 0
