@@ -1,0 +1,63 @@
+"""The hostile corpus through the real pipeline: every item ends enriched or with its error.
+
+About 1,100 generated items (tests/hostile) are served by a local FixtureSite; one subprocess
+crawls, enriches, matches and alerts them through jikimi.flow's stages. The run must finish within
+RUN_TIMEOUT, its peak memory (the flow process and its crawl child, `resource.getrusage`) must stay
+under PEAK_MIB, no media may stay "new", and every media URL the crawler fetched must be stored
+media or a recorded crawl error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.crawl_site import FixtureSite
+from tests.hostile.corpus import build_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_TIMEOUT = 600  # seconds; a hang fails here instead of blocking CI
+PEAK_MIB = 1536  # the flow process or its crawl child, whichever peaked higher
+
+
+def run_flow(data: Path, site_file: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "tests.hostile.run_flow", str(data),
+                           str(site_file)], cwd=ROOT, env=env, capture_output=True,
+                          timeout=RUN_TIMEOUT, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-4000:]
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
+def site_yaml(path: Path, base: str) -> Path:
+    path.write_text(f"name: hostile\nstart_urls: ['{base}/']\nmax_depth: 2\nmax_pages: 80\n"
+                    "delay: 0\nconcurrency: 16\nrobots: ignore\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_every_hostile_item_ends_with_a_result_or_an_error(tmp_path):
+    corpus = build_corpus(seed=13)
+    assert corpus.size >= 1_000
+    with FixtureSite(corpus.routes) as site:
+        outcome = run_flow(tmp_path / "data", site_yaml(tmp_path / "hostile.yaml", site.base))
+        fetched = {entry.path for entry in site.log}
+    crawl = outcome["crawl"]
+    print(f"hostile corpus: {corpus.size} items, peak {outcome['peak_mib']} MiB, "
+          f"crawl {crawl['seconds']:.1f} s, {len(outcome['media'])} media stored, "
+          f"{len(crawl['errors']) + crawl['errors_left_out']} crawl errors")
+    assert outcome["peak_mib"] < PEAK_MIB
+    stuck = [m for m in outcome["media"] if m["status"] not in {"enriched", "error"}]
+    assert stuck == []
+    assert all(m["error"] and "\n" not in m["error"] for m in outcome["media"]
+               if m["status"] == "error")
+    assert set(corpus.media_paths) <= fetched  # the crawl reached every item
+    stored = {url.removeprefix(site.base) for m in outcome["media"] for url in m["urls"]}
+    errors = "\n".join(crawl["errors"])
+    unaccounted = [p for p in corpus.media_paths if p not in stored and p not in errors]
+    assert len(unaccounted) <= crawl["errors_left_out"], unaccounted[:20]
