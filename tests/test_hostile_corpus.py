@@ -22,7 +22,7 @@ from tests.hostile.corpus import build_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_TIMEOUT = 600  # seconds; a hang fails here instead of blocking CI
-PEAK_MIB = 1536  # the flow process or its crawl child, whichever peaked higher
+PEAK_MIB = 768  # the flow process or its crawl child, whichever peaked higher
 
 
 def run_flow(data: Path, site_file: Path) -> dict:
