@@ -25,7 +25,7 @@ from typing import Any
 from crawlers.job import CrawlJob
 from crawlers.report import CrawlReport
 from crawlers.sites import SiteDefinition
-from kernel import errors
+from kernel import chaos, errors
 from kernel.errors import JikimiError
 
 Progress = Callable[[str], None]
@@ -57,10 +57,13 @@ def crawl(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
     child = context.Process(
         target=_child_main, args=(job, messages), name=f"jikimi-crawl-{site.name}"
     )
+    chaos.point("crawl.spawn")
     with _bare_main_module():
         child.start()
     try:
-        return _await_report(site, child, messages, emit)
+        report = _await_report(site, child, messages, emit)
+        chaos.point("crawl.reported")
+        return report
     finally:
         if child.is_alive():
             child.terminate()

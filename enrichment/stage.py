@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from enrichment.analyze import EnrichSettings, analyze
 from enrichment.families import find_family
 from enrichment.signals.suite import SignalSuite
+from kernel import chaos
 from kernel.errors import JikimiError, NotFound
 from kernel.ports import BlobStore, FaceEngine, MediaStore
 from kernel.records import INCOMING_PREFIX, Face, Media
@@ -53,6 +54,7 @@ def enrich_pending(
     report = EnrichReport()
     if not settings.media.keep_media:
         report.swept = sweep_processed_blobs(store, blobs)
+    chaos.point("enrich.start")
     pending = store.media_to_enrich(limit)
     for n, media in enumerate(pending, 1):
         _enrich_and_store(media, store, blobs, engine, suite, settings, report)
@@ -96,6 +98,7 @@ def _enrich_and_store(
     drop_key = None if settings.media.keep_media else media.blob_key
     try:
         enriched, faces = _enrich_one(media, blobs, engine, suite, settings)
+        chaos.point("enrich.analyzed")
     except JikimiError as exc:
         store.set_media_error(media.media_id, str(exc))
         report.errors.append(f"{media.media_id[:12]}: {exc}")
@@ -107,8 +110,10 @@ def _enrich_and_store(
     if enriched.duration is not None:
         enriched = replace(enriched, family_id=find_family(store, enriched))
     store.save_enrichment(enriched, faces)
+    chaos.point("enrich.saved")
     if drop_key:
         blobs.delete(drop_key)
+        chaos.point("enrich.blob_deleted")
     report.enriched += 1
     report.faces += len(faces)
 

@@ -16,6 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from kernel import chaos
 from kernel.errors import DeliveryError, JikimiError
 from kernel.ports import AlertMessage
 from kernel.records import Person
@@ -73,6 +74,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        chaos.point("outbox.temp_written")
         os.chmod(tmp_name, 0o600)
         os.replace(tmp_name, target)
     except BaseException:

@@ -15,6 +15,7 @@ from jikimi import registry
 from jikimi.commands.console import emit
 from jikimi.schedule import tasks
 from jikimi.schedule.erasure_requests import request_erasure
+from kernel import chaos
 from kernel.errors import ConfigError, JikimiError
 from kernel.settings import Settings
 
@@ -48,6 +49,7 @@ def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     result: dict[str, object] = {}
     try:
         result["erasure"] = tasks.erase_requested(settings)
+        chaos.point("housekeeping.erasure")
     except JikimiError as exc:  # as in the DAG: no export while a request is not carried out
         result["erasure"] = {"error": str(exc)}
     else:
