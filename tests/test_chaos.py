@@ -13,8 +13,17 @@ import sys
 import pytest
 
 from jikimi.demo.site import PAGES_WITH_PERSON, build_site, photo_bytes, serve
-from tests.chaos_steps import POINTS, Deployment, cli, copy_deployment, run_clean, run_points, \
-    selected_points, site_file, snapshot
+from tests.chaos_steps import (
+    POINTS,
+    Deployment,
+    cli,
+    copy_deployment,
+    run_clean,
+    run_points,
+    selected_points,
+    site_file,
+    snapshot,
+)
 
 CHILD_POINTS = {"crawl.child", "crawl.blob_put@2", "crawl.media_stored@3", "crawl.sighting@4",
                 "crawl.fetch_recorded@5"}  # in the crawl child: its parent survives and fails
