@@ -31,7 +31,7 @@ from kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = datetime.now(UTC).date().isoformat()  # an older batch would expire at once (retention)
-# (chaos point, what it interrupts); every name is a chaos.point() call in the application.
+# Every name is a chaos.point() call in the application; @N: the N-th time it is reached.
 POINTS: tuple[str, ...] = (
     "crawl.spawn", "crawl.child", "crawl.blob_put@2", "crawl.media_stored@3",
     "crawl.sighting@4", "crawl.fetch_recorded@5", "crawl.reported",
@@ -39,7 +39,7 @@ POINTS: tuple[str, ...] = (
     "match.hit_saved@2", "match.alert_recorded@2", "match.decided", "match.marked",
     "match.reuploads",
     "alert.start", "alert.sent@2", "alert.delivery_recorded@2", "alert.settled@1",
-    "outbox.temp_written@3",
+    "outbox.temp_written@3",  # found: the temporary copy (the alert's text) stayed for good
     "housekeeping.erasure", "export.rendered", "export.written",
     "housekeeping.strangers", "housekeeping.retention",
 )
@@ -113,6 +113,7 @@ def snapshot(deployment: Deployment) -> dict[str, Any]:
         alerts = store.alerts()
     pairs = sorted((a.person_id, a.media_id) for a in alerts)
     outbox = sorted(p.name for p in (settings.data_dir / "outbox").glob("*.json"))
+    stray = sorted(p.name for p in (settings.data_dir / "outbox").glob(".*.tmp"))
     exports = sorted(k for k in blobs.keys(settings.scheduler.export_prefix))
     return {
         "media": media, "faces": faces, "unmatched_faces": unmatched, "hits": hits,
@@ -120,6 +121,7 @@ def snapshot(deployment: Deployment) -> dict[str, Any]:
         "alert_states": sorted((a.status, tuple(a.delivered_channels)) for a in alerts),
         "outbox_files": len(outbox),
         "outbox_matches_alerts": outbox == sorted(f"{a.alert_id}.json" for a in alerts),
+        "outbox_temp_files": len(stray),  # half-written copies of an alert (its text)
         "incoming_left": sorted(blobs.keys(INCOMING_PREFIX)),
         "exports": exports,
         "export_rows": [len(json.loads(blobs.get(k))["hosts"]) if k.endswith(".json") else None
