@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.jikimi-installed
 
-.PHONY: demo test lint insightface vpdq eval s3-up s3-down airflow dag-test clean-venv
+.PHONY: demo test lint fuzz insightface vpdq eval s3-up s3-down airflow dag-test clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
@@ -22,6 +22,19 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check kernel crawlers enrichment search jikimi tests benchmarks dags
 	$(VENV)/bin/mypy kernel crawlers enrichment search jikimi
+
+# Coverage-guided fuzzing (atheris) of the HTML extractor and the image decoder, FUZZ_SECONDS each.
+# New inputs go to fuzz-work/ (ignored); seeds: tests/fuzz/seeds/extract (committed HTML) and
+# generated tiny images. A crash leaves its input in fuzz-work/ and fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ_WORK    ?= fuzz-work
+fuzz: $(STAMP)
+	@mkdir -p $(FUZZ_WORK)/extract $(FUZZ_WORK)/decode
+	$(PY) -m tests.fuzz.make_seeds $(FUZZ_WORK)/decode-seeds
+	$(PY) -m tests.fuzz.fuzz_extract -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+		-artifact_prefix=$(FUZZ_WORK)/ $(FUZZ_WORK)/extract tests/fuzz/seeds/extract
+	$(PY) -m tests.fuzz.fuzz_decode -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+		-artifact_prefix=$(FUZZ_WORK)/ $(FUZZ_WORK)/decode $(FUZZ_WORK)/decode-seeds
 
 # Optional: InsightFace (non-commercial weights) without a second OpenCV wheel.
 insightface: $(STAMP)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from crawlers.report import CrawlReport
+from kernel import chaos
 from kernel.errors import JikimiError
 from kernel.ports import BlobStore, Store
 from kernel.records import FetchRecord, Media, Sighting, incoming_key
@@ -91,13 +92,17 @@ class MediaSink:
         try:
             if self.store.get_media(media_id) is None:
                 self.blobs.put(blob_key, body)
+                chaos.point("crawl.blob_put")
             is_new = self.store.upsert_media(Media(
                 media_id=media_id, kind=kind, content_type=content_type, size=len(body),
                 status="new", blob_key=blob_key,
             ))
+            chaos.point("crawl.media_stored")
             self.add_sightings(media_id, url, pages)
+            chaos.point("crawl.sighting")
             self.store.record_fetch(FetchRecord(url, media_id, etag=etag,
                                                 last_modified=last_modified))
+            chaos.point("crawl.fetch_recorded")
         except JikimiError as exc:
             self.report.add_error(f"{url}: cannot store media: {exc}")
             return None

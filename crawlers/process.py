@@ -22,6 +22,7 @@ from crawlers.report import CrawlReport
 from crawlers.safety import refusals
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.generic import GenericSpider
+from kernel import chaos
 from kernel.errors import JikimiError
 
 Progress = Callable[[str], None]
@@ -35,6 +36,7 @@ def crawl_here(job: CrawlJob, *, progress: Progress | None = None,
     started = time.monotonic()
     site = job.site.resolve(job.crawl)
     report = CrawlReport(site=site.name)
+    chaos.point("crawl.child")
     with StoreThread(f"jikimi-store-{site.name}") as thread:
         if lifeline is not None:
             lifeline.guard(thread.close_gate)

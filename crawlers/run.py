@@ -27,7 +27,7 @@ from crawlers.job import CrawlJob
 from crawlers.lifeline import Lifeline
 from crawlers.report import CrawlReport
 from crawlers.sites import SiteDefinition
-from kernel import errors
+from kernel import chaos, errors
 from kernel.errors import JikimiError
 
 Progress = Callable[[str], None]
@@ -59,10 +59,13 @@ def crawl(job: CrawlJob, *, progress: Progress | None = None) -> CrawlReport:
     child = context.Process(
         target=_child_main, args=(job, messages), name=f"jikimi-crawl-{site.name}"
     )
+    chaos.point("crawl.spawn")
     with _bare_main_module():
         child.start()
     try:
-        return _await_report(site, child, messages, emit)
+        report = _await_report(site, child, messages, emit)
+        chaos.point("crawl.reported")
+        return report
     finally:
         if child.is_alive():
             child.terminate()

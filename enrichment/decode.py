@@ -50,6 +50,7 @@ _DECODER_FAILURES: tuple[type[BaseException], ...] = (
     struct.error,
     zlib.error,
     MemoryError,
+    RuntimeError,  # the AVIF plugin (libavif) reports corrupt files this way
 )
 
 

@@ -23,6 +23,7 @@ from enrichment.analyze import EnrichSettings, analyze
 from enrichment.decode_budget import DecodeBudget
 from enrichment.families import find_family
 from enrichment.signals.suite import SignalSuite
+from kernel import chaos
 from kernel.errors import JikimiError
 from kernel.ports import BlobStore, FaceEngine, MediaStore
 from kernel.records import INCOMING_PREFIX, Media
@@ -60,6 +61,7 @@ def enrich_pending(
     report = EnrichReport()
     if not settings.media.keep_media:
         report.swept = sweep_processed_blobs(store, blobs)
+    chaos.point("enrich.start")
     pending = store.media_to_enrich(limit)
     n = 0
     for batch in decode_rounds(pending, _loader(blobs, settings),
@@ -126,6 +128,7 @@ def _enrich_and_store(
             raise loaded.error
         assert loaded.data is not None
         enriched, faces = analyze(loaded.data, media, engine, suite, settings)
+        chaos.point("enrich.analyzed")
     except JikimiError as exc:
         store.set_media_error(media.media_id, str(exc))
         report.errors.append(f"{media.media_id[:12]}: {exc}")
@@ -137,8 +140,10 @@ def _enrich_and_store(
     if enriched.duration is not None:
         enriched = replace(enriched, family_id=find_family(store, enriched))
     store.save_enrichment(enriched, faces)
+    chaos.point("enrich.saved")
     if drop_key:
         blobs.delete(drop_key)
+        chaos.point("enrich.blob_deleted")
     report.enriched += 1
     report.faces += len(faces)
 

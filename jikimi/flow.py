@@ -27,6 +27,7 @@ from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
 from jikimi.review import alert_bands
 from jikimi.takedown.reuploads import confirm_reuploads
+from kernel import chaos
 from kernel.errors import ConfigError
 from kernel.ports import Store
 from kernel.settings import Settings
@@ -99,6 +100,7 @@ def match_stage(
     """Match new faces, then confirm re-uploads of confirmed media among the matched media."""
     report = match_new_faces(store, settings.faces, settings.matching, progress=progress,
                              alert_bands=alert_bands(settings.review))
+    chaos.point("match.reuploads")
     family = confirm_reuploads(store, sorted(report.media_ids), actor=FLOW_ACTOR)
     if progress and family:
         progress(f"match: {len(family)} re-uploads of confirmed media confirmed by family")

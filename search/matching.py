@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kernel import chaos
 from kernel.ports import FaceSearch, Store
 from kernel.quality import probe_is_poor, probe_quality
 from kernel.records import Alert, Face, Hit, Template
@@ -65,7 +66,9 @@ def match_new_faces(
             thresholds = background.thresholds(global_threshold)
             _decide_batch(store, batch, persons, fused, best, thresholds, matching, report,
                           alert_bands)
+            chaos.point("match.decided")
             store.mark_faces_matched(f.face_id for f in batch)
+            chaos.point("match.marked")
             report.media_ids.update(f.media_id for f in batch)
             background.update(fused)
             background.save()
@@ -153,6 +156,7 @@ def _decide_batch(
         report.persons.add(hit.person_id)
         if store.upsert_hit(hit):
             report.new_hits += 1
+        chaos.point("match.hit_saved")
         if hit.band == "uncertain":
             report.uncertain += 1
         if hit.band == "uncertain" or hit.band not in alert_bands:
@@ -161,6 +165,7 @@ def _decide_batch(
             alerted.add((hit.person_id, hit.media_id))  # later frames would only be refused
             if record_alert(store, hit):
                 report.new_alerts += 1
+            chaos.point("match.alert_recorded")
 
 
 def record_alert(store: Store, hit: Hit) -> bool:

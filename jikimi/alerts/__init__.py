@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from jikimi.alerts.digest import DigestItem, render_digest
 from jikimi.alerts.message import render_message
 from jikimi.alerts.timing import channel_plan, digest_slot
+from kernel import chaos
 from kernel.errors import DeliveryError, JikimiError
 from kernel.ports import AlertMessage, Notifier, Store
 from kernel.preferences import NotificationPreferences
@@ -77,6 +78,7 @@ def deliver_pending(store: Store, notifiers: list[Notifier], settings: Settings,
     moment = now or datetime.now(UTC)
     report = DeliveryReport()
     by_person: dict[str, list[Alert]] = {}
+    chaos.point("alert.start")
     for alert in store.alerts(status="pending"):
         by_person.setdefault(alert.person_id, []).append(alert)
     for alerts in by_person.values():
@@ -173,6 +175,7 @@ def _send(store: Store, channels: Sequence[Notifier], person: Person, message: A
             continue
         try:
             notifier.send(person, message)
+            chaos.point("alert.sent")
         except DeliveryError as exc:
             error = str(exc)
         except Exception as exc:  # a notifier bug must not stop the other channels and alerts
@@ -181,6 +184,7 @@ def _send(store: Store, channels: Sequence[Notifier], person: Person, message: A
         else:
             for alert_id in alert_ids:
                 store.record_delivery(alert_id, notifier.channel, ok=True)
+                chaos.point("alert.delivery_recorded")
                 delivered[alert_id].add(notifier.channel)
             report.deliveries += 1
             continue
@@ -197,6 +201,7 @@ def _settle(store: Store, alert: Alert, wanted: list[Notifier], delivered: set[s
             failures: int, settings: Settings, report: DeliveryReport) -> None:
     if all(n.channel in delivered for n in wanted):
         store.set_alert_status(alert.alert_id, "sent")
+        chaos.point("alert.settled")
         report.sent += 1
     elif failures and _failed_attempts(store, alert, failures) >= settings.alerts.max_attempts:
         store.set_alert_status(alert.alert_id, "failed")

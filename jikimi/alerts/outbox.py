@@ -2,7 +2,8 @@
 
 The outbox is the channel that always works (no network), so an NGO operator can review every
 alert even when SMTP or a webhook is down. A file is written to a temporary name and moved into
-place with `os.replace`, so a reader never sees half a file and a crash leaves no partial alert;
+place with `os.replace`, so a reader never sees half a file; a crash mid-write leaves a hidden
+temporary file (the alert's text too), removed when that alert is sent again or discarded;
 the file name is the alert id, so writing the same alert again replaces it with identical content
 (idempotent). Files are owner-only (0600) in an owner-only folder: they hold contact-free but
 still sensitive URLs.
@@ -16,6 +17,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from kernel import chaos
 from kernel.errors import DeliveryError, JikimiError
 from kernel.ports import AlertMessage
 from kernel.records import Person
@@ -44,10 +46,16 @@ class OutboxNotifier:
             path = self.path_for(alert_id)
         except JikimiError:
             return False  # an id that was never a file name
+        self._remove_partial_copies(alert_id)
         if not path.exists():
             return False
         path.unlink(missing_ok=True)
         return True
+
+    def _remove_partial_copies(self, alert_id: str) -> None:
+        """Temporary files a killed write left behind: they hold the alert's text too."""
+        for partial in self.directory.glob(f".{alert_id}.*.tmp"):
+            partial.unlink(missing_ok=True)
 
     def send(self, person: Person, message: AlertMessage) -> None:
         target = self.path_for(message.alert_id)
@@ -62,6 +70,7 @@ class OutboxNotifier:
             data = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             _write_atomically(target, data)
+            self._remove_partial_copies(message.alert_id)
         except (OSError, TypeError, ValueError) as exc:
             raise DeliveryError(f"outbox: cannot write {target.name}: {exc}") from None
 
@@ -73,6 +82,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        chaos.point("outbox.temp_written")
         os.chmod(tmp_name, 0o600)
         os.replace(tmp_name, target)
     except BaseException:

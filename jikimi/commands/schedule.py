@@ -18,6 +18,7 @@ from jikimi import registry
 from jikimi.commands.console import emit
 from jikimi.schedule import tasks
 from jikimi.schedule.erasure_requests import request_erasure, request_key
+from kernel import chaos
 from kernel.errors import ConfigError, JikimiError, NotFound
 from kernel.settings import Settings
 
@@ -57,6 +58,7 @@ def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     result: dict[str, object] = {}
     try:
         result["erasure"] = tasks.erase_requested(settings)
+        chaos.point("housekeeping.erasure")
     except JikimiError as exc:  # as in the DAG: no export while a request is not carried out
         result["erasure"] = {"error": str(exc)}
     else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from jikimi.export import render_export
+from kernel import chaos
 from kernel.ports import BlobStore, Store
 from kernel.settings import Settings
 
@@ -36,5 +37,7 @@ def write_export_batch(
     key = export_key(settings, day)
     rows, data = render_export(store, settings.scheduler.export_format,
                                settings.video.sample_fps)
+    chaos.point("export.rendered")
     blobs.put(key, data)
+    chaos.point("export.written")
     return ExportBatch(key=key, rows=rows, bytes=len(data))

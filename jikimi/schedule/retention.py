@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from enrichment.stage import sweep_processed_blobs
 from jikimi import registry
+from kernel import chaos
 from kernel.ports import AlertCopies, BlobStore, Store
 from kernel.settings import Settings
 
@@ -55,6 +56,7 @@ def apply_retention(
     report = RetentionReport()
     _stranger_media(store, blobs, now - timedelta(days=rules.stranger_media_retention_days),
                     report)
+    chaos.point("housekeeping.strangers")
     report.exports_deleted = _old_exports(blobs, rules.export_prefix,
                                           now - timedelta(days=rules.export_retention_days))
     report.outbox_deleted = _old_outbox(store, registry.open_outbox(settings),
@@ -64,6 +66,7 @@ def apply_retention(
         report.kept_media_deleted = _old_kept_media(store, blobs, cutoff)
     else:
         report.incoming_swept = sweep_processed_blobs(store, blobs)
+    chaos.point("housekeeping.retention")
     return report
 
 
