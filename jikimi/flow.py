@@ -102,6 +102,9 @@ def match_stage(
                              alert_bands=alert_bands(settings.review))
     chaos.point("match.reuploads")
     family = confirm_reuploads(store, sorted(report.media_ids), actor=FLOW_ACTOR)
+    decided = report.review_ids & {hit.hit_id for hit in family}  # no operator needed now
+    report.to_review -= len(decided)
+    report.review_ids -= decided
     if progress and family:
         progress(f"match: {len(family)} re-uploads of confirmed media confirmed by family")
     return MatchStageReport(**vars(report), family_hits=len(family))

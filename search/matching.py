@@ -46,6 +46,7 @@ class MatchReport:
     seconds: float = 0.0
     persons: set[str] = field(default_factory=set)
     media_ids: set[str] = field(default_factory=set)  # media whose faces were compared
+    review_ids: set[str] = field(default_factory=set)  # the hits counted in `to_review`
 
 
 def match_new_faces(
@@ -161,6 +162,7 @@ def _decide_batch(
             report.uncertain += 1
         if hit.band == "uncertain" or hit.band not in alert_bands:
             report.to_review += 1
+            report.review_ids.add(hit.hit_id)
         elif (hit.person_id, hit.media_id) not in alerted:
             alerted.add((hit.person_id, hit.media_id))  # later frames would only be refused
             if record_alert(store, hit):

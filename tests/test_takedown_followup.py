@@ -415,6 +415,7 @@ def test_a_crawled_re_upload_becomes_a_family_line_and_the_removed_url_is_found_
         site.routes["/m/renamed.jpg"] = Route(reencoded(photo), "image/jpeg")
         second = jikimi("run", "--url", f"{site.base}/p/b.html", "--allow-private")
         assert second["media_new"] == 1 and second["family_hits"] == 1
+        assert second["for_review"] == 0  # confirmed by its family: no operator needed
         assert jikimi("review", "list", "--json") == []  # nothing waits for review
         again = jikimi("takedown", "build", "--json")
         monkeypatch.setenv("JIKIMI_EVIDENCE__ALLOW_PRIVATE", "true")  # the re-check's fetches
@@ -425,3 +426,9 @@ def test_a_crawled_re_upload_becomes_a_family_line_and_the_removed_url_is_found_
     assert lines["renamed.jpg"]["origin"] == "family"
     assert lines["renamed.jpg"]["family_of"] == hashlib.sha256(photo).hexdigest()
     assert followed["recheck"]["gone"] == 1 and lines["a.jpg"]["status"] == "removed"
+    text = jikimi("takedown", "status")  # for a person: one block per URL, only facts that exist
+    removed, family = text.strip().split("\n\n")
+    assert "REMOVED" in removed and f"media  {site.base}/m/a.jpg" in removed
+    assert "found gone" in removed and "None" not in text
+    assert f"PENDING  re-upload of {lines['renamed.jpg']['family_of'][:12]}" in family
+    assert "not sent yet" in family

@@ -16,8 +16,9 @@ import sys
 from collections import Counter
 from contextlib import closing
 from dataclasses import asdict, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from jikimi import registry
@@ -207,8 +208,37 @@ def cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     with closing(registry.open_store(settings)) as store:
         rows = status_rows(store, cli_actor(), batch=args.batch, host=args.host)
-    print_rows(rows, args.json, [f for f in STATUS_FIELDS if f not in ("item_id", "note")])
+    if args.json or not rows:
+        print_rows(rows, args.json, [f for f in STATUS_FIELDS if f not in ("item_id", "note")])
+        return 0
+    for row in rows:
+        print("\n".join(status_block(row)))
     return 0
+
+
+# A URL's dates and facts for a person at a terminal, in the order they happen: (label, field).
+STATUS_FACTS = [("sent", "sent_at"), ("to", "sent_to"), ("step", "escalation"),
+                ("acknowledged", "acknowledged_at"), ("removed", "removed_at"),
+                ("refused", "refused_at"), ("checked", "checked_at"), ("found", "check_result")]
+
+
+def status_block(row: dict[str, Any]) -> list[str]:
+    """One URL as a few lines: batch, host and status; the media and page URLs; then only the
+    facts that exist (times to the minute), and whether it is a re-upload of confirmed media."""
+    origin = f"  re-upload of {str(row['family_of'])[:12]}" if row.get("origin") == "family" else ""
+    facts = [f"{label} {_when(row[field])}" for label, field in STATUS_FACTS
+             if row.get(field) not in (None, "")]
+    if row.get("sent_at") is None:
+        facts.insert(0, "not sent yet")
+    return [f"{row['batch_id']}  {row['host']}  {str(row['status']).upper()}{origin}",
+            f"  media  {row['media_url']}", f"  page   {row['page_url']}",
+            f"  {' · '.join(facts)}", ""]
+
+
+def _when(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return str(value)
 
 
 # The report's columns for a terminal: (heading, field).
