@@ -216,11 +216,18 @@ class ReviewSettings(Section):
 
 class SecuritySettings(Section):
     """Where the key for templates, contacts, face embeddings and evidence data keys comes from:
-    `template_key`, else `template_key_file` (outside the data folder: one inside it is refused,
-    so a copy of the folder decrypts nothing). Without either, a key is generated into
-    <data-dir>/keys only when `allow_key_in_data_dir` is set (the demo, tests)."""
+    `template_key`, else `template_key_command` (a program, e.g. a KMS or secret manager's CLI,
+    that prints the key: run once per process start, as an argv list without a shell, so the key
+    never lies on the data host's disk), else `template_key_file` (outside the data folder: one
+    inside it is refused, so a copy of the folder decrypts nothing). Without any of them, a key
+    is generated into <data-dir>/keys only when `allow_key_in_data_dir` is set (the demo, tests).
+    From the environment the command is JSON: JIKIMI_SECURITY__TEMPLATE_KEY_COMMAND='["vault",
+    "kv", "get", "-field=key", "secret/jikimi"]'."""
 
     template_key: SecretStr | None = None  # a Fernet key (base64 of 32 bytes)
+    # argv of a command printing the key (see jikimi.key_command for what it may print)
+    template_key_command: list[str] | None = Field(default=None, min_length=1)
+    key_command_timeout: float = Field(default=30.0, gt=0)  # seconds for that command
     template_key_file: Path | None = None  # created (mode 0600) on first use
     # During `jikimi keys rotate`: the old key file, so both keys read until rotation ends.
     previous_key_file: Path | None = None
