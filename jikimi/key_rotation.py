@@ -47,5 +47,12 @@ def rotate_keys(settings: Settings, new_key_file: Path, actor: str) -> dict[str,
             action="keys.rotate", actor=actor, subject="template-key",
             detail={"from": old.fingerprint, "to": new.fingerprint, "rewritten": counts}))
     return {"from": old.fingerprint, "to": new.fingerprint, "rewritten": counts,
-            "next": f"set security.template_key_file = {new_key_file} "
-                    "(JIKIMI_SECURITY__TEMPLATE_KEY_FILE) and retire the old key"}
+            "next": _next_step(settings, new_key_file)}
+
+
+def _next_step(settings: Settings, new_key_file: Path) -> str:
+    if settings.security.template_key_command is not None:
+        return (f"store the key in {new_key_file} as the secret that "
+                "security.template_key_command prints, delete the file, and retire the old key")
+    return (f"set security.template_key_file = {new_key_file} "
+            "(JIKIMI_SECURITY__TEMPLATE_KEY_FILE) and retire the old key")

@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet
 from jikimi import keyring, registry
 from jikimi.cli import main
 from jikimi.key_command import key_for_process, key_from_command
+from jikimi.key_rotation import rotate_keys
 from kernel.errors import ConfigError
 from kernel.settings import Settings, load_settings
 from search.crypto import TemplateCipher
@@ -267,3 +268,16 @@ def test_keys_show_prints_the_fingerprint_of_the_commands_key(
     assert "status 2: Code: 403. permission denied" in captured.err
     assert SECRET not in captured.err + captured.out
     assert sys.executable in captured.err  # the program, argv[0]
+
+
+def test_rotation_with_a_command_says_to_store_the_new_key_as_the_secret(tmp_path: Path) -> None:
+    settings = guarded(tmp_path, printing(tmp_path, FERNET))
+    person = make_person("Kim")
+    with closing(registry.open_store(settings)) as store:
+        store.add_person(person, [make_template(person.person_id, seed=4)])
+    new_key = tmp_path / "tmpfs" / "template.key"
+    done = rotate_keys(settings, new_key, actor="cli:test")
+    assert new_key.exists() and done["from"] != done["to"]
+    assert "security.template_key_command prints" in done["next"]
+    assert "template_key_file =" not in done["next"]
+    assert done["rewritten"]["persons"] == 1 and done["rewritten"]["templates"] == 1
