@@ -16,6 +16,7 @@ from kernel.errors import StoreError
 from kernel.settings import ElasticsearchSettings
 from search.crypto import TemplateCipher
 from search.elastic.account_store import ElasticAccountStore
+from search.elastic.at_rest import ElasticAtRest
 from search.elastic.bulk import BulkPolicy
 from search.elastic.case_store import ElasticCaseStore
 from search.elastic.client import open_client
@@ -46,7 +47,7 @@ _STATS: dict[str, tuple[str, Source | None]] = {
 
 class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, ElasticHitStore,
                    ElasticAccountStore, ElasticTakedownStore, ElasticPreferenceStore,
-                   ElasticFaceSearch):
+                   ElasticFaceSearch, ElasticAtRest):
     """`ElasticStore(client, cipher, prefix=…)`, or `ElasticStore.open(settings, cipher)`."""
 
     def __init__(self, client: Elasticsearch, cipher: TemplateCipher, *, prefix: str = "jikimi",
