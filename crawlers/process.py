@@ -21,7 +21,7 @@ from crawlers.offload import StoreThread
 from crawlers.report import CrawlReport
 from crawlers.safety import refusals
 from crawlers.settings import scrapy_settings
-from crawlers.spiders.generic import GenericSpider
+from crawlers.spiders import spider_for
 from kernel import chaos
 from kernel.errors import JikimiError
 
@@ -45,7 +45,7 @@ def crawl_here(job: CrawlJob, *, progress: Progress | None = None,
             sink = MediaSink(store, blobs, site.name, report,
                              refresh_days=job.crawl.media_refresh_days)
             process = CrawlerProcess(scrapy_settings(site, job.crawl))
-            crawler = process.create_crawler(GenericSpider)
+            crawler = process.create_crawler(spider_for(site))
             process.crawl(crawler, site, sink, store_thread=thread,
                           max_media_bytes=job.crawl.max_media_bytes,
                           max_video_bytes=job.max_video_bytes,

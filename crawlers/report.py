@@ -7,6 +7,8 @@ downloaded because a recent fetch or a 304 said nothing changed; `bytes` media b
 `refused` requests refused by the address guard; `robots_denied` requests robots.txt forbade.
 `cut` counts what the crawl's work caps left out, per cap (`srcset_candidates`,
 `media_per_page`, `media_per_crawl`: `crawl.max_*` settings); each cap is logged once per crawl.
+`sources` counts what was read per source kind (`html` pages, `telegram` posts, `feed` and
+`sitemap` documents, `rendered` pages, `hls` and `dash` streams, `forum:<engine>` thread pages).
 `errors` holds one line per failed item (capped, with a final line saying how many were left out).
 
 During a crawl two threads add errors (the spider's, and the store thread that writes media), so
@@ -38,6 +40,11 @@ class CrawlReport:
     robots_denied: int = 0
     errors_left_out: int = 0
     cut: dict[str, int] = field(default_factory=dict)  # cap name -> items it left out
+    sources: dict[str, int] = field(default_factory=dict)  # source kind -> documents read
+
+    def add_source(self, kind: str, count: int = 1) -> None:
+        """Count `count` documents read of source kind `kind` (spider thread only)."""
+        self.sources[kind] = self.sources.get(kind, 0) + count
 
     def add_cut(self, cap: str, count: int) -> bool:
         """Count `count` items left out by `cap`; True the first time that cap cuts anything."""
@@ -63,6 +70,8 @@ class CrawlReport:
             f"{self.media_skipped_unchanged} unchanged), {self.bytes} bytes, "
             f"{self.refused} refused, {len(self.errors) + self.errors_left_out} errors"
             + "".join(f", {n} cut by max_{cap}" for cap, n in sorted(self.cut.items()))
+            + (" [" + ", ".join(f"{n} {kind}" for kind, n in sorted(self.sources.items())) + "]"
+               if self.sources else "")
         )
 
     def to_dict(self) -> dict[str, Any]:

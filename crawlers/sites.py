@@ -26,13 +26,48 @@ from kernel.errors import ConfigError
 from kernel.settings import CrawlSettings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_CHANNEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,63}$")
+
+
+SourceKind = Literal["web", "telegram"]
+# Forum and gallery engines whose markup a site template knows (crawlers/templates/).
+ForumTemplate = Literal["xenforo", "phpbb", "vbulletin", "discourse", "wordpress"]
+
+
+class SiteAuth(BaseModel):
+    """Cookies or headers for a login-walled site an NGO is entitled to enter. The values live
+    in a secret file or an environment variable named here, never in the site file, the logs or
+    the crawl report; they are read in the crawling process when the crawl starts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    headers_env: str | None = None  # env var holding a JSON object of header -> value
+    headers_file: Path | None = None  # file holding a JSON object of header -> value
+    cookies_env: str | None = None  # env var holding a Cookie header value ("a=1; b=2")
+    cookies_file: Path | None = None  # file holding a Cookie header value or a Netscape jar
+
+    @model_validator(mode="after")
+    def _one_source_at_least(self) -> SiteAuth:
+        if not any((self.headers_env, self.headers_file, self.cookies_env, self.cookies_file)):
+            raise ValueError("name at least one of headers_env, headers_file, cookies_env, "
+                             "cookies_file")
+        return self
 
 
 class SiteDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    start_urls: list[str] = Field(min_length=1)
+    # "web": pages from start_urls (HTML, feeds, sitemaps); "telegram": public channel previews
+    # (`<base_url>/s/<channel>`), whose start URLs are derived from `channels`.
+    kind: SourceKind = "web"
+    start_urls: list[str] = Field(default_factory=list)  # at least one unless kind: telegram
+    channels: list[str] = Field(default_factory=list)  # kind: telegram, public channel names
+    base_url: str = "https://t.me"  # kind: telegram; tests point it at a local copy
+    render: Literal["static", "browser"] = "static"  # browser: headless Chromium renders pages
+    render_timeout: float = Field(default=20.0, gt=0, le=300)  # seconds per rendered page
+    template: ForumTemplate | None = None  # a forum engine's pagination and attachment rules
+    auth: SiteAuth | None = None
     allowed_domains: list[str] = Field(default_factory=list)  # default: hosts of start_urls
     follow: list[str] = Field(default_factory=list)  # regexes a page URL must match (any)
     deny: list[str] = Field(default_factory=list)  # regexes that exclude a page or media URL
@@ -79,6 +114,30 @@ class SiteDefinition(BaseModel):
     @classmethod
     def _normalise_domains(cls, domains: list[str]) -> list[str]:
         return [d.strip().lower().rstrip(".") for d in domains if d.strip()]
+
+    @field_validator("channels")
+    @classmethod
+    def _check_channels(cls, channels: list[str]) -> list[str]:
+        for channel in channels:
+            if not _CHANNEL.match(channel):
+                raise ValueError(f"{channel!r} is not a public channel name (letters, digits, "
+                                 "'_', 4 to 64)")
+        return channels
+
+    @model_validator(mode="after")
+    def _start_points(self) -> SiteDefinition:
+        if self.kind == "telegram":
+            if not self.channels:
+                raise ValueError("kind: telegram needs channels")
+            if not self.start_urls:
+                base = self.base_url.rstrip("/")
+                object.__setattr__(self, "start_urls", [f"{base}/s/{c}" for c in self.channels])
+            self._check_urls(self.start_urls)
+        elif not self.start_urls:
+            raise ValueError("start_urls: give at least one URL")
+        elif self.channels:
+            raise ValueError("channels: only for kind: telegram")
+        return self
 
     @model_validator(mode="after")
     def _default_domains(self) -> SiteDefinition:

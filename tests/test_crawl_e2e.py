@@ -242,6 +242,8 @@ def test_report_counts_add_up(main_crawl: MainCrawl) -> None:
     report = main_crawl.report
     assert report.site == "fixture"
     assert report.pages == 11  # private/ is robots-denied, offsite.html is off-site
+    assert report.sources == {"html": 11}  # per source kind
+    assert report.summary().endswith("[11 html]")
     assert report.refused == 0
     fetched_media = report.media_new + report.media_known
     assert report.media_new == len(MARKUP_MEDIA) + 11

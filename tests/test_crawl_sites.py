@@ -72,6 +72,14 @@ def test_defaults_come_from_the_start_urls_and_settings(tmp_path: Path) -> None:
         ("start_urls: ['https://x.example/']\nconcurrency: 0\n", "concurrency"),
         ("start_urls: ['https://x.example/']\ndelay: -1\n", "delay"),
         ("name: '../etc'\nstart_urls: ['https://x.example/']\n", "name"),
+        ("kind: telegram\n", "needs channels"),
+        ("kind: telegram\nchannels: ['no']\n", "not a public channel name"),
+        ("kind: forum\nstart_urls: ['https://x.example/']\n", "kind"),
+        ("start_urls: ['https://x.example/']\nchannels: ['some_channel']\n", "only for kind"),
+        ("start_urls: ['https://x.example/']\ntemplate: myforum\n", "template"),
+        ("start_urls: ['https://x.example/']\nrender: chrome\n", "render"),
+        ("start_urls: ['https://x.example/']\nauth: {}\n", "at least one of"),
+        ("start_urls: ['https://x.example/']\nauth: {cookie: x}\n", "cookie"),
     ],
 )
 def test_bad_site_file_is_a_one_line_config_error_naming_the_file(
@@ -83,6 +91,40 @@ def test_bad_site_file_is_a_one_line_config_error_naming_the_file(
     message = str(caught.value)
     assert str(path) in message and fragment in message
     assert "\n" not in message
+
+
+def test_a_telegram_site_starts_at_each_channels_public_preview(tmp_path: Path) -> None:
+    path = write(tmp_path / "share-channels.yaml", """
+name: share-channels
+kind: telegram
+channels: [some_channel, other_channel]
+max_pages: 50
+schedule: "*/30 * * * *"
+""")
+    site = load_site(path)
+    assert site.kind == "telegram" and site.base_url == "https://t.me"
+    assert site.start_urls == ["https://t.me/s/some_channel", "https://t.me/s/other_channel"]
+    assert site.allowed_domains == ["t.me"]
+    local = SiteDefinition(name="t", kind="telegram", channels=["some_channel"],
+                           base_url="http://127.0.0.1:8080/")
+    assert local.start_urls == ["http://127.0.0.1:8080/s/some_channel"]
+
+
+def test_render_template_and_auth_are_named_in_the_site_file_not_their_secrets(
+        tmp_path: Path) -> None:
+    path = write(tmp_path / "forum.yaml", """
+start_urls: ['https://forum.example/']
+render: browser
+render_timeout: 15
+template: xenforo
+auth: {cookies_env: FORUM_COOKIES, headers_file: /etc/jikimi/forum-headers.json}
+""")
+    site = load_site(path)
+    assert (site.render, site.render_timeout, site.template) == ("browser", 15.0, "xenforo")
+    assert site.auth is not None and site.auth.cookies_env == "FORUM_COOKIES"
+    assert str(site.auth.headers_file) == "/etc/jikimi/forum-headers.json"
+    plain = site_from_url("https://x.example/")
+    assert (plain.kind, plain.render, plain.template, plain.auth) == ("web", "static", None, None)
 
 
 def test_load_sites_reads_every_yaml_file_sorted(tmp_path: Path) -> None:

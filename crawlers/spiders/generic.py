@@ -103,6 +103,7 @@ class GenericSpider(Spider):
             self.report.media_found += 1
             return [MediaBody(original_url, referer, response.body, **_validators(response))]
         self.report.pages += 1
+        self.report.add_source("html")
         if self.report.pages % self.progress_every == 0:
             self._say(self.report.summary())
         if not isinstance(response, TextResponse):
