@@ -68,6 +68,7 @@ class SiteDefinition(BaseModel):
     render_timeout: float = Field(default=20.0, gt=0, le=300)  # seconds per rendered page
     template: ForumTemplate | None = None  # a forum engine's pagination and attachment rules
     auth: SiteAuth | None = None
+    paused: bool = False  # an operator paused it: no scheduled crawl until resumed
     allowed_domains: list[str] = Field(default_factory=list)  # default: hosts of start_urls
     follow: list[str] = Field(default_factory=list)  # regexes a page URL must match (any)
     deny: list[str] = Field(default_factory=list)  # regexes that exclude a page or media URL
