@@ -302,9 +302,24 @@ class PreferenceStore(Protocol):
         """Erase the case's record (her erasure); False when there was none."""
 
 
+class CrawlMarkStore(Protocol):
+    """Small notes a crawl of a site leaves for the next one, for incremental crawling: the
+    newest Telegram post seen per channel, the `lastmod`/`updated` last seen per sitemap or feed
+    entry. Keys and values are short strings the crawler chooses; nothing about a person."""
+
+    def crawl_marks(self, site: str, prefix: str = "") -> dict[str, str]:
+        """Every mark of `site` whose key starts with `prefix`."""
+
+    def set_crawl_marks(self, site: str, marks: Mapping[str, str]) -> None:
+        """Insert or replace these marks of `site` (others stay)."""
+
+    def delete_crawl_marks(self, site: str) -> int:
+        """Forget every mark of `site` (the next crawl starts over); returns how many."""
+
+
 @runtime_checkable
 class Store(MediaStore, PersonStore, CaseStore, HitStore, AccountStore, TakedownStore,
-            PreferenceStore, Protocol):
+            PreferenceStore, CrawlMarkStore, Protocol):
     """A complete backend: the embedded SQLite store, later Elasticsearch."""
 
     def stats(self) -> dict[str, int]:

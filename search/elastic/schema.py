@@ -27,6 +27,7 @@ INDEX_NAMES = (
     "hits", "alerts", "deliveries", "audit", "accounts", "api_tokens", "web_sessions",
     "takedown_batches", "takedown_items",
     "notification_prefs",  # issue 11: notification preferences
+    "crawl_marks",  # issue 14: notes a crawl leaves for the next one
 )
 VECTOR_TYPE = "dense_vector"
 

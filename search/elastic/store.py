@@ -20,6 +20,7 @@ from search.elastic.at_rest import ElasticAtRest
 from search.elastic.bulk import BulkPolicy
 from search.elastic.case_store import ElasticCaseStore
 from search.elastic.client import open_client
+from search.elastic.crawl_marks import ElasticCrawlMarkStore
 from search.elastic.errors import store_errors
 from search.elastic.face_search import ElasticFaceSearch
 from search.elastic.hit_store import ElasticHitStore
@@ -47,7 +48,7 @@ _STATS: dict[str, tuple[str, Source | None]] = {
 
 class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, ElasticHitStore,
                    ElasticAccountStore, ElasticTakedownStore, ElasticPreferenceStore,
-                   ElasticFaceSearch, ElasticAtRest):
+                   ElasticFaceSearch, ElasticAtRest, ElasticCrawlMarkStore):
     """`ElasticStore(client, cipher, prefix=…)`, or `ElasticStore.open(settings, cipher)`."""
 
     def __init__(self, client: Elasticsearch, cipher: TemplateCipher, *, prefix: str = "jikimi",

@@ -168,6 +168,11 @@ MIGRATIONS: list[tuple[str, ...]] = [
     (  # issue 13: each person's own webhook signing secret (encrypted like her contacts)
         "ALTER TABLE persons ADD COLUMN webhook_secret BLOB",
     ),
+    (  # issue 14: notes a crawl leaves for the next one (newest post per channel, lastmod)
+        """CREATE TABLE crawl_marks (
+            site TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+            updated_at TEXT NOT NULL, PRIMARY KEY (site, key))""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ from search.crypto import TemplateCipher
 from search.sqlite.accounts import SqliteAccountStore
 from search.sqlite.at_rest import SqliteAtRest
 from search.sqlite.cases import SqliteCaseStore
+from search.sqlite.crawl_marks import SqliteCrawlMarkStore
 from search.sqlite.db import SqliteDatabase
 from search.sqlite.hits import SqliteHitStore
 from search.sqlite.media import SqliteMediaStore
@@ -36,7 +37,8 @@ _STATS_SQL = {
 
 
 class SqliteStore(SqliteAtRest, SqliteMediaStore, SqlitePersonStore, SqliteCaseStore,
-                  SqliteHitStore, SqliteAccountStore, SqliteTakedownStore, SqlitePreferenceStore):
+                  SqliteHitStore, SqliteAccountStore, SqliteTakedownStore, SqlitePreferenceStore,
+                  SqliteCrawlMarkStore):
     """`SqliteStore(path, cipher)`; `path` may be ":memory:" (private to this process)."""
 
     def __init__(self, path: Path | str, cipher: TemplateCipher) -> None:

@@ -21,6 +21,7 @@ import threading
 from kernel.ports import Store
 from tests.contracts.account_contract import AccountStoreContract
 from tests.contracts.case_contract import CaseStoreContract
+from tests.contracts.crawl_mark_contract import CrawlMarkStoreContract
 from tests.contracts.hit_contract import HitStoreContract
 from tests.contracts.media_contract import MediaStoreContract
 from tests.contracts.person_contract import PersonStoreContract
@@ -31,7 +32,7 @@ from tests.factories import MODEL_ID, make_face, make_media, make_person, make_s
 
 class StoreContract(MediaStoreContract, PersonStoreContract, CaseStoreContract, HitStoreContract,
                     AccountStoreContract, TakedownStoreContract,
-                    PreferenceStoreContract):
+                    PreferenceStoreContract, CrawlMarkStoreContract):
     def test_implements_the_protocol(self, store: Store) -> None:
         assert isinstance(store, Store)
 
