@@ -11,8 +11,9 @@ from scrapy import Spider
 
 from crawlers.sites import SiteDefinition
 from crawlers.spiders.generic import GenericSpider
+from crawlers.spiders.telegram import TelegramSpider
 
-SPIDERS: dict[str, type[Spider]] = {"web": GenericSpider}
+SPIDERS: dict[str, type[Spider]] = {"web": GenericSpider, "telegram": TelegramSpider}
 
 
 def spider_for(site: SiteDefinition) -> type[Spider]:
