@@ -86,18 +86,24 @@ class TelegramPreview:
     posts: list[Post] = field(default_factory=channel_posts)
     media: dict[str, bytes] = field(default_factory=channel_media)
     failing: set[int] = field(default_factory=set)  # `before=` values answered with HTTP 500
+    failing_media: set[str] = field(default_factory=set)  # media names answered with HTTP 500
+    slow: dict[int, float] = field(default_factory=dict)  # `before=` value -> seconds of delay
 
     def route(self, path: str) -> Route | None:
         parts = urlsplit(path)
         if parts.path.startswith("/file/"):
-            body = self.media.get(parts.path.removeprefix("/file/"))
+            name = parts.path.removeprefix("/file/")
+            if name in self.failing_media:
+                return Route(b"try later", "text/plain", 500)
+            body = self.media.get(name)
             return None if body is None else Route(body, "application/octet-stream")
         if parts.path != f"/s/{CHANNEL}":
             return None
         before = parse_qs(parts.query).get("before", [""])[0]
         if before.isdigit() and int(before) in self.failing:
             return Route(b"server error", "text/plain", 500)
-        return Route(self.page(int(before) if before.isdigit() else None).encode())
+        number = int(before) if before.isdigit() else None
+        return Route(self.page(number).encode(), delay=self.slow.get(number or 0, 0.0))
 
     def page(self, before: int | None = None) -> str:
         older = sorted((p for p in self.posts if before is None or p.post_id < before),
