@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ from jikimi import registry
 from jikimi.flow import crawl_job
 from kernel.errors import JikimiError
 from kernel.settings import Settings
-from tests.crawl_site import FixtureSite, crawl_settings, image_bytes
+from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes
 from tests.telegram_fixture import CHANNEL, Post, TelegramPreview, media_paths
 
 SITE = "share-channels"
@@ -40,10 +41,10 @@ class Channel:
     preview: TelegramPreview
     settings: Settings
 
-    def crawl(self, **site: object) -> CrawlReport:
-        definition = SiteDefinition(name=SITE, kind="telegram", channels=[CHANNEL],
-                                    base_url=self.server.base, delay=0, concurrency=4,
-                                    **site)  # type: ignore[arg-type]
+    def crawl(self, **site: Any) -> CrawlReport:
+        fields = {"channels": [CHANNEL]} | site
+        definition = SiteDefinition(name=SITE, kind="telegram", base_url=self.server.base,
+                                    delay=0, concurrency=4, **fields)
         return crawl(crawl_job(definition, self.settings), progress=lambda line: None)
 
     def marks(self) -> dict[str, str]:
@@ -92,6 +93,18 @@ def test_max_pages_is_per_channel_and_bounds_the_walk(channel: Channel) -> None:
     assert channel.pages() == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=16"]
     assert report.pages == 2 and report.errors == []  # no earlier mark: no gap to report
     assert channel.marks() == {MARK: "19"}
+
+
+def test_a_channel_without_posts_is_reported_and_deny_excludes_a_post(channel: Channel) -> None:
+    empty = Route(b"<html><body><div class='tgme_page'>View in Telegram</div></body></html>")
+    channel.server.dynamic = lambda path: (
+        empty if path.startswith("/s/quiet_channel") else channel.preview.route(path))
+    report = channel.crawl(channels=[CHANNEL, "quiet_channel"], deny=[f"/{CHANNEL}/12$"])
+    assert any("quiet_channel" in e and "shows no posts" in e for e in report.errors)
+    assert report.sources == {"telegram": 7} and report.pages == 4
+    assert not channel.media() & media_paths(["person_b_1.jpg", "person_a_2.jpg"])  # post 12
+    assert "/file/clip.mp4" in channel.media()
+    assert channel.marks() == {MARK: "19"}  # nothing for a channel that showed no post
 
 
 def test_the_next_crawl_stops_at_the_last_post_seen_and_a_broken_walk_keeps_the_mark(

@@ -88,6 +88,11 @@ class TelegramSpider(GenericSpider):
                 self.report.add_error(f"{response.url}: post {post.channel}/{post.post_id} is "
                                       f"not of channel {walk.channel}; skipped")
         self.report.add_source("telegram", len(posts))
+        if self.report.pages % self.progress_every == 0:
+            self._say(self.report.summary())
+        if not posts and walk.pages == 1:
+            self.report.add_error(f"telegram {walk.channel}: {response.url} shows no posts (not "
+                                  "a public channel, or its preview is turned off)")
         output: list[Request | MediaItem] = self._media_requests(walk, walk.read(posts))
         before = walk.next_before(posts, page.before, self.max_pages)
         if before is not None:
@@ -111,6 +116,8 @@ class TelegramSpider(GenericSpider):
         budget = self.extract_limits.max_media
         for post in posts:
             page = post.url(self.base_url)
+            if self._denied(page):  # an operator may exclude single posts with `deny`
+                continue
             for media in post.media:
                 if self._denied(media.url):
                     continue
