@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import Settings as ScrapySettings
 
+from crawlers.render import browser_settings
 from crawlers.safety import ALLOW_PRIVATE_SETTING, DNS_TIMEOUT_SETTING
 
 if TYPE_CHECKING:
@@ -71,4 +72,5 @@ def scrapy_settings(site: SiteDefinition, crawl: CrawlSettings) -> ScrapySetting
         },
         priority="cmdline",
     )
+    result.setdict(browser_settings(site, crawl), priority="cmdline")  # render: browser only
     return result

@@ -47,6 +47,7 @@ class CrawlSettings(Section):
     max_media_per_page: int = Field(default=500, ge=1)  # distinct media URLs taken from one page
     max_media_per_crawl: int = Field(default=20_000, ge=1)  # media requests in one crawl
     max_srcset_candidates: int = Field(default=8, ge=1)  # per srcset, the largest are kept
+    chromium_path: str = "/usr/bin/chromium"  # renders `render: browser` sites (Debian's chromium)
 
 
 class MediaSettings(Section):

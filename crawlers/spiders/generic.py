@@ -35,6 +35,7 @@ from crawlers.freshness import FETCH_PLAN, FETCH_RECORD, MEDIA_URL
 from crawlers.items import MediaBody, MediaFailed, MediaItem, MediaSeen, MediaUnchanged
 from crawlers.media import MediaSink
 from crawlers.offload import StoreThread
+from crawlers.render import RENDERED, render_meta
 from crawlers.sites import SiteDefinition
 from kernel.settings import CrawlSettings
 from kernel.sniff import sniff
@@ -103,7 +104,7 @@ class GenericSpider(Spider):
             self.report.media_found += 1
             return [MediaBody(original_url, referer, response.body, **_validators(response))]
         self.report.pages += 1
-        self.report.add_source("html")
+        self.report.add_source(RENDERED if RENDERED in response.flags else "html")
         if self.report.pages % self.progress_every == 0:
             self._say(self.report.summary())
         if not isinstance(response, TextResponse):
@@ -140,7 +141,7 @@ class GenericSpider(Spider):
         return Request(
             url, callback=self.parse_page, errback=self.page_failed,
             priority=-depth * PAGE_PRIORITY_STEP,
-            meta={"page_depth": depth, "referer_page": referer},
+            meta={"page_depth": depth, "referer_page": referer, **render_meta(self.site)},
         )
 
     def _may_follow(self, url: str, depth: int) -> bool:
