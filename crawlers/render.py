@@ -35,6 +35,14 @@ CHROMIUM_FLAGS = (
     "--disable-default-apps", "--disable-extensions", "--disable-breakpad",
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
+# Hosts Chromium itself calls (component updates, Google account checks) even with the flags
+# above; seen through the guard with Debian's chromium 156. Refused, and not reported as a page's
+# refused request.
+BROWSER_SERVICES = frozenset({
+    "update.googleapis.com", "accounts.google.com", "clients2.google.com",
+    "clients2.googleusercontent.com", "redirector.gvt1.com", "safebrowsing.googleapis.com",
+    "optimizationguide-pa.googleapis.com", "content-autofill.googleapis.com",
+})
 CONTEXT_OPTIONS: dict[str, Any] = {
     "service_workers": "block",  # a worker's fetches would escape the page's routing
     "accept_downloads": False,  # a page that turns out to be a download is not rendered

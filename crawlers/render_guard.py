@@ -12,7 +12,9 @@ opens arrives here as "connect to host:port"; the host is looked up off the even
 crawl's timeout (`crawlers.guard_lookup`), every address it resolves to is checked by
 `crawlers.netguard` exactly as the crawler's own requests are, and the connection goes to an
 address that was checked, never to a second lookup. Anything refused is answered "not allowed"
-(the browser sees a failed request), counted and described through `on_refused`.
+(the browser sees a failed request), counted and described through `on_refused`. Connections to
+the browser's own service hosts (`browser_services`: Chromium's update and account checks, made
+whatever its flags say) are refused without a report line: they are not the page's.
 
 Only what Chromium speaks is implemented: SOCKS5 (RFC 1928) without authentication, CONNECT only
 (no BIND, no UDP: QUIC and WebRTC's UDP are turned off in the browser instead). No well-kept
@@ -44,12 +46,15 @@ logger = logging.getLogger(__name__)
 
 
 class SocksGuard:
-    """Listens on `url` (`socks5://127.0.0.1:PORT`) from construction, serves from `await start()`;
-    `await close()` ends it and every connection through it. With `allow_private` (the crawl's own setting) nothing is refused."""
+    """Listens on `url` (`socks5://127.0.0.1:PORT`) from construction and serves from `await
+    start()`; `await close()` ends it and every connection through it. With `allow_private`
+    (the crawl's own setting) nothing is refused."""
 
     def __init__(self, *, allow_private: bool, lookup: Lookup, on_refused: Callable[[str], None],
-                 connect_timeout: float = 30.0) -> None:
+                 connect_timeout: float = 30.0, browser_services: frozenset[str] = frozenset(),
+                 ) -> None:
         self.allow_private = allow_private
+        self.browser_services = browser_services  # the browser's own hosts: refused, quietly
         self.lookup = lookup
         self.on_refused = on_refused
         self.connect_timeout = connect_timeout
@@ -84,6 +89,9 @@ class SocksGuard:
             if target is None:
                 return
             host, port = target
+            if host.lower().rstrip(".") in self.browser_services:
+                await _reply(writer, NOT_ALLOWED)  # the browser phoning home, not the page
+                return
             try:
                 addresses = await self._vetted(host, port)
             except FetchRefused as exc:

@@ -37,7 +37,7 @@ from scrapy_playwright.page import PageMethod
 
 from crawlers import netguard
 from crawlers.guard_lookup import ThreadedLookup
-from crawlers.render import RENDER, RENDER_TIMEOUT_SETTING, RENDERED
+from crawlers.render import BROWSER_SERVICES, RENDER, RENDER_TIMEOUT_SETTING, RENDERED
 from crawlers.render_guard import SocksGuard
 from crawlers.safety import ALLOW_PRIVATE_SETTING, DNS_TIMEOUT_SETTING, record_refusal
 
@@ -64,7 +64,8 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                                 _threaded_lookup(settings.getfloat(DNS_TIMEOUT_SETTING, 5.0),
                                                  settings.getint("CONCURRENT_REQUESTS", 16)),
                                 on_refused=lambda message: record_refusal(stats, message),
-                                connect_timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 30.0))
+                                connect_timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 30.0),
+                                browser_services=BROWSER_SERVICES)
         self.config.launch_options["proxy"] = {"server": self.guard.url}
         crawler.signals.connect(self.guard.start, signal=signals.engine_started)
 

@@ -66,14 +66,15 @@ class Tripwire:
     """An HTTP (and would-be websocket) server on 127.0.0.2 that logs every request path."""
 
     def __init__(self) -> None:
-        self.paths: list[str] = []
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (path, lower-cased headers)
         self._lock = threading.Lock()
         wire = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 with wire._lock:
-                    wire.paths.append(self.path)
+                    wire.requests.append((self.path, headers))
                 body = b"internal"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
@@ -100,4 +101,21 @@ class Tripwire:
 
     def seen(self) -> list[str]:
         with self._lock:
-            return list(self.paths)
+            return [path for path, _ in self.requests]
+
+
+def prying_script(fetches: list[str], frame: str, socket: str) -> str:
+    """A script that asks the browser for internal addresses every way a page can: fetch() each
+    of `fetches` (and `/bounce`, which the fixture site redirects inward), an iframe, a
+    websocket."""
+    calls = "".join(f'fetch({json.dumps(url)}, {{mode: "no-cors"}}).catch(() => null);\n'
+                    for url in [*fetches, "/bounce"])
+    return f"""
+<script>
+{calls}
+const frame = document.createElement("iframe");
+frame.src = {json.dumps(frame)};
+document.body.appendChild(frame);
+try {{ new WebSocket({json.dumps(socket)}); }} catch (error) {{ }}
+</script>
+"""
