@@ -11,7 +11,8 @@ jikimi adds, using only its settings, request meta keys and the handler's `confi
   wait for the network to go idle, then the DOM); past it the page is closed and its request
   fails with :class:`RenderTimedOut`, and the crawl goes on;
 - the page's own limits: a rendered DOM larger than `crawl.max_page_bytes` is refused, and so is
-  a page whose navigation ended on another site;
+  a page whose navigation ended on another site; a "page" that is a download (the browser
+  context refuses downloads) is fetched again as a plain request, with the crawl's size caps;
 - headers: the site's request headers (its `headers`, auth) go with the page's own navigation
   only, never with what the page loads from other hosts or frames.
 
@@ -85,17 +86,24 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
             "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": self.budget * 1000},
             "playwright_page_methods": [PageMethod(settle, deadline)],
         })
+        response: Response | None = None
         try:
             async with asyncio.timeout(self.budget):
                 response = await super().download_request(request)
         except (TimeoutError, PlaywrightTimeoutError):
             raise RenderTimedOut(f"rendering took longer than {self.budget:g} s "
                                  "(the site's render_timeout)") from None
+        except RuntimeError as exc:  # scrapy-playwright's words for a download the context refused
+            if not str(exc).startswith("Failed to download"):
+                raise
         finally:
             page = request.meta.pop("playwright_page", None)
             if isinstance(page, Page):
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(page.close(), CLOSE_SECONDS)
+        if response is None:  # a file, not a page: fetched as a static crawl would, with its caps
+            request.meta["playwright"] = False
+            return await super().download_request(request)
         self._check(request, response)
         response.flags.append(RENDERED)
         return response

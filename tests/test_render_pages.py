@@ -4,7 +4,8 @@ A gallery whose `<img>` tags only a script inserts (after fetching a JSON list) 
 a static crawl and every picture to a rendered one, stored with the gallery as their page. Pages
 that never finish (a script that loops forever, an image that never arrives) are cut at the
 site's `render_timeout` with a clear error while the rest of the crawl goes on, and the browser
-leaves no profile folder and no process behind.
+leaves no profile folder and no process behind. A "page" that is really a download is fetched
+as a plain request instead, as a static crawl would.
 """
 
 from __future__ import annotations
@@ -79,16 +80,20 @@ def _crawl_pages_that_hang(tmp_path: Path, scratch: Path) -> None:
     routes["/loop.html"] = page("<p>busy</p><script>for (;;) {}</script>")
     routes["/stall.html"] = page('<img src="/never.jpg"><p>waiting</p>')
     routes["/never.jpg"] = Route(image_bytes(43), "image/jpeg", delay=40.0)
+    routes["/download"] = Route(image_bytes(44), "application/octet-stream",  # not a page at all
+                                headers={"Content-Disposition": "attachment; filename=a.jpg"})
     started = time.monotonic()
     with FixtureSite(routes) as site:
         report = run_crawl(tmp_path / "data", definition(
-            site.base, "browser", "/loop.html", "/stall.html", "/gallery.html", timeout=4.0))
+            site.base, "browser", "/loop.html", "/stall.html", "/gallery.html", "/download",
+            timeout=4.0))
     elapsed = time.monotonic() - started
 
     cut = "RenderTimedOut: rendering took longer than 4 s (the site's render_timeout)"
     assert sorted(report.errors) == [f"page {site.base}/loop.html: {cut}",
                                      f"page {site.base}/stall.html: {cut}"]
-    assert report.sources == {"rendered": 1} and report.media_new == 2  # the rest went on
+    assert report.sources == {"rendered": 1} and report.media_new == 3  # the rest went on:
+    assert report.media_found == 3  # the gallery's two, and the download fetched plainly
     assert elapsed < 35.0  # cut at 4 s each, not at the stalled image's 40 s (generous margin)
 
     assert [p.name for p in scratch.iterdir()] == []  # no profile folder left behind
