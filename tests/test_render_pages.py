@@ -24,7 +24,7 @@ from crawlers.run import crawl
 from crawlers.sites import SiteDefinition
 from jikimi import registry
 from jikimi.flow import crawl_job
-from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes, page
+from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes, page, redirect
 from tests.render_fixtures import gallery_routes, need_chromium
 
 PICTURES = {"/m/one.jpg": image_bytes(41), "/m/two.jpg": image_bytes(42)}
@@ -46,9 +46,13 @@ def test_a_script_built_gallery_is_found_only_when_rendered(tmp_path: Path) -> N
         assert static.pages == 1 and static.media_found == 0  # the HTML alone holds no picture
         assert static.sources == {"html": 1}
 
+        site.routes["/away.html"] = redirect(f"http://localhost:{site.port}/gallery.html")
         rendered = run_crawl(tmp_path / "rendered",
-                             definition(site.base, "browser", "/gallery.html"))
-    assert rendered.errors == [] and rendered.refused == 0
+                             definition(site.base, "browser", "/gallery.html", "/away.html"))
+    assert rendered.errors == [  # pages never come from another site, rendered or not
+        f"page {site.base}/away.html: ignored: the rendered page left the site: "
+        f"{site.base}/away.html ended at http://localhost:{site.port}/gallery.html"]
+    assert rendered.refused == 0
     assert rendered.pages == 1 and rendered.sources == {"rendered": 1}
     assert rendered.media_found == 2 and rendered.media_new == 2
     settings = crawl_settings(str(tmp_path / "rendered"))

@@ -18,6 +18,10 @@ ARG AIRFLOW_VERSION
 # The client's major version must match the server's (a 9.x client is refused by Elasticsearch 8).
 ARG ELASTICSEARCH_CLIENT="elasticsearch>=8.13,<9"
 USER 0
+# Debian's chromium renders the pages of `render: browser` sites (Playwright downloads no browser).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium \
+ && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /opt/jikimi/src /opt/jikimi/data \
  && chown -R airflow:0 /opt/jikimi \
  && chmod -R g+rwX /opt/jikimi

@@ -21,6 +21,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels . "${ELASTICSEARCH_CLIENT}"
 
 FROM python:${PYTHON_VERSION}-slim-bookworm
 ARG ELASTICSEARCH_CLIENT="elasticsearch>=8.13,<9"
+# Debian's chromium renders the pages of `render: browser` sites (Playwright downloads no browser).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium \
+ && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links /wheels jikimi "${ELASTICSEARCH_CLIENT}"
 # UID 50000, group 0: the same owner as the Airflow images, so both can share the data volume.
