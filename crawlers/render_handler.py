@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,10 @@ class RenderTimedOut(Exception):
     """A page did not finish rendering within its site's `render_timeout`."""
 
 
+class BrowserMissing(Exception):
+    """`crawl.chromium_path` names no file: every rendered page fails with this, at once."""
+
+
 class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -68,6 +73,11 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                                 connect_timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 30.0),
                                 browser_services=BROWSER_SERVICES)
         self.config.launch_options["proxy"] = {"server": self.guard.url}
+        executable = Path(self.config.launch_options.get("executable_path") or "")
+        self.missing = None if executable.is_file() else (
+            f"no browser at {executable} (crawl.chromium_path): apt-get install chromium")
+        if self.missing:  # a failed launch leaves empty temporary folders: try none
+            self.config.startup_context_kwargs = {}
         crawler.signals.connect(self.guard.start, signal=signals.engine_started)
 
     async def close(self) -> None:
@@ -79,6 +89,8 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get(RENDER):
             return await super().download_request(request)
+        if self.missing:
+            raise BrowserMissing(self.missing)
         deadline = asyncio.get_running_loop().time() + self.budget
         request.meta.update({
             "playwright": True,

@@ -116,3 +116,21 @@ def _processes_mentioning(text: str) -> list[str]:
         if text in cmdline:
             found.append(f"{proc.name}: {cmdline[:200]}")
     return found
+
+
+def test_without_the_browser_each_rendered_page_fails_clearly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("playwright", reason="the playwright package is not installed")
+    scratch = Path(tempfile.mkdtemp(prefix="jkr-", dir="/tmp"))
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    try:
+        with FixtureSite(gallery_routes(PICTURES)) as site:
+            settings = crawl_settings(str(tmp_path), chromium_path="/nonexistent/chromium")
+            report = crawl(crawl_job(definition(site.base, "browser", "/gallery.html"), settings),
+                           progress=lambda line: None)
+        assert report.errors == [
+            f"page {site.base}/gallery.html: BrowserMissing: no browser at /nonexistent/chromium "
+            "(crawl.chromium_path): apt-get install chromium"]
+        assert list(scratch.iterdir()) == []  # no launch was tried, so nothing was left behind
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
