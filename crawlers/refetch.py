@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,16 +53,20 @@ class Fetched:
 def fetch(
     url: str, *, allow_private: bool, max_bytes: int, timeout: float, user_agent: str,
     accept: str | None = None, setting: str = "evidence.allow_private / --allow-private",
+    headers_for: Callable[[str], Mapping[str, str]] | None = None,
 ) -> Fetched:
     """GET `url`, following up to MAX_REDIRECTS checked redirects; raise FetchRefused when the
     address guard refuses, the body exceeds `max_bytes`, or the server cannot be reached.
     `accept` is sent as the Accept header (RDAP servers want application/rdap+json); `setting`
-    names the caller's own switch in refusals (evidence, portal preview, RDAP)."""
+    names the caller's own switch in refusals (evidence, portal preview, RDAP). `headers_for(url)`
+    adds headers per hop, so a redirect to another host gets only what that host may see (a
+    login-walled site's secrets: `crawlers.site_auth.AuthSecrets.headers_for`)."""
     opener = guarded_opener(allow_private)
     current, hops = url, []
     for _ in range(MAX_REDIRECTS + 1):
         check_url(current, allow_private=allow_private, setting=setting)
         sent = {"User-Agent": user_agent} | ({"Accept": accept} if accept else {})
+        sent |= headers_for(current) if headers_for is not None else {}
         request = urllib.request.Request(current, headers=sent)
         try:
             response = opener.open(request, timeout=timeout)

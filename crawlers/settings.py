@@ -6,7 +6,10 @@ Cookies are off (a crawler needs no session and should not carry one between sit
 console is off
 (an open local port), AutoThrottle is off (the site's own delay and concurrency apply), and
 the address guard runs before every downloader middleware that can reach the network (only the
-media freshness check, which reads the store, comes first). Store writes happen in the item
+media freshness check, which reads the store, comes first). A login-walled site's secret headers
+and cookies (`crawlers.site_auth`) are read when these settings are built and set by a
+middleware on the site's own hosts only, never through DEFAULT_REQUEST_HEADERS (which Scrapy
+logs, and sends to every host). Store writes happen in the item
 pipeline (`crawlers.pipelines`), never in the spider.
 """
 
@@ -18,6 +21,8 @@ from scrapy.settings import Settings as ScrapySettings
 
 from crawlers.render import browser_settings
 from crawlers.safety import ALLOW_PRIVATE_SETTING, DNS_TIMEOUT_SETTING
+from crawlers.site_auth import AUTH_SETTING, load_auth
+from crawlers.site_check import CRAWL_HEADERS
 
 if TYPE_CHECKING:
     from crawlers.sites import SiteDefinition
@@ -41,6 +46,7 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.freshness.MediaFreshnessMiddleware": 5,
     "crawlers.safety.AddressGuardMiddleware": 10,
+    "crawlers.site_auth.SiteAuthMiddleware": 20,  # a login-walled site's secrets, own hosts only
 }
 ITEM_PIPELINES = {"crawlers.pipelines.MediaStorePipeline": 300}
 TWISTED_DNS_RESOLVER = "crawlers.resolver.GuardedResolver"  # re-checks the address used to connect
@@ -50,10 +56,7 @@ def scrapy_settings(site: SiteDefinition, crawl: CrawlSettings) -> ScrapySetting
     """This module's settings with the site's politeness and the crawl section's limits applied."""
     result = ScrapySettings()
     result.setmodule("crawlers.settings", priority="project")
-    headers: dict[str, Any] = {
-        "Accept": "text/html,application/xhtml+xml,image/*,video/*;q=0.9,*/*;q=0.8",
-        "Accept-Language": "en,ko;q=0.8,*;q=0.5",
-    }
+    headers: dict[str, Any] = dict(CRAWL_HEADERS)  # `jikimi sites check` sends the same
     headers.update(site.headers)
     result.setdict(
         {
@@ -69,6 +72,7 @@ def scrapy_settings(site: SiteDefinition, crawl: CrawlSettings) -> ScrapySetting
             ALLOW_PRIVATE_SETTING: crawl.allow_private,
             DNS_TIMEOUT_SETTING: crawl.dns_timeout,  # the guard's lookups …
             "DNS_TIMEOUT": crawl.dns_timeout,  # … and Scrapy's own, at connection time
+            AUTH_SETTING: load_auth(site),  # read here, in the crawling process, at crawl start
         },
         priority="cmdline",
     )

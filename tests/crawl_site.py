@@ -69,23 +69,27 @@ class LoggedRequest:
 
 
 class FixtureSite:
-    """Serve `routes` (and optional dynamic routes) on 127.0.0.1 at a random port."""
+    """Serve `routes` (and optional dynamic routes) on 127.0.0.1 (or another loopback `host`,
+    e.g. 127.0.0.2 for a second host name: a CDN) at a random port."""
 
     def __init__(
         self, routes: dict[str, Route] | None = None,
-        dynamic: Callable[[str], Route | None] | None = None,
+        dynamic: Callable[[str], Route | None] | None = None, host: str = "127.0.0.1",
+        gate: Callable[[str, dict[str, str]], Route | None] | None = None,
     ) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.dynamic = dynamic
+        self.gate = gate  # (path, lower-cased headers) -> an answer instead (a login wall)
         self.log: list[LoggedRequest] = []
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        self.host = host
+        self._server = _Server((host, 0), self._handler_class())
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def __enter__(self) -> FixtureSite:
         self._thread.start()
@@ -104,6 +108,9 @@ class FixtureSite:
             self.log.clear()
 
     def _respond(self, path: str, headers: dict[str, str]) -> Route:
+        refused = self.gate(path, headers) if self.gate else None
+        if refused is not None:
+            return refused
         route = self.routes.get(path) or (self.dynamic(path) if self.dynamic else None)
         if route is None:
             return Route(b"not found", "text/plain", 404)

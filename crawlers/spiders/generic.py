@@ -19,10 +19,8 @@ The spider only carries that sink and thread for them (`crawlers.offload.HoldsMe
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -36,6 +34,7 @@ from crawlers.items import MediaBody, MediaFailed, MediaItem, MediaSeen, MediaUn
 from crawlers.media import MediaSink
 from crawlers.offload import StoreThread
 from crawlers.render import RENDERED, render_meta
+from crawlers.scope import SiteScope
 from crawlers.sites import SiteDefinition
 from kernel.settings import CrawlSettings
 from kernel.sniff import sniff
@@ -69,8 +68,7 @@ class GenericSpider(Spider):
         limits = site.resolve(CrawlSettings())  # only fills limits the caller left unset
         self.max_depth: int = limits.max_depth or 0
         self.max_pages: int = limits.max_pages or 1
-        self._follow = [re.compile(p) for p in site.follow]
-        self._deny = [re.compile(p) for p in site.deny]
+        self.scope = SiteScope(site, self.max_depth)
         self._scheduled_pages: set[str] = set()
         self._media_seen: set[str] = set()  # media URLs requested or handled in this crawl
         caps = caps or CrawlSettings()
@@ -145,19 +143,10 @@ class GenericSpider(Spider):
         )
 
     def _may_follow(self, url: str, depth: int) -> bool:
-        if depth > self.max_depth or self._denied(url) or not self._on_site(url):
-            return False
-        return not self._follow or any(p.search(url) for p in self._follow)
-
-    def _on_site(self, url: str) -> bool:
-        try:
-            host = (urlsplit(url).hostname or "").rstrip(".")
-        except ValueError:
-            return False
-        return bool(host) and any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return self.scope.may_follow(url, depth)
 
     def _denied(self, url: str) -> bool:
-        return any(p.search(url) for p in self._deny)
+        return self.scope.denied(url)
 
     # ------------------------------------------------------------------------------ media ---
     def _media_found(self, url: str, page: str) -> Request | MediaSeen | None:
