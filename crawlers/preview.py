@@ -34,7 +34,8 @@ class PagePreview:
     """What the crawler would take from a page: media to fetch, pages to follow, the next page.
 
     Lists keep the first `shown` entries; the totals count them all. `read_as` names the reader
-    ("html", a forum engine, …) or says the URL is itself a media file ("media: jpeg")."""
+    ("html", a forum engine, …) or says the URL is itself a media file ("media file
+    (image/jpeg)"), or why the page is not read ("not read (application/pdf)")."""
 
     read_as: str
     media: list[str] = field(default_factory=list)
@@ -63,7 +64,7 @@ def preview_page(site: SiteDefinition, url: str, body: bytes, content_type: str,
     Content-Type header, charset included."""
     kind, subtype = sniff(body[:64])
     if kind != "unknown":  # a start URL that is really a media file: the crawl stores it
-        return PagePreview(read_as=f"{kind}: {subtype}", media=[url], media_total=1)
+        return PagePreview(read_as=f"media file ({subtype})", media=[url], media_total=1)
     if not _is_text(content_type):  # the spider reads text responses only
         return PagePreview(read_as=f"not read ({content_type.split(';')[0].strip()})")
     _, text = html_to_unicode(content_type or None, body)  # as Scrapy's TextResponse decodes

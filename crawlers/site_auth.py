@@ -224,7 +224,7 @@ def _load_jar(site: SiteDefinition, where: str, path: Path) -> MozillaCookieJar:
             jar.load(str(path), ignore_discard=True, ignore_expires=True)
     except (LoadError, OSError):  # LoadError's text quotes the bad line: never shown
         raise _problem(site, where, "not a valid Netscape cookies.txt file") from None
-    now = time.time()
+    now = int(time.time())
     for cookie in list(jar):
         if cookie.expires == 0:  # browser exports write 0 for a session cookie
             cookie.expires, cookie.discard = None, True

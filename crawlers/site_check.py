@@ -92,6 +92,9 @@ def check_page(site: SiteDefinition, crawl: CrawlSettings, *, shown: int = 20) -
         result.error = str(exc)
         return result
     _describe(result, page, secrets, site)
+    if _PASSWORD_FIELD.search(page.body):
+        result.notes.append("the page has a password field: it may be a sign-in page (see the "
+                            "site's auth)")
     if not 200 <= page.status < 300:
         result.error = f"http {page.status}"
         return result
@@ -99,9 +102,6 @@ def check_page(site: SiteDefinition, crawl: CrawlSettings, *, shown: int = 20) -
                            max_media=crawl.max_media_per_page)
     result.preview = preview_page(site, page.final_url, page.body, _header(page, "content-type"),
                                   limits=limits, max_depth=site.max_depth or 0, shown=shown)
-    if _PASSWORD_FIELD.search(page.body):
-        result.notes.append("the page has a password field: it may be a sign-in page (see the "
-                            "site's auth)")
     return result
 
 

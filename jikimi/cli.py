@@ -30,6 +30,7 @@ from jikimi.commands import (
     portal,
     review,
     schedule,
+    sites,
     takedown,
     users,
 )
@@ -41,7 +42,7 @@ from kernel.settings import Settings, load_settings
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
 COMMAND_MODULES = (enroll, cases, pipeline, review, takedown, portal, users, kibana, evidence,
                    evaluation,
-                   elastic, schedule, contacts, keys)
+                   elastic, schedule, contacts, keys, sites)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,10 +25,11 @@ from enrichment.analyze import EnrichSettings
 from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending
 from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
+from jikimi.crawl_log import record_crawl, record_crawl_failure
 from jikimi.review import alert_bands
 from jikimi.takedown.reuploads import confirm_reuploads
 from kernel import chaos
-from kernel.errors import ConfigError
+from kernel.errors import ConfigError, JikimiError
 from kernel.ports import Store
 from kernel.settings import Settings
 from search.matching import MatchReport, match_new_faces
@@ -71,9 +72,17 @@ def crawl_stage(
         site = site_from_url(url)
     else:
         site = find_site(site_ref or "", settings.sites_dir, settings.crawl)
-    for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
-        check_url(start, allow_private=settings.crawl.allow_private)
-    return crawl(crawl_job(site, settings), progress=progress)
+    try:
+        for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
+            check_url(start, allow_private=settings.crawl.allow_private)
+        report = crawl(crawl_job(site, settings), progress=progress)
+    except JikimiError as exc:
+        if not url:  # a named site's crawls are kept for `jikimi sites list`
+            record_crawl_failure(settings, site.name, str(exc))
+        raise
+    if not url:
+        record_crawl(settings, report)
+    return report
 
 
 def enrich_stage(
