@@ -163,7 +163,13 @@ def test_list_shows_each_site_with_its_last_crawl_and_new_media_per_day(
 
 
 def test_list_counts_the_last_seven_days_and_shows_a_failed_last_crawl(tmp_path: Path) -> None:
-    settings = Settings.model_validate({"data_dir": tmp_path})
+    seven_days_of_crawls(Settings.model_validate({"data_dir": tmp_path}))
+
+
+def seven_days_of_crawls(settings: Settings) -> None:
+    """Recorded crawls over eight days, read back by `list_sites` (SQLite here, and
+    tests/elastic/test_sites_es.py on Elasticsearch)."""
+    tmp_path = settings.data_dir
     (tmp_path / "sites").mkdir()
     (tmp_path / "sites" / "gallery.yaml").write_text('start_urls: ["https://example.org/"]\n')
     today = date(2026, 3, 10)
