@@ -199,9 +199,9 @@ def _parse_headers(site: SiteDefinition, where: str, text: str) -> dict[str, str
             raise _problem(site, where, f"entry {number}: not a valid header name")
         if name.lower() in _NOT_SETTABLE:
             raise _problem(site, where, f"header {name} cannot be set")
-        if not isinstance(value, str) or not value or any(c in value for c in "\r\n\0"):
+        if not isinstance(value, str) or not _sendable(value):
             raise _problem(site, where, f"header {name}: the value must be a non-empty string "
-                                        "on one line")
+                                        "of printable ASCII on one line")
         headers[name] = value
     return headers
 
@@ -209,11 +209,17 @@ def _parse_headers(site: SiteDefinition, where: str, text: str) -> dict[str, str
 def _parse_cookie(site: SiteDefinition, where: str, text: str) -> str:
     value = text.strip()
     pairs = [p.strip() for p in value.split(";") if p.strip()]
-    if not pairs or any(c in value for c in "\r\n\0") or not all(
+    if not pairs or not _sendable(value) or not all(
             _TOKEN.match(p.partition("=")[0].strip()) and "=" in p for p in pairs):
         raise _problem(site, where, "must be one Cookie header line (name=value; name2=value2) "
                                     "or a Netscape cookies.txt file")
     return "; ".join(pairs)
+
+
+def _sendable(value: str) -> bool:
+    """Printable ASCII on one line: what every HTTP client sends as is (an error about anything
+    else, e.g. a codec's, would quote the character)."""
+    return bool(value) and value.isascii() and value.isprintable()
 
 
 def _load_jar(site: SiteDefinition, where: str, path: Path) -> MozillaCookieJar:
