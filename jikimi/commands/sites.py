@@ -35,8 +35,9 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         emit([vars(s) for s in summaries])
     elif not summaries:
         print(f"(no site files in {settings.sites_dir})")
-    for summary in summaries if not args.json else []:
-        print(_list_line(summary))
+    else:
+        for summary in summaries:
+            print(_list_line(summary))
     return exits.PARTIAL if any(s.problem for s in summaries) else exits.OK
 
 
