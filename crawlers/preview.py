@@ -8,25 +8,46 @@ crawl uses: the page reader (`extract_page` for HTML), the site's scope rules
 
 Readers for other sources plug in through :data:`READERS`: a site's forum `template` or its
 `kind` names a reader that returns the same :class:`~crawlers.extract.PageLinks` the HTML reader
-does (keys `"template:<engine>"` and `"kind:<kind>"`; the template wins). Without one, HTML is
-read with `extract_page`.
+does (keys `"template:<engine>"` and `"kind:<kind>"`; the template wins): Telegram channel
+previews are read with `crawlers.telegram_preview`. Without one, HTML is read with
+`extract_page`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from w3lib.encoding import html_to_unicode
 
 from crawlers.extract import ExtractLimits, PageLinks, extract_page
 from crawlers.scope import SiteScope
 from crawlers.sites import SiteDefinition
+from crawlers.telegram_preview import parse_preview, preview_url
 from kernel.sniff import sniff
 
 # (site, page URL, page text, limits) -> what the page links to and embeds
 PageReader = Callable[[SiteDefinition, str, str, ExtractLimits], PageLinks]
-READERS: dict[str, tuple[str, PageReader]] = {}  # key -> (label shown, reader)
+
+
+def _read_telegram(site: SiteDefinition, url: str, text: str, limits: ExtractLimits
+                   ) -> PageLinks:
+    """A channel's preview page as `crawlers.spiders.telegram` reads it: every post's media
+    (posts whose own URL `deny` matches left out), no links, the older page as the next one."""
+    page, scope = parse_preview(text, url), SiteScope(site, 0)
+    posts = [post for post in page.posts if not scope.denied(post.url(site.base_url))]
+    media = [m.url for post in posts for m in post.media]
+    cut = max(0, len(media) - limits.max_media) if limits.max_media is not None else 0
+    channel = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    older = preview_url(site.base_url, channel, page.before) if page.before else None
+    return PageLinks(media=media[:len(media) - cut], next_page=older, next_by_rel=older is not None,
+                     media_cut=cut)
+
+
+READERS: dict[str, tuple[str, PageReader]] = {  # key -> (label shown, reader)
+    "kind:telegram": ("telegram", _read_telegram),
+}
 
 
 @dataclass

@@ -45,8 +45,11 @@ class SiteScope:
     def denied(self, url: str) -> bool:
         return any(p.search(url) for p in self._deny)
 
-    def may_follow(self, url: str, depth: int) -> bool:
-        """Whether a link to `url`, `depth` hops from a start URL, is a page to crawl."""
-        if depth > self.max_depth or self.denied(url) or not self.on_site(url):
+    def may_follow(self, url: str, depth: int, domains: Sequence[str] | None = None) -> bool:
+        """Whether a link to `url`, `depth` hops from a start URL, is a page to crawl; `domains`
+        replaces the site's (a spider that widens its own `allowed_domains`)."""
+        if depth > self.max_depth or self.denied(url):
+            return False
+        if not on_site(url, self.domains if domains is None else domains):
             return False
         return not self._follow or any(p.search(url) for p in self._follow)

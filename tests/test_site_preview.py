@@ -9,7 +9,9 @@ import pytest
 from crawlers.extract import ExtractLimits, PageLinks
 from crawlers.preview import READERS, preview_page, reader_for
 from crawlers.sites import SiteDefinition
+from crawlers.telegram_preview import parse_preview
 from tests.crawl_site import image_bytes
+from tests.telegram_fixture import CHANNEL, TelegramPreview
 
 LIMITS = ExtractLimits(max_srcset_candidates=8, max_media=500)
 URL = "https://forum.example.org/board/1"
@@ -73,3 +75,25 @@ def test_a_template_reader_plugs_in_and_the_scope_still_applies(
     assert found.media == ["https://forum.example.org/attachments/9/"]
     assert found.links == ["https://forum.example.org/board/1?page=2"]
     assert found.links_not_followed == 1 and found.next_by_rel
+
+
+def test_a_telegram_preview_page_gives_its_posts_media_and_the_older_page() -> None:
+    base, cdn = "http://tme.test", "http://cdn.test"
+    preview = TelegramPreview(base, cdn, media={})
+    url, html = f"{base}/s/{CHANNEL}", preview.page()
+    page = parse_preview(html, url)
+    channel = SiteDefinition.model_validate({"name": "share", "kind": "telegram",
+                                             "channels": [CHANNEL], "base_url": base})
+    found = preview_page(channel, url, html.encode(), "text/html; charset=utf-8", limits=LIMITS,
+                         max_depth=0, shown=50)
+    expected = [m.url for post in page.posts for m in post.media]
+    assert found.read_as == "telegram" and found.media == expected and expected
+    assert found.links == [] and found.links_not_followed == 0
+    assert page.before is not None and found.next_by_rel
+    assert found.next_page == f"{url}?before={page.before}"
+    newest = next(post for post in reversed(page.posts) if post.media)
+    denied = channel.model_copy(update={"deny": [f"/{CHANNEL}/{newest.post_id}$"]})
+    without = preview_page(denied, url, html.encode(), "text/html", limits=LIMITS, max_depth=0,
+                           shown=50)
+    kept = [m for m in expected if m not in {x.url for x in newest.media}]
+    assert without.media == kept and len(kept) < len(expected)

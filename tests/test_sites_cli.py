@@ -21,6 +21,7 @@ from jikimi.sites import list_sites
 from kernel.records import AuditEvent
 from kernel.settings import Settings
 from tests.crawl_site import FixtureSite, Route, image_bytes, page
+from tests.telegram_fixture import CHANNEL, TelegramPreview, site_yaml
 
 COOKIE = "sid-7e52c0a9d1b4f836"
 
@@ -194,3 +195,19 @@ def seven_days_of_crawls(settings: Settings) -> None:
     assert (summary.last_crawl_status, summary.last_errors) == ("failed", 1)
     assert summary.last_error == "crawl of gallery failed: refused"
     assert summary.last_pages == 0
+
+
+def test_check_of_a_telegram_channel_reads_its_preview_page(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FixtureSite() as server:
+        preview = TelegramPreview(server.base, f"http://localhost:{server.port}", media={})
+        server.dynamic = preview.route
+        site_file = tmp_path / "share-channels.yaml"
+        site_file.write_text(site_yaml(server.base), encoding="utf-8")
+        assert sites(tmp_path, "check", str(site_file), "--allow-private", "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["url"] == f"{server.base}/s/{CHANNEL}" and result["status"] == 200
+    found = result["preview"]
+    assert found["read_as"] == "telegram" and found["media_total"] > 0
+    assert all(url.startswith(f"http://localhost:{server.port}/file/") for url in found["media"])
+    assert found["next_page"].startswith(f"{server.base}/s/{CHANNEL}?before=")

@@ -143,7 +143,7 @@ class GenericSpider(Spider):
         )
 
     def _may_follow(self, url: str, depth: int) -> bool:
-        return self.scope.may_follow(url, depth)
+        return self.scope.may_follow(url, depth, self.allowed_domains)
 
     def _denied(self, url: str) -> bool:
         return self.scope.denied(url)
