@@ -42,7 +42,7 @@ VBULLETIN = ForumTemplate(
     skip=re.compile(
         r"(?:login|register|newreply|newthread|editpost|member|private|report|sendmessage"
         r"|search|printthread|showpost|misc|online|calendar|faq|profile|usercp|subscription"
-        r"|ajax|lostpw|memberlist|announcement)\.php"
+        r"|ajax|lostpw|memberlist|announcement)\.php|/archive/"
         r"|showthread\.php\?(?:[^#]*&)?p=\d+"  # a post's permalink
         r"|[?&](?:do|goto|mode|sort|order|daysprune|pp|highlight)="
         r"|/(?:auth/login|login|register|member|privatemessage|search|help|lostpw|new-content"

@@ -7,7 +7,8 @@ Uploads keep the original at `/wp-content/uploads/…/name.jpg` and add sizes as
 ?resize=…`. So the full size is `data-orig-file`, then a link to the file around the image, then
 the URL without its size suffix or Photon parameters. Pagination: `a.next.page-numbers`
 (`/page/N/`), the block theme's query pagination, a post's own pages (`/post/2/`, after the
-current `post-page-numbers`), `<link rel=next>`. Attachment pages (the link around a Jetpack
+current `post-page-numbers`), `<link rel=next>`; not the link to the previous post, which would
+walk the whole blog as one chain. Attachment pages (the link around a Jetpack
 image), comment replies (`?replytocom=`), feeds, login, search and share links are not
 followed.
 """
@@ -43,7 +44,6 @@ WORDPRESS = ForumTemplate(
                f" | //a[{_CLASS.format('wp-block-query-pagination-next')}]/@href"
                f" | //*[{_CLASS.format('current')}][{_CLASS.format('post-page-numbers')}]"
                f"/following-sibling::a[{_CLASS.format('post-page-numbers')}][1]/@href"
-               f" | //*[{_CLASS.format('nav-previous')}]/a/@href"
                " | //link[@rel='next']/@href"),
     skip=re.compile(
         r"wp-login\.php|/wp-admin/|/wp-json/|xmlrpc\.php|/wp-content/|/feed/?(?:$|\?)"
