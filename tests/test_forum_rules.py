@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.extract import ExtractLimits, extract_page
-from crawlers.templates import TEMPLATES, TemplatePage, refine, template_for
+from crawlers.extract import ExtractLimits
+from crawlers.templates import TEMPLATES, TemplatePage, read_page, template_for
 from crawlers.templates.base import drop_query, names_media
 
 BASE = "http://forum.test/"
@@ -14,8 +14,7 @@ BASE = "http://forum.test/"
 def refined(engine: str, body: str, url: str = BASE,
             limits: ExtractLimits | None = None) -> TemplatePage:
     html = f"<html><head></head><body>{body}</body></html>"
-    found = extract_page(html, url, limits)
-    return refine(TEMPLATES[engine], html, url, found, limits)
+    return read_page(TEMPLATES[engine], html, url, limits)
 
 
 def test_every_site_template_name_has_a_template() -> None:
@@ -117,6 +116,12 @@ def test_the_page_cap_still_holds_and_counts_what_it_cut() -> None:
     body = "".join(f'<a href="/download/file.php?id={n}">p{n}.jpg</a>' for n in range(6))
     page = refined("phpbb", '<img src="/i/a.jpg">' + body, limits=ExtractLimits(max_media=4))
     assert len(page.links.media) == 4 and page.links.media_cut == 3
+    thumbnails = "".join(f'<a href="/download/file.php?id={n}&mode=view"><img src="/download/'
+                         f'file.php?id={n}&t=1" srcset="/s/{n}a.jpg 1x, /s/{n}b.jpg 2x"></a>'
+                         for n in range(5))
+    page = refined("phpbb", thumbnails, limits=ExtractLimits(max_media=5))
+    assert page.links.media == [f"{BASE}download/file.php?id={n}" for n in range(5)]
+    assert page.links.media_cut == 0  # a thumbnail and its copies count once, as the file
 
 
 def test_the_engine_next_link_is_declared_pagination() -> None:

@@ -39,7 +39,7 @@ from crawlers.media import MediaSink
 from crawlers.offload import StoreThread
 from crawlers.render import RENDERED, render_meta
 from crawlers.sites import SiteDefinition
-from crawlers.templates import refine, template_for
+from crawlers.templates import read_page, template_for
 from kernel.settings import CrawlSettings
 from kernel.sniff import sniff
 
@@ -114,10 +114,10 @@ class GenericSpider(Spider):
         if not isinstance(response, TextResponse):
             self.report.add_source(source)
             return []
-        found = extract_page(response.text, response.url, self.extract_limits)
-        if self.template is not None:  # the forum engine's own markup (crawlers/templates)
-            page = refine(self.template, response.text, response.url, found,
-                          self.extract_limits)
+        if self.template is None:
+            found = extract_page(response.text, response.url, self.extract_limits)
+        else:  # the forum engine's own markup (crawlers/templates)
+            page = read_page(self.template, response.text, response.url, self.extract_limits)
             found, source = page.links, self.template.source if page.thread else source
         self.report.add_source(source)
         self._cut("srcset_candidates", found.srcset_cut, response.url)

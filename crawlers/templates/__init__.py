@@ -9,7 +9,7 @@ and a line in `TEMPLATES` (and its name in `crawlers.sites.ForumTemplate`).
 
 from __future__ import annotations
 
-from crawlers.templates.apply import TemplatePage, refine
+from crawlers.templates.apply import TemplatePage, read_page, refine
 from crawlers.templates.base import ForumTemplate
 from crawlers.templates.discourse import DISCOURSE
 from crawlers.templates.phpbb import PHPBB
@@ -21,7 +21,7 @@ TEMPLATES: dict[str, ForumTemplate] = {
     t.engine: t for t in (XENFORO, PHPBB, VBULLETIN, DISCOURSE, WORDPRESS)
 }
 
-__all__ = ["TEMPLATES", "ForumTemplate", "TemplatePage", "refine", "template_for"]
+__all__ = ["TEMPLATES", "ForumTemplate", "TemplatePage", "read_page", "refine", "template_for"]
 
 
 def template_for(name: str | None) -> ForumTemplate | None:

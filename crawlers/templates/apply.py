@@ -15,7 +15,9 @@ file, and a takedown needs its URL, so:
   report, member, sorting or search links, and without session ids;
 - the engine's next-page link counts as declared pagination (it keeps the page's depth).
 
-All of it stays within the crawl's caps: the media list is cut to `max_media_per_page` again.
+All of it stays within the crawl's caps: `max_media_per_page` counts the full-size files (a
+thumbnail and its `srcset` copies count once, as the file they stand for), and what it leaves out
+is counted in the report as usual.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from crawlers.extract import (
     ExtractLimits,
     PageLinks,
     absolute_url,
+    extract_page,
     image_urls,
     is_media_url,
     parse_page,
@@ -44,6 +47,17 @@ class TemplatePage:
 
     links: PageLinks
     thread: bool  # one of the engine's thread pages (counted as `forum:<engine>`)
+
+
+def read_page(template: ForumTemplate, html: str, page_url: str,
+              limits: ExtractLimits | None = None) -> TemplatePage:
+    """What `extract_page` finds in `html`, adjusted by the template's rules, within `limits`.
+
+    The per-page media cap applies to the full-size list: a thumbnail and its `srcset` copies
+    count once, as the file they stand for."""
+    limits = limits or ExtractLimits()
+    found = extract_page(html, page_url, replace(limits, max_media=None))
+    return refine(template, html, page_url, found, limits)
 
 
 def refine(template: ForumTemplate, html: str, page_url: str, found: PageLinks,
