@@ -282,3 +282,30 @@ def _next_page(selector: Selector, base: str) -> tuple[str | None, bool]:
             if resolved is not None:
                 return resolved, False
     return None, False
+
+
+# ------------------------------------------------------------------ for site templates ---
+# Forum and gallery templates (`crawlers.templates`) read an engine's own markup on top of what
+# `extract_page` finds; these give them the same parsing and URL rules.
+def parse_page(html: str, page_url: str) -> tuple[Selector, str] | None:
+    """The parsed page and the URL its links resolve against (`<base href>`); None if it does
+    not parse."""
+    selector = _parse(html)
+    return None if selector is None else (selector, _base_url(selector, page_url))
+
+
+def absolute_url(base: str, raw: str) -> str | None:
+    """`raw` resolved against `base`, fragment dropped; None unless it is http(s) with a host."""
+    return _absolute(base, raw)
+
+
+def image_urls(element: Selector) -> list[str]:
+    """Every URL an `<img>` or `<source>` may load (src, lazy attributes, every srcset
+    candidate), unresolved."""
+    raws: list[str] = []
+    for attribute in _LAZY_ATTRIBUTES:
+        raws.extend(element.xpath(f"@{attribute}").getall())
+    for attribute in _SRCSET_ATTRIBUTES:
+        for value in element.xpath(f"@{attribute}").getall():
+            raws.extend(parse_srcset(value))
+    return raws

@@ -4,6 +4,8 @@ Pages are followed only on the site's own hosts, within `max_depth` link hops an
 pages in all, so endless link traps (calendars, faceted search) end at those limits. A
 `rel=next` pagination link keeps its page's depth (a gallery's pages are one level), bounded by
 `max_pages`. Media may live on any host (CDNs), since the address guard checks every request.
+A site's forum template (`template:`, `crawlers.templates`) adjusts what each page offers: the
+engine's thread pagination, full-size attachments instead of thumbnails, no trap links.
 
 Each media URL is requested at most once per crawl, however many pages show it; every further page
 that shows it becomes a `MediaSeen` item, so every (URL, page) pair still gets its sighting.
@@ -36,6 +38,7 @@ from crawlers.offload import StoreThread
 from crawlers.render import RENDERED, render_meta
 from crawlers.scope import SiteScope
 from crawlers.sites import SiteDefinition
+from crawlers.templates import read_page, template_for
 from kernel.settings import CrawlSettings
 from kernel.sniff import sniff
 
@@ -69,6 +72,7 @@ class GenericSpider(Spider):
         self.max_depth: int = limits.max_depth or 0
         self.max_pages: int = limits.max_pages or 1
         self.scope = SiteScope(site, self.max_depth)
+        self.template = template_for(site.template)
         self._scheduled_pages: set[str] = set()
         self._media_seen: set[str] = set()  # media URLs requested or handled in this crawl
         caps = caps or CrawlSettings()
@@ -102,12 +106,18 @@ class GenericSpider(Spider):
             self.report.media_found += 1
             return [MediaBody(original_url, referer, response.body, **_validators(response))]
         self.report.pages += 1
-        self.report.add_source(RENDERED if RENDERED in response.flags else "html")
         if self.report.pages % self.progress_every == 0:
             self._say(self.report.summary())
+        source = RENDERED if RENDERED in response.flags else "html"
         if not isinstance(response, TextResponse):
+            self.report.add_source(source)
             return []
-        found = extract_page(response.text, response.url, self.extract_limits)
+        if self.template is None:
+            found = extract_page(response.text, response.url, self.extract_limits)
+        else:  # the forum engine's own markup (crawlers/templates)
+            page = read_page(self.template, response.text, response.url, self.extract_limits)
+            found, source = page.links, self.template.source if page.thread else source
+        self.report.add_source(source)
         self._cut("srcset_candidates", found.srcset_cut, response.url)
         self._cut("media_per_page", found.media_cut, response.url)
         output: list[Request | MediaItem | None] = [
