@@ -11,15 +11,24 @@ temporary folder and returns the files as `Route`s under a path prefix.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
 import av
+import numpy as np
 
+from crawlers.report import CrawlReport
+from crawlers.run import crawl
+from crawlers.sites import SiteDefinition
+from jikimi import registry
 from jikimi.demo.clip import letterbox
 from jikimi.demo.site import CLIP_PERSON_RANGE, CLIP_SEGMENTS, photo_bytes
-from tests.crawl_site import Route
+from jikimi.flow import crawl_job
+from kernel.records import Media, Sighting, incoming_key
+from kernel.settings import Settings, VideoSettings
+from tests.crawl_site import FixtureSite, Route, crawl_settings
 
 PERSON_RANGE = CLIP_PERSON_RANGE
 KEY = bytes(range(16))
@@ -37,8 +46,6 @@ def _pictures(size: tuple[int, int]) -> tuple[tuple[bytes, int], ...]:
 
 def _mux(directory: Path, target: str, fmt: str, options: dict[str, str],
          size: tuple[int, int]) -> None:
-    import numpy as np
-
     with av.open(str(directory / target), "w", format=fmt, options=options) as container:
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height = size
@@ -106,3 +113,46 @@ def text(route: Route) -> str:
 
 def with_text(route: Route, body: str) -> Route:
     return Route(body.encode(), route.content_type)
+
+
+@dataclass
+class Crawled:
+    report: CrawlReport
+    settings: Settings
+    paths: list[str]
+    base: str
+
+    def media_at(self, url: str) -> tuple[Media, list[Sighting], bytes]:
+        store = registry.open_store(self.settings)
+        try:
+            record = store.get_fetch(self.base + url)
+            assert record is not None and record.media_id, (url, record)
+            media = store.get_media(record.media_id)
+            assert media is not None
+            sightings = store.sightings(record.media_id)
+        finally:
+            store.close()
+        body = registry.open_blobs(self.settings).get(incoming_key(media.media_id))
+        return media, sightings, body
+
+    def fetch_error(self, url: str) -> str | None:
+        """The recorded error of a media URL that gave no media."""
+        store = registry.open_store(self.settings)
+        try:
+            record = store.get_fetch(self.base + url)
+        finally:
+            store.close()
+        assert record is not None and record.media_id is None, (url, record)
+        return record.error
+
+
+def crawl_site(tmp_path: Path, routes: dict[str, Route], start: str = "/index.html", *,
+               video: VideoSettings | None = None, **caps: object) -> Crawled:
+    """Crawl `routes` from `start` (crawl settings `caps`; by default video frames up to
+    320×240, so a 640×480 variant is too large) and say what happened."""
+    settings = crawl_settings(str(tmp_path), **caps)
+    settings.video = video or VideoSettings(max_pixels=320 * 240)
+    with FixtureSite(routes) as site:
+        job = SiteDefinition(name="streams", start_urls=[site.base + start], delay=0)
+        report = crawl(crawl_job(job, settings), progress=lambda _: None)
+        return Crawled(report, settings, site.paths(), site.base)

@@ -8,21 +8,18 @@ served on 127.0.0.1 with `crawl.allow_private` set (the guard tests are in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from crawlers.report import CrawlReport
 from crawlers.run import crawl
 from crawlers.sites import SiteDefinition
 from enrichment.video.video_sampling import sample_video
-from jikimi import registry
 from jikimi.flow import crawl_job
-from kernel.records import Media, Sighting, incoming_key
-from kernel.settings import Settings, VideoSettings
+from kernel.settings import VideoSettings
 from tests import stream_fixtures as streams
 from tests.crawl_site import FixtureSite, Route, crawl_settings, page
+from tests.stream_fixtures import Crawled, crawl_site
 
 PAGES = {
     "/hls.html": page('<video src="/hls/index.m3u8" controls></video>'),
@@ -37,27 +34,6 @@ PAGES = {
 INDEX = page("".join(f'<a href="{p}">{p}</a>' for p in PAGES))
 
 
-@dataclass
-class Crawled:
-    report: CrawlReport
-    settings: Settings
-    paths: list[str]
-    base: str
-
-    def media_at(self, url: str) -> tuple[Media, list[Sighting], bytes]:
-        store = registry.open_store(self.settings)
-        try:
-            record = store.get_fetch(self.base + url)
-            assert record is not None and record.media_id, (url, record)
-            media = store.get_media(record.media_id)
-            assert media is not None
-            sightings = store.sightings(record.media_id)
-        finally:
-            store.close()
-        body = registry.open_blobs(self.settings).get(incoming_key(media.media_id))
-        return media, sightings, body
-
-
 def stream_routes() -> dict[str, Route]:
     routes = {"/index.html": INDEX, **PAGES}
     # distinct sizes, so that each stream is distinct media (the muxers are deterministic)
@@ -68,16 +44,6 @@ def stream_routes() -> dict[str, Route]:
         ("large/index.m3u8", (640, 480), 900_000), ("small/index.m3u8", (320, 240), 300_000)])
     routes |= streams.dash("/dash") | streams.dash("/list", template=False, size=(304, 228))
     return routes
-
-
-def crawl_site(tmp_path: Path, routes: dict[str, Route], start: str = "/index.html",
-               **caps: object) -> Crawled:
-    settings = crawl_settings(str(tmp_path), **caps)
-    settings.video = VideoSettings(max_pixels=320 * 240)  # the 640×480 variant is too large
-    with FixtureSite(routes) as site:
-        job = SiteDefinition(name="streams", start_urls=[site.base + start], delay=0)
-        report = crawl(crawl_job(job, settings), progress=lambda _: None)
-        return Crawled(report, settings, site.paths(), site.base)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ _BLOCK_BITS = 128
 def decrypt_segment(data: bytes, key: bytes, iv: bytes) -> bytes:
     """The plaintext of one AES-128-CBC, PKCS#7-padded segment."""
     if len(key) != KEY_BYTES:
-        raise StreamError(f"hls key is {len(key)} bytes, not {KEY_BYTES}")
+        raise StreamError(f"key is {len(key)} bytes, not {KEY_BYTES}")
     if not data or len(data) % (_BLOCK_BITS // 8):
         raise StreamError(f"encrypted segment of {len(data)} bytes is not whole AES blocks")
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()

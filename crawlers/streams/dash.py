@@ -89,7 +89,7 @@ def iso_duration(value: str | None) -> float | None:
         return None
     match = _DURATION.match(value.strip())
     if match is None:
-        raise StreamError(f"dash duration {value!r} is not understood")
+        raise StreamError(f"duration {value!r} is not understood")
     days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
     return days * 86400 + hours * 3600 + minutes * 60 + seconds
 
@@ -99,11 +99,11 @@ def _parse(body: bytes) -> MPEGDASH:
         document: Document = parseString(body, forbid_dtd=True)
         found = parse_child_nodes(document, "MPD", MPEGDASH)
     except _PARSE_FAILURES as exc:
-        raise StreamError(f"dash manifest cannot be parsed: {type(exc).__name__}: {exc}") from None
+        raise StreamError(f"cannot be parsed: {type(exc).__name__}: {exc}") from None
     except Exception as exc:  # expat's ExpatError and friends: a broken document
-        raise StreamError(f"dash manifest is not well-formed XML: {exc}") from None
+        raise StreamError(f"not well-formed XML: {exc}") from None
     if not found:
-        raise StreamError("dash manifest has no MPD element")
+        raise StreamError("no MPD element")
     return found[0]
 
 
@@ -140,11 +140,11 @@ def _segments(mpd: MPEGDASH, chosen: _Choice, url: str) -> tuple[Any, int]:
         timeline=_timeline(info),
     )
     if addressing.timescale <= 0:
-        raise StreamError("dash timescale must be positive")
+        raise StreamError("timescale must be positive")
     if templates:
         media = _first(templates, "media")
         if not media:
-            raise StreamError("dash SegmentTemplate without @media")
+            raise StreamError("SegmentTemplate without @media")
         init = _first(templates, "initialization")
         init_url = urljoin(base, expand(init, addressing)) if init else None
         return template_segments(media, addressing, init_url)

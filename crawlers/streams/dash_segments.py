@@ -51,7 +51,7 @@ def expand(template: str, addressing: Addressing, number: int | None = None,
             return "$" if width is None else match.group(0)
         value = values.get(name)
         if value is None:
-            raise StreamError(f"dash template {template!r} uses ${name}$, which is not available")
+            raise StreamError(f"template {template!r} uses ${name}$, which is not available")
         if width is not None and isinstance(value, int):
             return str(value).zfill(min(int(width), _MAX_PAD))
         return str(value)
@@ -65,9 +65,9 @@ def template_segments(media: str, addressing: Addressing,
     if addressing.timeline:
         return _timeline_segments(media, addressing, init_url), _timeline_total(addressing)
     if not addressing.duration or addressing.duration <= 0:
-        raise StreamError("dash SegmentTemplate has neither a SegmentTimeline nor a duration")
+        raise StreamError("SegmentTemplate has neither a SegmentTimeline nor a duration")
     if addressing.period_seconds is None:
-        raise StreamError("dash stream without a SegmentTimeline and without a period duration "
+        raise StreamError("no SegmentTimeline and no period duration to count segments by "
                           "(live DASH of that kind is not supported)")
     seconds = addressing.duration / addressing.timescale
     total = max(1, math.ceil(addressing.period_seconds / seconds - 1e-9))
@@ -108,14 +108,14 @@ def _timeline_runs(addressing: Addressing) -> Iterator[tuple[int, int, int]]:
     timeline = list(addressing.timeline)
     for position, (start, duration, repeat) in enumerate(timeline):
         if duration <= 0:
-            raise StreamError("dash SegmentTimeline has an S element without a positive @d")
+            raise StreamError("SegmentTimeline has an S element without a positive @d")
         time = start if start is not None else time
         if repeat >= 0:
             count = repeat + 1
         else:  # repeat until the next S's start, or the period's end
             following = timeline[position + 1][0] if position + 1 < len(timeline) else end
             if following is None:
-                raise StreamError("dash SegmentTimeline repeats without end (r=-1, no period "
+                raise StreamError("SegmentTimeline repeats without end (r=-1, no period "
                                   "duration)")
             count = max(0, math.ceil((following - time) / duration))
         yield time, duration, count

@@ -82,7 +82,7 @@ class StreamFollower:
         try:
             plan = await self._plan(kind, body, response_url)
         except StreamError as exc:
-            return MediaFailed(url, f"not media: {kind} {exc}")
+            return MediaFailed(url, f"not media ({kind} playlist: {exc})")
         except _FetchFailed as exc:
             return MediaFailed(url, f"{kind} variant playlist {exc}")
         for note in plan.notes:

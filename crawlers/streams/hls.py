@@ -53,7 +53,7 @@ def parse(body: bytes, url: str) -> m3u8.M3U8:
     try:
         return m3u8.loads(body.decode("utf-8", errors="replace"), uri=url)
     except _PARSE_FAILURES as exc:
-        raise StreamError(f"hls playlist cannot be parsed: {exc}") from None
+        raise StreamError(f"cannot be parsed: {exc}") from None
 
 
 def master_choice(playlist: m3u8.M3U8, limits: StreamLimits) -> Variant | None:
@@ -97,9 +97,9 @@ def _key(segment: m3u8.Segment, first_sequence: int, index: int) -> SegmentKey |
     if method == "NONE":
         return None
     if method != "AES-128":
-        raise StreamError(f"hls encryption {method} is not supported (only AES-128)")
+        raise StreamError(f"encryption {method} is not supported (only AES-128)")
     if not key.absolute_uri:
-        raise StreamError("hls AES-128 key without a URI")
+        raise StreamError("AES-128 key without a URI")
     return SegmentKey(url=key.absolute_uri, iv=_iv(key.iv, first_sequence + index))
 
 
@@ -110,9 +110,9 @@ def _iv(declared: str | None, sequence: int) -> bytes:
     try:
         value = bytes.fromhex(digits.rjust(32, "0"))
     except ValueError:
-        raise StreamError(f"hls key IV {declared!r} is not hexadecimal") from None
+        raise StreamError(f"key IV {declared!r} is not hexadecimal") from None
     if len(value) != 16:
-        raise StreamError(f"hls key IV {declared!r} is not 128 bits")
+        raise StreamError(f"key IV {declared!r} is not 128 bits")
     return value
 
 
