@@ -27,11 +27,11 @@ _PLAYER_KEY = re.compile(
     r"""|["']?\b(?:m3u8|mpd)["']?\s*:\s*["']([^"'\s<>]{1,2048})["']""",
     re.IGNORECASE)
 _MAX_TEXT = 2 * 1024 * 1024  # per script or attribute: a player config is a few kilobytes
-# Attributes that carry player configuration or a stream address.
-_ATTRIBUTES = ("//@*[contains(translate(., 'M3UPD', 'm3upd'), '.m3u8')"
-               " or contains(translate(., 'MPD', 'mpd'), '.mpd')"
-               " or starts-with(name(), 'data-setup') or starts-with(name(), 'data-config')"
-               " or starts-with(name(), 'data-hls') or starts-with(name(), 'data-dash')]")
+# Elements with an attribute that names a playlist or carries a player's configuration.
+_CONFIG_ATTRIBUTES = ("data-setup", "data-config", "data-hls", "data-dash")
+_ELEMENTS = ("//*[@*[contains(translate(., 'M3UPD', 'm3upd'), '.m3u8')"
+             " or contains(translate(., 'MPD', 'mpd'), '.mpd')"
+             + "".join(f" or starts-with(name(), '{a}')" for a in _CONFIG_ATTRIBUTES) + "]]")
 
 
 def is_stream_url(url: str) -> bool:
@@ -46,14 +46,16 @@ def player_stream_urls(selector: Selector) -> list[str]:
     found: list[str] = []
     for script in selector.xpath("//script[not(@src)]/text()").getall():
         found.extend(stream_urls_in_text(script))
-    for attribute in selector.xpath(_ATTRIBUTES):
-        name = attribute.xpath("name()").get() or ""
-        value = attribute.get() or ""
-        if is_stream_url(value.strip()) or (
-                name.startswith(("data-hls", "data-dash")) and "{" not in value):
-            found.append(value.strip())
-        else:
-            found.extend(stream_urls_in_text(value))
+    for element in selector.xpath(_ELEMENTS):
+        attributes = getattr(element.root, "attrib", {})
+        for name, value in attributes.items():
+            name, value = str(name).lower(), str(value).strip()
+            if is_stream_url(value) or (name.startswith(("data-hls", "data-dash"))
+                                        and "{" not in value):
+                found.append(value)
+            elif name.startswith(_CONFIG_ATTRIBUTES) or ".m3u8" in value.lower() \
+                    or ".mpd" in value.lower():
+                found.extend(stream_urls_in_text(value))
     return list(dict.fromkeys(u for u in found if u))
 
 
