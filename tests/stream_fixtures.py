@@ -121,6 +121,7 @@ class Crawled:
     settings: Settings
     paths: list[str]
     base: str
+    referers: dict[str, str | None]  # path -> the Referer header of its (last) request
 
     def media_at(self, url: str) -> tuple[Media, list[Sighting], bytes]:
         store = registry.open_store(self.settings)
@@ -155,4 +156,5 @@ def crawl_site(tmp_path: Path, routes: dict[str, Route], start: str = "/index.ht
     with FixtureSite(routes) as site:
         job = SiteDefinition(name="streams", start_urls=[site.base + start], delay=0)
         report = crawl(crawl_job(job, settings), progress=lambda _: None)
-        return Crawled(report, settings, site.paths(), site.base)
+        referers = {entry.path: entry.headers.get("referer") for entry in site.log}
+        return Crawled(report, settings, site.paths(), site.base, referers)

@@ -77,6 +77,10 @@ def test_every_segment_and_the_key_are_fetched_once(crawled: Crawled) -> None:
         assert [p for p in paths if p.startswith(prefix + "/seg")] == [
             f"{prefix}/seg{i:03d}.ts" for i in range(7)]
     assert paths.count("/aes/stream.key") == 1
+    for part, page_path in (("/hls/seg003.ts", "/hls.html"), ("/aes/stream.key", "/aes.html"),
+                            ("/var/small/index.m3u8", "/master.html"),
+                            ("/list/init-stream0.m4s", "/list.html")):
+        assert crawled.referers[part] == crawled.base + page_path  # as the page's player would
     assert not [p for p in paths if p.startswith("/var/large")]  # beyond video.max_pixels
     for prefix in ("/dash", "/list"):
         assert [p for p in paths if p.startswith(prefix + "/") and p.endswith(".m4s")] == [

@@ -15,6 +15,9 @@ from crawlers.streams.aes import decrypt_segment
 from crawlers.streams.fetch import playlist_kind
 from crawlers.streams.links import is_stream_url, stream_urls_in_text
 from crawlers.streams.plan import StreamError, StreamLimits
+from enrichment.video.video_sampling import sample_video
+from kernel.errors import JikimiError
+from kernel.settings import VideoSettings
 from kernel.sniff import sniff
 from tests import stream_fixtures as streams
 
@@ -159,3 +162,28 @@ def test_playlist_urls_are_found_in_tags_links_and_player_configs() -> None:
         "https://cdn.example/d.m3u8", "https://site.example/e/stream"]
     assert is_stream_url("https://h/x/Index.M3U8?x=1") and not is_stream_url("https://h/m3u8/")
     assert stream_urls_in_text('{"dash": "auto"}') == []
+
+
+@pytest.mark.parametrize("damage", ["cut", "flipped", "segment missing"])
+def test_a_damaged_joined_ts_stream_samples_or_fails_cleanly(damage: str) -> None:
+    routes = streams.hls("/hls")
+    parts = [routes[f"/hls/seg{i:03d}.ts"].body for i in range(7)]
+    joined = b"".join(parts)
+    if damage == "cut":
+        data = joined[:len(joined) // 3 + 101]
+    elif damage == "flipped":
+        flipped = bytearray(joined)
+        for position in range(400, len(flipped), 997):
+            flipped[position] ^= 0x5A
+        data = bytes(flipped)
+    else:
+        data = b"".join(parts[:2] + parts[4:])  # a gap: 2 s of the clock missing
+    assert sniff(data) == ("video", "video/mp2t")
+    try:
+        sample = sample_video(data, VideoSettings())
+    except JikimiError as exc:
+        assert str(exc)  # a one-line reason, recorded for the item
+        return
+    assert sample.frames and all(f.ts is not None and f.ts >= 0 for f in sample.frames)
+    if damage == "segment missing":  # the sampler keeps the stream's own clock
+        assert [f.ts for f in sample.frames][:2] == [0.0, 1.0] and sample.frames[-1].ts >= 6.0

@@ -80,14 +80,14 @@ class StreamFollower:
         self.report.add_source(kind)
         started = time.monotonic()
         try:
-            plan = await self._plan(kind, body, response_url)
+            plan = await self._plan(kind, body, response_url, page)
         except StreamError as exc:
             return MediaFailed(url, f"not media ({kind} playlist: {exc})")
         except _FetchFailed as exc:
             return MediaFailed(url, f"{kind} variant playlist {exc}")
         for note in plan.notes:
             logger.warning("%s stream %s: %s", kind, url, note)
-        joined, problem = await self._download(plan, started)
+        joined, problem = await self._download(plan, started, page)
         self._count_cuts(plan, url)
         if problem is not None and not joined:
             return MediaFailed(url, f"{kind} stream {problem}")
@@ -96,20 +96,21 @@ class StreamFollower:
         return MediaBody(url, page, joined, etag=etag, last_modified=last_modified)
 
     # ----------------------------------------------------------------------------- plan ---
-    async def _plan(self, kind: str, body: bytes, url: str) -> StreamPlan:
+    async def _plan(self, kind: str, body: bytes, url: str, page: str) -> StreamPlan:
         if kind == "dash":
             return dash.plan(body, url, self.limits)
         playlist = hls.parse(body, url)
         variant = hls.master_choice(playlist, self.limits)
         if variant is None:
             return hls.media_plan(playlist, self.limits)
-        media = await self._get(variant.url, what="")
+        media = await self._get(variant.url, page, what="")
         if not hls.looks_like_hls(media):
             raise StreamError(f"variant {variant.url} is not an HLS playlist")
         return hls.media_plan(hls.parse(media, variant.url), self.limits)
 
     # ------------------------------------------------------------------------- segments ---
-    async def _download(self, plan: StreamPlan, started: float) -> tuple[bytes, str | None]:
+    async def _download(self, plan: StreamPlan, started: float,
+                        page: str) -> tuple[bytes, str | None]:
         parts: list[bytes] = []
         size = 0
         keys: dict[str, bytes] = {}
@@ -122,19 +123,19 @@ class StreamFollower:
                 break
             try:
                 if segment.init_url is not None and init_loaded is None:  # one per plan
-                    init = await self._get(segment.init_url, what="initialisation segment",
+                    init = await self._get(segment.init_url, page, what="initialisation segment",
                                            max_bytes=self.limits.max_bytes - size)
                     parts.append(init)
                     size += len(init)
                     init_loaded = segment.init_url
-                data = await self._get(segment.url, what="segment",
+                data = await self._get(segment.url, page, what="segment",
                                        max_bytes=self.limits.max_bytes - size)
                 size += len(data)
                 if segment.key is not None:
                     key = keys.get(segment.key.url)
                     if key is None:
                         key = keys[segment.key.url] = await self._get(
-                            segment.key.url, what="key", max_bytes=_KEY_MAX_BYTES)
+                            segment.key.url, page, what="key", max_bytes=_KEY_MAX_BYTES)
                     if len(key) != KEY_BYTES:
                         raise StreamError(f"key {segment.key.url} is {len(key)} bytes, "
                                           f"not {KEY_BYTES}")
@@ -150,14 +151,16 @@ class StreamFollower:
             parts.append(data)
         return _joined(parts, init_loaded), None
 
-    async def _get(self, url: str, *, what: str, max_bytes: int | None = None) -> bytes:
-        """The body of `url` through the crawl's downloader; `max_bytes` None: the page cap."""
+    async def _get(self, url: str, page: str, *, what: str,
+                   max_bytes: int | None = None) -> bytes:
+        """The body of `url` through the crawl's downloader, with `page` as its referrer (as a
+        player's; some CDNs refuse segments without one); `max_bytes` None: the page cap."""
         meta: dict[str, object] = {"allow_offsite": True}
         if max_bytes is not None:
             if max_bytes <= 0:
                 raise _FetchFailed(f"{what} {url}: too large", too_large=True)
             meta.update(download_maxsize=max_bytes, download_warnsize=max_bytes)
-        request = Request(url, dont_filter=True, meta=meta)
+        request = Request(url, dont_filter=True, meta=meta, headers={"Referer": page})
         engine = self.spider.crawler.engine
         assert engine is not None
         try:

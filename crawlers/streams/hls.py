@@ -46,7 +46,7 @@ class Variant:
 
 def looks_like_hls(body: bytes) -> bool:
     """Whether `body` is an HLS playlist (it must start with `#EXTM3U`, after an optional BOM)."""
-    return body.lstrip(b"\xef\xbb\xbf \t\r\n")[:7] == b"#EXTM3U"
+    return body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")[:7] == b"#EXTM3U"
 
 
 def parse(body: bytes, url: str) -> m3u8.M3U8:
