@@ -99,3 +99,17 @@ def test_a_second_crawl_does_not_fetch_a_known_stream_again(tmp_path: Path) -> N
         report = crawl(crawl_job(first, settings), progress=lambda _: None)
         assert report.media_skipped_unchanged == 1 and report.sources == {"html": 1}
         assert [p for p in site.paths() if p != "/robots.txt"] == ["/hls.html"]
+
+
+def test_a_playlist_without_extension_is_recognised_by_its_bytes(tmp_path: Path) -> None:
+    hls = streams.hls("/hls")
+    playlist = streams.text(hls["/hls/index.m3u8"]).replace("seg", "/hls/seg")
+    routes = {"/p.html": page('<script>var config = {hls: "/play?id=7"};</script>'
+                              '<a href="/watch/7">also</a>'),
+              "/play?id=7": streams.with_text(hls["/hls/index.m3u8"], playlist),
+              "/watch/7": streams.with_text(hls["/hls/index.m3u8"], playlist), **hls}
+    crawled = crawl_site(tmp_path, routes, "/p.html")
+    assert crawled.report.errors == [] and crawled.report.sources == {"html": 1, "hls": 2}
+    media, _, _ = crawled.media_at("/play?id=7")  # a media URL that served a playlist
+    linked, _, _ = crawled.media_at("/watch/7")  # a followed link that served one
+    assert media.media_id == linked.media_id and media.content_type == "video/mp2t"
