@@ -6,6 +6,8 @@ announced only in `og:image` meta, or linked as files. Missing one of those mean
 media a victim needs found, so every form is read, every `srcset` candidate kept (the largest
 is often the only one a face detector can use), URLs resolved against `<base href>`, and
 non-fetchable schemes (data:, javascript:) dropped. `<audio>` is ignored: it has no faces.
+HLS and DASH playlists (`.m3u8`, `.mpd`) count as media wherever a video could be: in `<video>`,
+`<source>` and links, and in player configurations inside scripts (`crawlers.streams.links`).
 
 A hostile page can also list more media than any gallery has (5,000 images with 50,000 `srcset`
 candidates made one crawl send 55,262 requests), so :class:`ExtractLimits` bounds the work: per
@@ -27,11 +29,13 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from parsel import Selector, SelectorList
 
+from crawlers.streams.links import STREAM_EXTENSIONS, player_stream_urls
+
 IMAGE_EXTENSIONS = frozenset(
     {"jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "avif", "heic", "heif", "tif"}
 ) | {"tiff"}
 VIDEO_EXTENSIONS = frozenset({"mp4", "m4v", "mov", "webm", "avi", "flv", "mkv", "wmv", "3gp"})
-MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS | STREAM_EXTENSIONS
 # url() targets in CSS that are never media worth fetching.
 _NOT_MEDIA_EXTENSIONS = frozenset(
     {"css", "js", "woff", "woff2", "ttf", "otf", "eot", "svg", "svgz"}
@@ -94,7 +98,7 @@ def extract_page(html: str, page_url: str, limits: ExtractLimits | None = None) 
 
 
 def is_media_url(url: str) -> bool:
-    """Whether the URL's path ends in a known image or video extension."""
+    """Whether the URL's path ends in a known image, video or playlist extension."""
     path = urlsplit(url).path.lower()
     return path.rsplit(".", 1)[-1] in MEDIA_EXTENSIONS if "." in path.rsplit("/", 1)[-1] else False
 
@@ -239,6 +243,7 @@ def _media_urls(selector: Selector, base: str, html: str, limits: ExtractLimits,
         resolved = _absolute(base, href)
         if resolved is not None and is_media_url(resolved):
             raws.append(resolved)
+    raws.extend(player_stream_urls(selector))
     return _resolve_all(base, raws)
 
 

@@ -22,6 +22,7 @@ from crawlers.report import CrawlReport
 from crawlers.safety import refusals
 from crawlers.settings import scrapy_settings
 from crawlers.spiders import spider_for
+from crawlers.streams.plan import StreamLimits
 from kernel import chaos
 from kernel.errors import JikimiError
 
@@ -50,7 +51,8 @@ def crawl_here(job: CrawlJob, *, progress: Progress | None = None,
                           max_media_bytes=job.crawl.max_media_bytes,
                           max_video_bytes=job.max_video_bytes,
                           progress=progress, progress_every=PROGRESS_EVERY_PAGES,
-                          caps=job.crawl)
+                          caps=job.crawl, stream_limits=StreamLimits.for_crawl(
+                              job.crawl, job.video, job.max_video_bytes))
             process.start()
             if crawler.stats is not None:
                 report.refused, messages = refusals(crawler.stats)

@@ -62,7 +62,7 @@ def crawl_job(site: SiteDefinition, settings: Settings) -> CrawlJob:
             "process: use a file:// blob store"
         )
     return CrawlJob(site, settings.crawl, settings.video.max_bytes,
-                    partial(registry.open_crawl_sinks, settings))
+                    partial(registry.open_crawl_sinks, settings), video=settings.video)
 
 
 def crawl_stage(

@@ -48,6 +48,11 @@ class CrawlSettings(Section):
     max_media_per_crawl: int = Field(default=20_000, ge=1)  # media requests in one crawl
     max_srcset_candidates: int = Field(default=8, ge=1)  # per srcset, the largest are kept
     chromium_path: str = "/usr/bin/chromium"  # renders `render: browser` sites (Debian's chromium)
+    # HLS/DASH streams (crawlers/streams): segments fetched per stream (4 h of 4 s segments) and
+    # the wall-clock time one stream's download may take; its bytes, duration and frame size are
+    # bounded by video.max_bytes, video.max_duration and video.max_pixels.
+    max_stream_segments: int = Field(default=3600, ge=1)
+    max_stream_seconds: float = Field(default=900.0, gt=0)
 
 
 class MediaSettings(Section):

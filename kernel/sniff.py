@@ -1,9 +1,17 @@
 """Content-type sniffing from magic bytes: neither a server's header nor a URL's extension
-is trusted."""
+is trusted.
+
+MPEG-TS has no magic number: it is a run of 188-byte packets that each start with the sync byte
+0x47, so three sync bytes one packet apart (what FFmpeg's own probe looks for) identify it. HLS
+streams the crawler reassembles from `.ts` segments are such files."""
 
 from __future__ import annotations
 
 from kernel.records import MediaKind
+
+TS_PACKET = 188
+_TS_SYNC = 0x47
+_TS_PACKETS_CHECKED = 3
 
 _SIGNATURES: list[tuple[bytes, int, str, MediaKind]] = [
     (b"\xff\xd8\xff", 0, "image/jpeg", "image"),
@@ -37,4 +45,13 @@ def sniff(data: bytes) -> tuple[MediaKind, str]:
         if brand == b"qt  ":
             return "video", "video/quicktime"
         return "video", "video/mp4"
+    if is_mpeg_ts(data):
+        return "video", "video/mp2t"
     return "unknown", "application/octet-stream"
+
+
+def is_mpeg_ts(data: bytes) -> bool:
+    """Whether `data` starts with MPEG-TS packets (a sync byte every 188 bytes, three times)."""
+    if len(data) < TS_PACKET * _TS_PACKETS_CHECKED:
+        return False
+    return all(data[i * TS_PACKET] == _TS_SYNC for i in range(_TS_PACKETS_CHECKED))

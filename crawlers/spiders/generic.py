@@ -16,6 +16,10 @@ The spider does no store or blob I/O: whether a media URL is downloaded again is
 `crawlers.freshness` (a downloader middleware) as its request goes out, and what comes back is
 yielded as items (`crawlers.items`) that `crawlers.pipelines` writes in the crawl's store thread.
 The spider only carries that sink and thread for them (`crawlers.offload.HoldsMedia`).
+
+A media URL that serves an HLS or DASH playlist (by its bytes, whatever its extension) is handed
+to `crawlers.streams.fetch`, which fetches its segments through the engine and yields the joined
+stream as one media item under the playlist's URL.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ from crawlers.offload import StoreThread
 from crawlers.render import RENDERED, render_meta
 from crawlers.scope import SiteScope
 from crawlers.sites import SiteDefinition
+from crawlers.streams.fetch import StreamFollower, playlist_kind
+from crawlers.streams.links import is_stream_url
+from crawlers.streams.plan import StreamLimits
 from crawlers.templates import read_page, template_for
 from kernel.settings import CrawlSettings
 from kernel.sniff import sniff
@@ -56,7 +63,7 @@ class GenericSpider(Spider):
         max_media_bytes: int,
         max_video_bytes: int | None = None, progress: Callable[[str], None] | None = None,
         progress_every: int = 10, caps: CrawlSettings | None = None,
-        **kwargs: Any,
+        stream_limits: StreamLimits | None = None, **kwargs: Any,
     ) -> None:
         super().__init__(name=site.name, **kwargs)
         self.site = site
@@ -80,6 +87,8 @@ class GenericSpider(Spider):
                                             max_media=caps.max_media_per_page)
         self.max_media_per_crawl = caps.max_media_per_crawl
         self._media_requested = 0
+        self.streams = StreamFollower(
+            self, stream_limits or StreamLimits(max_bytes=self.max_video_bytes), self.report)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -95,15 +104,19 @@ class GenericSpider(Spider):
                 yield request
 
     # ------------------------------------------------------------------------------ pages ---
-    def parse_page(self, response: Response) -> list[Request | MediaItem]:
+    def parse_page(self, response: Response) -> Any:
         depth: int = response.meta.get("page_depth", 0)
-        if sniff(response.body[:64])[0] != "unknown":  # a link that was really a media file
+        stream = playlist_kind(response.body) is not None
+        if stream or sniff(response.body[:64])[0] != "unknown":  # a link to a media file
             referer = response.meta.get("referer_page") or response.url
             original_url = (response.meta.get("redirect_urls") or [response.url])[0]
             if original_url in self._media_seen:
                 return [MediaSeen(original_url, referer)]
             self._media_seen.add(original_url)
             self.report.media_found += 1
+            if stream:
+                return self.streams.follow(response.body, response.url, original_url, referer,
+                                           **_validators(response))
             return [MediaBody(original_url, referer, response.body, **_validators(response))]
         self.report.pages += 1
         if self.report.pages % self.progress_every == 0:
@@ -169,18 +182,20 @@ class GenericSpider(Spider):
         self._media_requested += 1
         self.report.media_found += 1
         cap = self.max_video_bytes if looks_like_video(url) else self.max_media_bytes
-        return Request(
-            url, callback=self.parse_media, errback=self.media_failed,
-            priority=MEDIA_PRIORITY, dont_filter=True,
-            meta={
-                MEDIA_URL: url, MEDIA_PAGE: page, "allow_offsite": True,
-                "download_maxsize": cap,
-                "download_warnsize": cap,
-                "handle_httpstatus_list": [304],
-            },
-        )
+        meta: dict[str, Any] = {MEDIA_URL: url, MEDIA_PAGE: page, "allow_offsite": True,
+                                "handle_httpstatus_list": [304]}
+        if not is_stream_url(url):  # a playlist keeps the page cap; its segments the video cap
+            meta.update(download_maxsize=cap, download_warnsize=cap)
+        return Request(url, callback=self.parse_media, errback=self.media_failed,
+                       priority=MEDIA_PRIORITY, dont_filter=True, meta=meta)
 
-    def parse_media(self, response: Response) -> Iterator[MediaItem]:
+    def parse_media(self, response: Response) -> Any:
+        if response.status != 304 and playlist_kind(response.body) is not None:
+            return self.streams.follow(response.body, response.url, response.meta[MEDIA_URL],
+                                       response.meta[MEDIA_PAGE], **_validators(response))
+        return self._media_outcome(response)
+
+    def _media_outcome(self, response: Response) -> Iterator[MediaItem]:
         url: str = response.meta[MEDIA_URL]
         page: str = response.meta[MEDIA_PAGE]
         record = response.meta.get(FETCH_RECORD)
