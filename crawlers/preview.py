@@ -9,7 +9,8 @@ crawl uses: the page reader (`extract_page` for HTML), the site's scope rules
 Readers for other sources plug in through :data:`READERS`: a site's forum `template` or its
 `kind` names a reader that returns the same :class:`~crawlers.extract.PageLinks` the HTML reader
 does (keys `"template:<engine>"` and `"kind:<kind>"`; the template wins): Telegram channel
-previews are read with `crawlers.telegram_preview`. Without one, HTML is read with
+previews are read with `crawlers.telegram_preview`, forum pages with their engine's template
+(`crawlers.templates`). Without one, HTML is read with
 `extract_page`.
 """
 
@@ -25,6 +26,7 @@ from crawlers.extract import ExtractLimits, PageLinks, extract_page
 from crawlers.scope import SiteScope
 from crawlers.sites import SiteDefinition
 from crawlers.telegram_preview import parse_preview, preview_url
+from crawlers.templates import TEMPLATES, read_page
 from kernel.sniff import sniff
 
 # (site, page URL, page text, limits) -> what the page links to and embeds
@@ -45,8 +47,16 @@ def _read_telegram(site: SiteDefinition, url: str, text: str, limits: ExtractLim
                      media_cut=cut)
 
 
+def _forum_reader(engine: str) -> PageReader:
+    def read(site: SiteDefinition, url: str, text: str, limits: ExtractLimits) -> PageLinks:
+        """A page as the crawl reads it with the site's forum template (crawlers/templates)."""
+        return read_page(TEMPLATES[engine], text, url, limits).links
+    return read
+
+
 READERS: dict[str, tuple[str, PageReader]] = {  # key -> (label shown, reader)
     "kind:telegram": ("telegram", _read_telegram),
+    **{f"template:{engine}": (f"forum:{engine}", _forum_reader(engine)) for engine in TEMPLATES},
 }
 
 

@@ -11,6 +11,8 @@ from crawlers.preview import READERS, preview_page, reader_for
 from crawlers.sites import SiteDefinition
 from crawlers.telegram_preview import parse_preview
 from tests.crawl_site import image_bytes
+from tests.forum_engines import ENGINES
+from tests.forum_site import HOLIDAY, PHOTOS, thread_page
 from tests.telegram_fixture import CHANNEL, TelegramPreview
 
 LIMITS = ExtractLimits(max_srcset_candidates=8, max_media=500)
@@ -97,3 +99,26 @@ def test_a_telegram_preview_page_gives_its_posts_media_and_the_older_page() -> N
                            shown=50)
     kept = [m for m in expected if m not in {x.url for x in newest.media}]
     assert without.media == kept and len(kept) < len(expected)
+
+
+@pytest.mark.parametrize("name", ["phpbb", "xenforo"])
+def test_a_forum_sites_check_reads_the_page_with_its_engines_template(name: str) -> None:
+    """`sites check` on a thread page shows what the templated crawl takes: full-size
+    attachments, not thumbnails; the thread's next page; no trap links."""
+    engine = ENGINES[name]
+    base = "http://forum.example.org"
+    site = SiteDefinition.model_validate({"name": "f", "start_urls": [base + engine.index],
+                                          "template": name})
+    body = thread_page(engine, HOLIDAY, 1)
+    found = preview_page(site, base + engine.thread_path(HOLIDAY, 1), body, "text/html",
+                         limits=LIMITS, max_depth=2, shown=100)
+    assert found.read_as == f"forum:{name}"
+    paths = {u.removeprefix(base) for u in found.media}
+    assert paths and paths <= {engine.full(n) for n in PHOTOS}
+    assert not paths & {path for n in PHOTOS for path in engine.thumbs(n)}
+    assert found.next_page == base + engine.thread_path(HOLIDAY, 2)
+    assert not {u.removeprefix(base) for u in found.links} & set(engine.traps)
+    plain = preview_page(site.model_copy(update={"template": None}),
+                         base + engine.thread_path(HOLIDAY, 1), body, "text/html",
+                         limits=LIMITS, max_depth=2, shown=100)
+    assert plain.read_as == "html" and {u.removeprefix(base) for u in plain.media} != paths
