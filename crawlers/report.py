@@ -5,10 +5,13 @@ stored for the first time; `media_known` media fetched whose bytes were already 
 file under another URL or an unchanged re-fetch); `media_skipped_unchanged` media URLs not
 downloaded because a recent fetch or a 304 said nothing changed; `bytes` media bytes downloaded;
 `refused` requests refused by the address guard; `robots_denied` requests robots.txt forbade.
+`unchanged_entries` feed and sitemap entries not fetched because their date has not moved
+since the last crawl (`crawlers.entry_marks`).
 `cut` counts what the crawl's work caps left out, per cap (`srcset_candidates`,
 `media_per_page`, `media_per_crawl`: `crawl.max_*` settings); each cap is logged once per crawl.
 `sources` counts what was read per source kind (`html` pages, `telegram` posts, `feed` and
-`sitemap` documents, `rendered` pages, `hls` and `dash` streams, `forum:<engine>` thread pages).
+`sitemap` documents, `robots` files read for their `Sitemap:` lines, `rendered` pages, `hls` and
+`dash` streams, `forum:<engine>` thread pages).
 `errors` holds one line per failed item (capped, with a final line saying how many were left out).
 
 During a crawl two threads add errors (the spider's, and the store thread that writes media), so
@@ -41,6 +44,7 @@ class CrawlReport:
     errors_left_out: int = 0
     cut: dict[str, int] = field(default_factory=dict)  # cap name -> items it left out
     sources: dict[str, int] = field(default_factory=dict)  # source kind -> documents read
+    unchanged_entries: int = 0
 
     def add_source(self, kind: str, count: int = 1) -> None:
         """Count `count` documents read of source kind `kind` (spider thread only)."""
@@ -70,6 +74,7 @@ class CrawlReport:
             f"{self.media_skipped_unchanged} unchanged), {self.bytes} bytes, "
             f"{self.refused} refused, {len(self.errors) + self.errors_left_out} errors"
             + "".join(f", {n} cut by max_{cap}" for cap, n in sorted(self.cut.items()))
+            + (f", {self.unchanged_entries} unchanged entries" if self.unchanged_entries else "")
             + (" [" + ", ".join(f"{n} {kind}" for kind, n in sorted(self.sources.items())) + "]"
                if self.sources else "")
         )

@@ -53,6 +53,8 @@ class CrawlSettings(Section):
     # bounded by video.max_bytes, video.max_duration and video.max_pixels.
     max_stream_segments: int = Field(default=3600, ge=1)
     max_stream_seconds: float = Field(default=900.0, gt=0)
+    # Child sitemaps read in one crawl (an index may list 50,000); not counted in max_pages.
+    max_sitemaps_per_crawl: int = Field(default=500, ge=1)
 
 
 class MediaSettings(Section):

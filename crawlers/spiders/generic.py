@@ -20,6 +20,10 @@ The spider only carries that sink and thread for them (`crawlers.offload.HoldsMe
 A media URL that serves an HLS or DASH playlist (by its bytes, whatever its extension) is handed
 to `crawlers.streams.fetch`, which fetches its segments through the engine and yields the joined
 stream as one media item under the playlist's URL.
+
+A response that is a feed, a sitemap (index) or a robots.txt with `Sitemap:` lines is read by
+`crawlers.spiders.syndication` instead of as HTML: its entries become pages and media, crawled
+incrementally by their dates.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from crawlers.offload import StoreThread
 from crawlers.render import RENDERED, render_meta
 from crawlers.scope import SiteScope
 from crawlers.sites import SiteDefinition
+from crawlers.spiders.syndication import Syndication
 from crawlers.streams.fetch import StreamFollower, playlist_kind
 from crawlers.streams.links import is_stream_url
 from crawlers.streams.plan import StreamLimits
@@ -89,15 +94,19 @@ class GenericSpider(Spider):
         self._media_requested = 0
         self.streams = StreamFollower(
             self, stream_limits or StreamLimits(max_bytes=self.max_video_bytes), self.report)
+        self.syndication = Syndication(self, max_bytes=caps.max_page_bytes,
+                                       max_sitemaps=caps.max_sitemaps_per_crawl)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
         spider = cls(*args, **kwargs)
         spider._set_crawler(crawler)
         crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider.syndication.write_marks, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        await self.syndication.load_marks()
         for url in self.site.start_urls:
             request = self._page_request(url, depth=0, start=True)
             if request is not None:
@@ -106,6 +115,9 @@ class GenericSpider(Spider):
     # ------------------------------------------------------------------------------ pages ---
     def parse_page(self, response: Response) -> Any:
         depth: int = response.meta.get("page_depth", 0)
+        documents = self.syndication.read(response, depth)  # a feed or a sitemap, else None
+        if documents is not None:
+            return documents
         stream = playlist_kind(response.body) is not None
         if stream or sniff(response.body[:64])[0] != "unknown":  # a link to a media file
             referer = response.meta.get("referer_page") or response.url
@@ -177,6 +189,7 @@ class GenericSpider(Spider):
             return MediaSeen(url, page)
         if self._media_requested >= self.max_media_per_crawl:
             self._cut("media_per_crawl", 1, page)
+            self.syndication.media_incomplete(page)
             return None
         self._media_seen.add(url)
         self._media_requested += 1
@@ -215,6 +228,8 @@ class GenericSpider(Spider):
             self.report.robots_denied += 1
             yield MediaFailed(url, None)
             return
+        if kind == "error" and request is not None:
+            self.syndication.media_incomplete(request.meta.get(MEDIA_PAGE, ""))
         # refusals are already in the report, via the address guard's stats
         yield MediaFailed(url, message, report=kind != "refused")
 
@@ -226,6 +241,7 @@ class GenericSpider(Spider):
 
     def _on_spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         self.report.add_error(f"internal error on {response.url}: {failure.getErrorMessage()}")
+        self.syndication.page_errored(response.url)
 
     def _say(self, line: str) -> None:
         if self.progress is not None:
