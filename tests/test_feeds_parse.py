@@ -144,14 +144,16 @@ def test_rss_entries_give_their_page_and_media() -> None:
     assert list(entries) == [f"{BASE}/posts/{n}.html" for n in (1, 2, 3)]
     assert all(e.updated == DAY for e in document.entries)
     # image enclosure and thumbnail; the audio enclosure is left out
-    assert entries[f"{BASE}/posts/3.html"].media == (f"{BASE}/m/encl.jpg", f"{BASE}/m/thumb.jpg")
+    assert entries[f"{BASE}/posts/3.html"].media().urls == (f"{BASE}/m/encl.jpg",
+                                                            f"{BASE}/m/thumb.jpg")
 
 
 def test_atom_entries_and_images_in_their_html() -> None:
     document = parse_feed(FIXTURE.atom().encode(), f"{BASE}/feed.atom")
     first, second = document.entries
-    assert first.link == f"{BASE}/threads/1.html" and first.media == (f"{BASE}/m/inline.jpg",)
-    assert second.link == f"{BASE}/threads/2.html" and second.media == ()
+    assert first.link == f"{BASE}/threads/1.html"
+    assert first.media().urls == (f"{BASE}/m/inline.jpg",)
+    assert second.link == f"{BASE}/threads/2.html" and second.media().urls == ()
     assert first.updated == DAY
 
 
@@ -166,15 +168,16 @@ def test_rss1_rdf_and_media_rss_content() -> None:
            '<media:content url="http://x/a.mp3" medium="audio"/></item></rdf:RDF>')
     [entry] = parse_feed(rdf.encode(), "http://x/rdf").entries
     assert entry.link == "http://x/1" and entry.updated == DAY
-    assert entry.media == ("http://x/v.mp4",)
+    assert entry.media().urls == ("http://x/v.mp4",)
 
 
 def test_entry_media_are_capped_like_a_page() -> None:
     images = "".join(f'&lt;img src="/m/{n}.jpg"&gt;' for n in range(30))
     feed = (f"<rss version='2.0'><channel><item><link>{BASE}/p</link>"
             f"<description>{images}</description></item></channel></rss>")
-    [entry] = parse_feed(feed.encode(), BASE, limits=ExtractLimits(max_media=10)).entries
-    assert len(entry.media) == 10 and entry.media_cut == 20
+    [entry] = parse_feed(feed.encode(), BASE).entries
+    media = entry.media(ExtractLimits(max_media=10))
+    assert len(media.urls) == 10 and media.media_cut == 20
 
 
 def test_a_broken_feed_gives_what_was_recovered_and_one_error() -> None:

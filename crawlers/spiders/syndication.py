@@ -27,7 +27,9 @@ be recovered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -37,7 +39,7 @@ from scrapy.http import Response
 from crawlers.documents import read_document
 from crawlers.entry_marks import EntryKind, EntryMarks, mark_key
 from crawlers.extract import ExtractLimits
-from crawlers.feeds import parse_feed
+from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.items import MediaItem
 from crawlers.media import MediaSink
 from crawlers.offload import StoreThread
@@ -63,6 +65,7 @@ class SpiderHost(Protocol):
     extract_limits: ExtractLimits
     sink: MediaSink
     store_thread: StoreThread
+    _scheduled_pages: set[str]
 
     def parse_page(self, response: Response) -> Any: ...
     def page_failed(self, failure: Any) -> None: ...
@@ -148,17 +151,21 @@ class Syndication:
     def _feed(self, response: Response, body: bytes, depth: int) -> Output:
         content_type = response.headers.get("Content-Type")
         feed = parse_feed(body, response.url,
-                          content_type.decode("latin-1") if content_type else None,
-                          self.spider.extract_limits)
+                          content_type.decode("latin-1") if content_type else None)
         if feed.error is not None:
             self.report.add_error(f"feed {response.url}: {feed.error}")
         output: Output = []
         for entry in feed.entries:
-            self.spider._cut("srcset_candidates", entry.srcset_cut, response.url)
-            self.spider._cut("media_per_page", entry.media_cut, response.url)
-            output += self._entry("feed", entry.link, entry.updated, entry.media, (),
-                                  response.url, depth)
+            media = partial(self._feed_media, entry)
+            output += self._entry("feed", entry.link, entry.updated, media, (), response.url,
+                                  depth)
         return output
+
+    def _feed_media(self, entry: FeedEntry) -> tuple[str, ...]:
+        media = entry.media(self.spider.extract_limits)
+        self.spider._cut("srcset_candidates", media.srcset_cut, entry.link or entry.feed_url)
+        self.spider._cut("media_per_page", media.media_cut, entry.link or entry.feed_url)
+        return media.urls
 
     def _sitemap(self, response: Response, sitemap: SitemapDocument, depth: int) -> Output:
         if sitemap.error is not None:
@@ -176,16 +183,18 @@ class Syndication:
                     output.append(request)
             return output
         for entry in sitemap.entries:
-            output += self._entry("sitemap", entry.url, entry.lastmod, entry.media, entry.pages,
+            media = partial(_already_read, entry.media)
+            output += self._entry("sitemap", entry.url, entry.lastmod, media, entry.pages,
                                   response.url, depth)
         return output
 
     def _entry(self, kind: EntryKind, page: str | None, when: datetime | None,
-               media: tuple[str, ...], more_pages: tuple[str, ...], document: str,
+               media: Callable[[], tuple[str, ...]], more_pages: tuple[str, ...], document: str,
                depth: int) -> Output:
+        """One entry's page and media requests; `media` is only called for an entry taken."""
         spider = self.spider
         if page is None:  # no page of its own: its media were published by the document
-            return self._media(media, document)
+            return self._media(media(), document)
         if not spider._may_follow(page, depth + 1):
             return []
         key = mark_key(kind, page)
@@ -198,11 +207,13 @@ class Syndication:
             request.meta[ENTRY_MARK] = key
             self.marks.expect(key, when, page)
             output.append(request)
+        elif page not in spider._scheduled_pages:  # max_pages reached: the entry is left out
+            return []
         for other in more_pages:
             other_request = spider._page_request(other, depth=depth + 1, referer=page)
             if other_request is not None:
                 output.append(other_request)
-        return output + self._media(media, page)
+        return output + self._media(media(), page)
 
     def _media(self, urls: tuple[str, ...], page: str) -> Output:
         found = (self.spider._media_found(u, page) for u in urls if not self.spider._denied(u))
@@ -222,6 +233,10 @@ class Syndication:
                        priority=-depth,
                        meta={"page_depth": depth, "referer_page": parent,
                              SITEMAP_NESTING: nesting})
+
+
+def _already_read(media: tuple[str, ...]) -> tuple[str, ...]:
+    return media
 
 
 def _read_marks(store: Store, site: str) -> dict[str, str]:
