@@ -15,7 +15,7 @@ from jikimi import registry
 from jikimi.demo.site import photo_bytes
 from jikimi.flow import crawl_job
 from kernel.settings import Settings
-from tests.crawl_site import FixtureSite, crawl_settings
+from tests.crawl_site import FixtureSite, Route, crawl_settings
 from tests.feed_fixtures import DAY, PERSON, TROUBLED_ENTRY, SyndicatedSite
 
 
@@ -119,3 +119,33 @@ def test_a_robots_txt_start_url_leads_to_its_sitemaps(tmp_path: Path) -> None:
     assert entry_pages(paths) == {"/pages/1.html", "/pages/2.html", "/pages/undated.html",
                                   "/pages/3.html"}
     assert pages_of(settings, PERSON) == {"/pages/2.html"}
+
+
+def test_sitemap_indexes_stay_on_site_and_within_their_caps(tmp_path: Path) -> None:
+    with FixtureSite() as server:
+        offsite = f"http://localhost:{server.port}"  # the same server under another host name
+        fixture = SyndicatedSite(server.base)
+        chain = [f"/nest/{n}.xml" for n in range(5)]  # each index lists the next one
+        for here, below in zip(chain, chain[1:], strict=False):
+            server.routes[here] = Route(fixture.index([below]).encode(), "text/xml")
+        top = fixture.index([]).replace(
+            "</sitemapindex>",
+            f"<sitemap><loc>{server.base}{chain[1]}</loc></sitemap>"
+            f"<sitemap><loc>{offsite}/sitemaps/pages.xml</loc></sitemap>"
+            f"<sitemap><loc>{server.base}/sitemaps/pages.xml</loc></sitemap></sitemapindex>")
+        server.routes |= fixture.routes()
+        server.routes["/nest/0.xml"] = Route(top.encode(), "text/xml")
+        report, paths = run(server, crawl_settings(str(tmp_path / "a")), "/nest/0.xml")
+        assert {"/nest/0.xml", "/nest/1.xml", "/nest/2.xml", "/nest/3.xml"} <= paths
+        assert "/nest/4.xml" not in paths  # /nest/3.xml is the 4th index deep: not followed
+        assert [e for e in report.errors if "nested" in e] == [
+            f"sitemap {server.base}/nest/3.xml: sitemap indexes nested more than 3 deep; "
+            "not followed"]
+        assert [p for p in server.log if p.headers.get("host", "").startswith("localhost")] == []
+        assert "/pages/1.html" in paths  # the on-site child sitemap's entries
+
+        capped, paths = run(server, crawl_settings(str(tmp_path / "b"),
+                                                   max_sitemaps_per_crawl=1), "/nest/0.xml")
+        assert "/nest/1.xml" in paths and "/sitemaps/pages.xml" not in paths
+        assert capped.cut == {"sitemaps_per_crawl": 2}  # pages.xml, then /nest/1.xml's child
+        assert "2 cut by max_sitemaps_per_crawl" in capped.summary()

@@ -3,7 +3,7 @@
 Every response the generic spider reads as a page comes here first. One that is a feed (RSS,
 RSS 1.0/RDF, Atom) or a sitemap (`<urlset>`, `<sitemapindex>`, gzipped or not) by its content
 (`crawlers.documents`) is read as one (`crawlers.feeds`, `crawlers.sitemaps`) instead of as
-HTML; a robots.txt reached as a page gives its `Sitemap:` lines. Anything else goes on to the
+HTML; a robots.txt given as a start URL gives its `Sitemap:` lines. Anything else goes on to the
 HTML extractor.
 
 - A sitemap index's child sitemaps (and robots.txt's) keep the index's depth, are read on the
@@ -116,7 +116,7 @@ class Syndication:
         if key is not None:  # the page of an entry: its mark may be written at the end
             original = (response.meta.get("redirect_urls") or [response.url])[0]
             self.marks.reached(key, original, response.url)
-        if urlsplit(response.url).path == "/robots.txt":
+        if depth == 0 and urlsplit(response.url).path == "/robots.txt":  # a start URL
             return self._robots(response, depth)
         document = read_document(response.body, self.max_bytes)
         if document is None:
