@@ -30,6 +30,7 @@ _QUOTES = frozenset(b"\"'")
 _OPEN_SUBSET, _CLOSE_SUBSET, _CLOSE_TAG = ord("["), ord("]"), ord(">")
 _RSS1_NAMESPACE = b"purl.org/rss/1.0"
 _MAX_URL_LENGTH = 4096
+_TAGS_AS_HTML = re.compile(rb"<body>\s*<(?:rss|rdf:rdf|feed|urlset|sitemapindex)\b", re.IGNORECASE)
 _ROOTS: dict[bytes, DocumentKind] = {
     b"rss": "feed", b"feed": "feed", b"urlset": "sitemap", b"sitemapindex": "sitemap"}
 
@@ -63,6 +64,16 @@ def read_document(body: bytes, max_bytes: int) -> Document | None:
                                    "(crawl.max_page_bytes); not read")
     except (OSError, EOFError, zlib.error) as exc:
         return Document(kind, b"", f"gzip: corrupt ({exc})")
+
+
+def rendered_document(content_type: bytes, rendered: bytes) -> bool:
+    """Whether a page a browser rendered was an XML document (by the server's type), or a feed
+    or sitemap the browser read as HTML (its tags right inside `<body>`): either way the DOM is
+    not the document, and the URL is to be fetched plainly."""
+    media_type = content_type.split(b";", 1)[0].strip().lower()
+    if b"xml" in media_type and b"xhtml" not in media_type:
+        return True
+    return _TAGS_AS_HTML.search(rendered[:SNIFF_BYTES]) is not None
 
 
 def sniff_document(head: bytes) -> DocumentKind | None:

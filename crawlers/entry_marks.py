@@ -18,7 +18,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Literal
 
+from kernel.ports import Store
+
 EntryKind = Literal["sitemap", "feed"]
+MARK_PREFIXES = ("sitemap:", "feed:")
 
 
 def parse_date(text: str | None) -> datetime | None:
@@ -37,6 +40,14 @@ def parse_date(text: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def read_marks(store: Store, site: str) -> dict[str, str]:
+    """The site's feed and sitemap marks (not other kinds', e.g. Telegram's)."""
+    marks: dict[str, str] = {}
+    for prefix in MARK_PREFIXES:
+        marks.update(store.crawl_marks(site, prefix))
+    return marks
 
 
 def mark_key(kind: EntryKind, page_url: str) -> str:

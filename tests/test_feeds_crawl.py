@@ -8,6 +8,8 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from crawlers.report import CrawlReport
 from crawlers.run import crawl
 from crawlers.sites import SiteDefinition
@@ -17,6 +19,7 @@ from jikimi.flow import crawl_job
 from kernel.settings import Settings
 from tests.crawl_site import FixtureSite, Route, crawl_settings
 from tests.feed_fixtures import DAY, PERSON, TROUBLED_ENTRY, SyndicatedSite
+from tests.render_fixtures import need_chromium
 
 
 def run(server: FixtureSite, settings: Settings, start: str) -> tuple[CrawlReport, set[str]]:
@@ -149,3 +152,26 @@ def test_sitemap_indexes_stay_on_site_and_within_their_caps(tmp_path: Path) -> N
         assert "/nest/1.xml" in paths and "/sitemaps/pages.xml" not in paths
         assert capped.cut == {"sitemaps_per_crawl": 2}  # pages.xml, then /nest/1.xml's child
         assert "2 cut by max_sitemaps_per_crawl" in capped.summary()
+
+
+@pytest.mark.parametrize(("start", "pages", "documents"), [
+    ("/feed.rss", {"/posts/1.html", "/posts/2.html", "/posts/3.html"},
+     {"feed": 1}),  # served as text/html: the browser reads its tags as HTML
+    ("/sitemap_index.xml", {"/pages/1.html", "/pages/2.html", "/pages/undated.html",
+                            "/pages/3.html"},
+     {"sitemap": 3}),  # text/xml: the browser's XML viewer; child sitemaps are never rendered
+])
+def test_a_browser_rendered_site_still_reads_its_feeds_and_sitemaps(
+        tmp_path: Path, start: str, pages: set[str], documents: dict[str, int]) -> None:
+    need_chromium()
+    with FixtureSite() as server:
+        server.routes.update(SyndicatedSite(server.base).routes())
+        site = SiteDefinition(name="rendered", start_urls=[f"{server.base}{start}"], max_depth=1,
+                              delay=0, concurrency=4, render="browser")
+        settings = crawl_settings(str(tmp_path))
+        report = crawl(crawl_job(site, settings), progress=lambda line: None)
+        paths = set(server.paths())
+    assert report.errors == []
+    assert entry_pages(paths) == pages
+    assert report.sources == documents | {"rendered": len(pages)}  # entry pages rendered
+    assert len(pages_of(settings, PERSON)) == 1

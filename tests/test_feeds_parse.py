@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.documents import read_document, sniff_document
+from crawlers.documents import read_document, rendered_document, sniff_document
 from crawlers.entry_marks import EntryMarks, mark_key, parse_date
 from crawlers.extract import ExtractLimits
 from crawlers.feeds import parse_feed
@@ -38,6 +38,19 @@ FIXTURE = SyndicatedSite(BASE)
 ])
 def test_documents_are_known_by_their_first_element(head: str, kind: str | None) -> None:
     assert sniff_document(head.encode("utf-8")) == kind
+
+
+@pytest.mark.parametrize(("content_type", "dom", "plain"), [
+    (b"text/xml", b"<html><head><style id='xml-viewer-style'>", True),
+    (b"application/rss+xml; charset=utf-8", b"<html><body><pre>&lt;rss", True),
+    (b"text/html", b"<html><head></head><body><rss version='2.0'><channel>", True),
+    (b"text/html", b"<html><head></head><body>\n<URLSET xmlns='x'>", True),
+    (b"application/xhtml+xml", b"<html><body><p>a page</p>", False),
+    (b"text/html", b"<html><body><p>&lt;rss&gt; is a format</p>", False),
+])
+def test_a_rendered_feed_or_sitemap_is_recognised(content_type: bytes, dom: bytes,
+                                                  plain: bool) -> None:
+    assert rendered_document(content_type, dom) is plain
 
 
 def test_a_gzipped_sitemap_is_unpacked_and_other_gzip_is_left_alone() -> None:

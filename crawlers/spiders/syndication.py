@@ -4,7 +4,9 @@ Every response the generic spider reads as a page comes here first. One that is 
 RSS 1.0/RDF, Atom) or a sitemap (`<urlset>`, `<sitemapindex>`, gzipped or not) by its content
 (`crawlers.documents`) is read as one (`crawlers.feeds`, `crawlers.sitemaps`) instead of as
 HTML; a robots.txt given as a start URL gives its `Sitemap:` lines. Anything else goes on to the
-HTML extractor.
+HTML extractor. On a `render: browser` site a page that the browser showed as an XML document,
+or a feed or sitemap it read as HTML, is fetched once more as a plain request (child sitemaps
+always are).
 
 - A sitemap index's child sitemaps (and robots.txt's) keep the index's depth, are read on the
   site's own hosts only (`allowed_domains`, never `deny`ed; `follow` selects pages, not
@@ -36,23 +38,23 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.http import Response
 
-from crawlers.documents import read_document
-from crawlers.entry_marks import EntryKind, EntryMarks, mark_key
+from crawlers.documents import read_document, rendered_document
+from crawlers.entry_marks import EntryKind, EntryMarks, mark_key, read_marks
 from crawlers.extract import ExtractLimits
 from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.items import MediaItem
 from crawlers.media import MediaSink
 from crawlers.offload import StoreThread
+from crawlers.render import RENDERED
 from crawlers.report import CrawlReport
+from crawlers.scope import on_site
 from crawlers.sitemaps import SitemapDocument, parse_sitemap, sitemaps_in_robots
 from crawlers.sites import SiteDefinition
 from kernel.errors import JikimiError
-from kernel.ports import Store
 
 ENTRY_MARK = "entry_mark"  # meta: the mark key of the feed or sitemap entry a page is for
 SITEMAP_NESTING = "sitemap_nesting"  # meta: how many sitemap indexes led to this sitemap
 MAX_SITEMAP_NESTING = 3
-MARK_PREFIXES = ("sitemap:", "feed:")
 Output = list[Request | MediaItem]
 
 
@@ -91,7 +93,7 @@ class Syndication:
         """Read the site's entry marks once, before the first request."""
         try:
             marks = await self.spider.store_thread.run(
-                _read_marks, self.spider.sink.store, self.spider.site.name)
+                read_marks, self.spider.sink.store, self.spider.site.name)
         except JikimiError as exc:
             self.report.add_error(f"cannot read feed and sitemap marks (every entry is "
                                   f"crawled): {exc}")
@@ -118,6 +120,10 @@ class Syndication:
             self.marks.reached(key, original, response.url)
         if depth == 0 and urlsplit(response.url).path == "/robots.txt":  # a start URL
             return self._robots(response, depth)
+        if RENDERED in response.flags:  # a `render: browser` site: a DOM, not the document
+            content_type = response.headers.get("Content-Type") or b""
+            shown = rendered_document(content_type, response.body)
+            return [self._plain(response, depth)] if shown else None
         document = read_document(response.body, self.max_bytes)
         if document is None:
             return None
@@ -147,6 +153,15 @@ class Syndication:
         self.report.add_source("robots")
         found = (self._child_sitemap(u, depth, 0, response.url) for u in urls)
         return [r for r in found if r is not None]
+
+    def _plain(self, response: Response, depth: int) -> Request:
+        """The same URL again as a plain request: the browser showed a feed or sitemap as a
+        page (its XML viewer, or HTML wrapped around the tags), and the XML is what counts."""
+        keep = (ENTRY_MARK, SITEMAP_NESTING, "referer_page")
+        meta = {k: response.meta[k] for k in keep if k in response.meta}
+        return Request(response.url, callback=self.spider.parse_page,
+                       errback=self.spider.page_failed, priority=-depth, dont_filter=True,
+                       meta={**meta, "page_depth": depth})
 
     def _feed(self, response: Response, body: bytes, depth: int) -> Output:
         content_type = response.headers.get("Content-Type")
@@ -221,7 +236,7 @@ class Syndication:
 
     def _child_sitemap(self, url: str, depth: int, nesting: int, parent: str) -> Request | None:
         spider = self.spider
-        if url in self._sitemaps or not _on_site(url, spider.allowed_domains):
+        if url in self._sitemaps or not on_site(url, spider.allowed_domains):
             return None
         if spider._denied(url):
             return None
@@ -237,18 +252,3 @@ class Syndication:
 
 def _already_read(media: tuple[str, ...]) -> tuple[str, ...]:
     return media
-
-
-def _read_marks(store: Store, site: str) -> dict[str, str]:
-    marks: dict[str, str] = {}
-    for prefix in MARK_PREFIXES:
-        marks.update(store.crawl_marks(site, prefix))
-    return marks
-
-
-def _on_site(url: str, domains: list[str]) -> bool:
-    try:
-        host = (urlsplit(url).hostname or "").rstrip(".")
-    except ValueError:
-        return False
-    return bool(host) and any(host == d or host.endswith("." + d) for d in domains)
