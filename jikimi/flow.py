@@ -4,6 +4,10 @@ Matching ends with re-upload detection (`jikimi.takedown.reuploads`): freshly ma
 re-uploads media an operator already confirmed is confirmed by its family, so the next takedown
 batch takes its URLs without another review. The Airflow matching task calls `match_stage` too.
 
+The crawl stage refuses a paused site unless asked explicitly (`even_if_paused`), and records
+every crawl's counts as a `crawl.finished` audit event for the site's statistics
+(`jikimi.site_stats`).
+
 Each stage is a library function that takes its stores as arguments; this module only opens
 them through the registry and chains the stages. Airflow tasks call the same stage functions.
 Every stage is idempotent, so `run` after a crash simply continues where it stopped.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -26,6 +31,7 @@ from enrichment.stage import EnrichReport, enrich_media_ids, enrich_pending
 from jikimi import registry
 from jikimi.alerts import DeliveryReport, deliver_pending
 from jikimi.review import alert_bands
+from jikimi.site_stats import record_crawl
 from jikimi.takedown.reuploads import confirm_reuploads
 from kernel import chaos
 from kernel.errors import ConfigError
@@ -64,16 +70,27 @@ def crawl_job(site: SiteDefinition, settings: Settings) -> CrawlJob:
                     partial(registry.open_crawl_sinks, settings))
 
 
+class SitePaused(ConfigError):
+    """The site is paused (`paused: true`): no crawl unless asked for explicitly."""
+
+
 def crawl_stage(
-    site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None
+    site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None,
+    *, even_if_paused: bool = False,
 ) -> CrawlReport:
     if url:
         site = site_from_url(url)
     else:
         site = find_site(site_ref or "", settings.sites_dir, settings.crawl)
+    if site.paused and not even_if_paused:
+        raise SitePaused(f"site {site.name!r} is paused: resume it (portal /sites, or "
+                         "`paused: false` in its file), or crawl it once with --even-if-paused")
     for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
         check_url(start, allow_private=settings.crawl.allow_private)
-    return crawl(crawl_job(site, settings), progress=progress)
+    report = crawl(crawl_job(site, settings), progress=progress)
+    with closing(registry.open_store(settings)) as store:  # for the site's statistics
+        record_crawl(store, report, actor=FLOW_ACTOR, adhoc=bool(url))
+    return report
 
 
 def enrich_stage(
@@ -116,12 +133,12 @@ def alert_stage(settings: Settings, store: Store) -> DeliveryReport:
 
 def run_once(
     settings: Settings, *, site_ref: str | None = None, url: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, even_if_paused: bool = False,
 ) -> RunSummary:
     """Crawl one site, then enrich, match and alert everything pending."""
     started = time.monotonic()
     summary = RunSummary()
-    crawl_report = crawl_stage(site_ref, url, settings, progress)
+    crawl_report = crawl_stage(site_ref, url, settings, progress, even_if_paused=even_if_paused)
     summary.pages, summary.media_found = crawl_report.pages, crawl_report.media_found
     summary.media_new = crawl_report.media_new
     summary.errors += crawl_report.errors
