@@ -5,6 +5,9 @@ file adds a DAG on the next parse. Each run:
 
     crawl ─► plan ─► enrich × N (mapped over batches of media ids, `gpu` pool) ─► match ─► alert
 
+A paused site (`paused: true`, set in the portal) keeps its DAG and history but has no schedule;
+a run started anyway (by hand, or scheduled before the pause was parsed) skips its crawl.
+
 Tasks are thin: each imports and calls one function of `jikimi.schedule.tasks` inside its body
 and passes ids and counts through XCom, never media. All of them are idempotent (content-hash ids,
 upserts, "new"-status checks), so Airflow's retries and re-runs are safe. Matching and delivery
@@ -28,9 +31,10 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def build_site_dag(
-    site_ref: str, site_name: str, dag_id: str, schedule: str, rules: SchedulerSettings
+    site_ref: str, site_name: str, dag_id: str, schedule: str | None, rules: SchedulerSettings
 ) -> DAG:
-    """The DAG of one site. `rules` is `Settings.scheduler` (pools, queue, timeouts)."""
+    """The DAG of one site. `rules` is `Settings.scheduler` (pools, queue, timeouts); `schedule`
+    None for a paused site."""
 
     @dag(
         dag_id=dag_id,
@@ -40,17 +44,23 @@ def build_site_dag(
         max_active_runs=1,  # two crawls of one site at once would only fetch everything twice
         dagrun_timeout=timedelta(minutes=rules.crawl_timeout_minutes + 240),
         default_args={"owner": "jikimi"},
-        tags=["jikimi", "site"],
-        doc_md=f"Crawl site `{site_name}` (`{site_ref}.yaml`), enrich, match and alert.",
+        tags=["jikimi", "site"] + ([] if schedule else ["paused"]),
+        doc_md=f"Crawl site `{site_name}` (`{site_ref}.yaml`), enrich, match and alert."
+        + ("" if schedule else " **Paused** in jikimi: no schedule until resumed."),
     )
     def site_flow() -> None:
         # A site that is down now may be up later: few, widely spaced retries.
         @task(retries=2, retry_delay=timedelta(minutes=15),
               execution_timeout=timedelta(minutes=rules.crawl_timeout_minutes))
         def crawl(ref: str) -> dict[str, Any]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
             from jikimi.schedule.tasks import crawl_site
 
-            return crawl_site(ref)
+            result = crawl_site(ref)
+            if result.get("paused"):  # the rest of the run is skipped with it
+                raise AirflowSkipException(f"site {ref} is paused")
+            return result
 
         @task(retries=3, retry_delay=timedelta(minutes=1),
               execution_timeout=timedelta(minutes=10))
@@ -98,7 +108,7 @@ def build_all() -> dict[str, DAG]:
     settings = get_settings()
     sites, _problems = scheduled_sites(settings)  # broken files are logged and left out
     return {
-        site.dag_id: build_site_dag(site.ref, site.name, site.dag_id, site.schedule,
+        site.dag_id: build_site_dag(site.ref, site.name, site.dag_id, site.timetable,
                                     settings.scheduler)
         for site in sites
     }

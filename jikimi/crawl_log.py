@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from crawlers.report import CrawlReport
@@ -26,6 +26,7 @@ CRAWL_FINISHED = "crawl.finished"
 CRAWL_FAILED = "crawl.failed"
 CRAWL_ACTOR = "jikimi:flow"
 MAX_ERROR_CHARS = 300
+ERROR_LINES = 5  # a few of a crawl's error lines are kept, each cut to MAX_ERROR_CHARS
 log = logging.getLogger(__name__)
 
 
@@ -50,13 +51,22 @@ class CrawlRecord:
 
 def record_crawl(settings: Settings, report: CrawlReport) -> None:
     """Record a finished crawl of the site `report.site`."""
+    with closing(registry.open_store(settings)) as store:
+        record_crawl_in(store, report)
+
+
+def record_crawl_in(store: HitStore, report: CrawlReport, *, at: datetime | None = None) -> None:
+    """Record a finished crawl of `report.site` in `store`, as of `at` (default: now)."""
     errors = len(report.errors) + report.errors_left_out
     detail = {"pages": report.pages, "media_found": report.media_found,
               "media_new": report.media_new, "media_known": report.media_known,
               "refused": report.refused, "robots_denied": report.robots_denied,
               "errors": errors, "seconds": report.seconds, "sources": dict(report.sources),
-              "first_error": report.errors[0][:MAX_ERROR_CHARS] if report.errors else None}
-    _record(settings, CRAWL_FINISHED, report.site, detail)
+              "first_error": report.errors[0][:MAX_ERROR_CHARS] if report.errors else None,
+              "error_lines": [line[:MAX_ERROR_CHARS] for line in report.errors[:ERROR_LINES]]}
+    event = AuditEvent(action=CRAWL_FINISHED, actor=CRAWL_ACTOR,
+                       subject=site_subject(report.site), detail=detail)
+    store.record_audit(event if at is None else replace(event, at=at))
 
 
 def record_crawl_failure(settings: Settings, site: str, reason: str) -> None:

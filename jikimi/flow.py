@@ -4,6 +4,10 @@ Matching ends with re-upload detection (`jikimi.takedown.reuploads`): freshly ma
 re-uploads media an operator already confirmed is confirmed by its family, so the next takedown
 batch takes its URLs without another review. The Airflow matching task calls `match_stage` too.
 
+The crawl stage refuses a paused site unless asked explicitly (`even_if_paused`), and records
+every crawl's counts as a `crawl.finished` audit event for the site's statistics
+(`jikimi.site_stats`).
+
 Each stage is a library function that takes its stores as arguments; this module only opens
 them through the registry and chains the stages. Airflow tasks call the same stage functions.
 Every stage is idempotent, so `run` after a crash simply continues where it stopped.
@@ -65,19 +69,27 @@ def crawl_job(site: SiteDefinition, settings: Settings) -> CrawlJob:
                     partial(registry.open_crawl_sinks, settings), video=settings.video)
 
 
+class SitePaused(ConfigError):
+    """The site is paused (`paused: true`): no crawl unless asked for explicitly."""
+
+
 def crawl_stage(
-    site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None
+    site_ref: str | None, url: str | None, settings: Settings, progress: Progress | None,
+    *, even_if_paused: bool = False,
 ) -> CrawlReport:
     if url:
         site = site_from_url(url)
     else:
         site = find_site(site_ref or "", settings.sites_dir, settings.crawl)
+    if site.paused and not even_if_paused:
+        raise SitePaused(f"site {site.name!r} is paused: resume it (portal /sites, or "
+                         "`paused: false` in its file), or crawl it once with --even-if-paused")
     try:
         for start in site.start_urls:  # fail fast, with one clear line, on a refused start URL
             check_url(start, allow_private=settings.crawl.allow_private)
         report = crawl(crawl_job(site, settings), progress=progress)
     except JikimiError as exc:
-        if not url:  # a named site's crawls are kept for `jikimi sites list`
+        if not url:  # a named site's crawls are kept for `jikimi sites list` and /sites
             record_crawl_failure(settings, site.name, str(exc))
         raise
     if not url:
@@ -125,12 +137,12 @@ def alert_stage(settings: Settings, store: Store) -> DeliveryReport:
 
 def run_once(
     settings: Settings, *, site_ref: str | None = None, url: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, even_if_paused: bool = False,
 ) -> RunSummary:
     """Crawl one site, then enrich, match and alert everything pending."""
     started = time.monotonic()
     summary = RunSummary()
-    crawl_report = crawl_stage(site_ref, url, settings, progress)
+    crawl_report = crawl_stage(site_ref, url, settings, progress, even_if_paused=even_if_paused)
     summary.pages, summary.media_found = crawl_report.pages, crawl_report.media_found
     summary.media_new = crawl_report.media_new
     summary.errors += crawl_report.errors

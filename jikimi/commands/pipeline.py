@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("--allow-private", action="store_true",
                        help="allow loopback/private crawl targets only; webhooks and evidence "
                             "fetches keep their own settings (tests, local demo)")
+        p.add_argument("--even-if-paused", action="store_true",
+                       help="crawl a paused site this once (it stays paused)")
         p.set_defaults(allow_private_section="crawl")
 
     add("enrich", cmd_enrich, "find faces and hashes in newly crawled media")
@@ -67,7 +69,8 @@ def _require_site(args: argparse.Namespace) -> None:
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     _require_site(args)
-    report = crawl_stage(args.site, args.url, settings, progress)
+    report = crawl_stage(args.site, args.url, settings, progress,
+                         even_if_paused=args.even_if_paused)
     emit(report)
     return exits.for_crawl(report.pages, report.media_found, report.errors)
 
@@ -92,7 +95,8 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _require_site(args)
-    summary = run_once(settings, site_ref=args.site, url=args.url, progress=progress)
+    summary = run_once(settings, site_ref=args.site, url=args.url, progress=progress,
+                       even_if_paused=args.even_if_paused)
     emit(summary)
     return exits.for_crawl(summary.pages, summary.media_found, summary.errors)
 

@@ -2,10 +2,10 @@
 
 `create_app(settings)` opens the configured store once (SQLite or Elasticsearch, through the
 registry) and builds the routes: sign-in (`pages`), the operators' review (`review_pages`), the
-takedown teams' batches (`takedown_pages`) and report (`takedown_report`, page and JSON), and
-the JSON twins for automation (`review_api`, `takedown_api`). Every route but sign-in,
-`/healthz`, `/static` and the OpenAPI document needs an account; `tests/test_portal_access.py`
-checks that for every operation in `/openapi.json`.
+takedown teams' batches (`takedown_pages`) and report (`takedown_report`, page and JSON), the
+crawl targets (`site_pages`), and the JSON twins for automation (`review_api`, `takedown_api`,
+`site_api`). Every route but sign-in, `/healthz`, `/static` and the OpenAPI document needs an
+account; `tests/test_portal_access.py` checks that for every operation in `/openapi.json`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from jikimi.portal import (
     pages,
     review_api,
     review_pages,
+    site_api,
+    site_pages,
     takedown_api,
     takedown_notices,
     takedown_pages,
@@ -65,6 +67,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(victim_router)
     app.include_router(case_pages.router)
     app.include_router(intake_pages.router)
+    app.include_router(site_pages.router)
+    app.include_router(site_api.router)
 
     @app.exception_handler(NotSignedIn)
     async def sign_in_first(request: Request, exc: NotSignedIn) -> Response:

@@ -7,6 +7,8 @@ language falls back to the other, so a page never shows a bare key.
 
 from __future__ import annotations
 
+from jikimi.portal.site_texts import SITE_TEXT
+
 LANGUAGES = ("ko", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -441,3 +443,5 @@ TEXT.update({
     "back_to_case": {"ko": "사례로 돌아가기", "en": "Back to the case"},
     "back": {"ko": "돌아가기", "en": "Back"},
 })
+
+TEXT.update(SITE_TEXT)  # sites (issue 14): /sites, jikimi/portal/site_pages.py

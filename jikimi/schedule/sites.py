@@ -3,7 +3,9 @@
 The Airflow DAG file calls :func:`scheduled_sites` when it is parsed, to make one DAG per site
 with the site's own cron schedule. It only reads the small YAML files — no crawling, no store.
 A broken site file must not take every other site's DAG down with it (one import error in a DAG
-file drops all of that file's DAGs), so it is left out and reported instead.
+file drops all of that file's DAGs), so it is left out and reported instead. A paused site
+keeps its DAG, so Airflow keeps its history, but is marked `paused`: its DAG gets no schedule,
+and the crawl task skips a run that starts anyway (see `jikimi.schedule.tasks.crawl_site`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ class ScheduledSite:
     name: str  # the site's name, recorded on every sighting
     schedule: str
     dag_id: str
+    paused: bool = False  # no scheduled crawl until an operator resumes it
+
+    @property
+    def timetable(self) -> str | None:
+        """What the DAG is scheduled by: the site's cron, or nothing while it is paused."""
+        return None if self.paused else self.schedule
 
 
 def scheduled_sites(settings: Settings) -> tuple[list[ScheduledSite], list[str]]:
@@ -47,5 +55,6 @@ def scheduled_sites(settings: Settings) -> tuple[list[ScheduledSite], list[str]]
             problems.append(f"site file {path}: another file already defines {site.name!r}")
             continue
         seen.add(site.name)
-        sites.append(ScheduledSite(path.stem, site.name, site.schedule, f"{DAG_PREFIX}{site.name}"))
+        sites.append(ScheduledSite(path.stem, site.name, site.schedule, f"{DAG_PREFIX}{site.name}",
+                                   site.paused))
     return sites, problems

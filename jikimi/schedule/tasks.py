@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from jikimi import registry
-from jikimi.flow import alert_stage, crawl_stage, enrich_stage, match_stage
+from jikimi.flow import SitePaused, alert_stage, crawl_stage, enrich_stage, match_stage
 from jikimi.schedule.batches import batches, new_media_of_site
 from jikimi.schedule.erasure_requests import process_erasure_requests
 from jikimi.schedule.export_batch import write_export_batch
@@ -30,9 +30,14 @@ MAX_ERROR_LINES = 20  # per-item errors returned through XCom; the rest are coun
 
 def crawl_site(site_name: str, settings: Settings | None = None) -> dict[str, Any]:
     """Crawl one site definition from `<data-dir>/sites`. A crawl that fetched no page at all
-    (site down, start URL refused) raises, so Airflow retries it later."""
+    (site down, start URL refused) raises, so Airflow retries it later. A paused site is not
+    crawled: the answer says `paused` (the DAG's crawl task then skips its run)."""
     settings = settings or get_settings()
-    report = crawl_stage(site_name, None, settings, log.info)
+    try:
+        report = crawl_stage(site_name, None, settings, log.info)
+    except SitePaused as exc:
+        log.info("%s", exc)
+        return {"site": site_name, "paused": True}
     if report.pages == 0:
         first = report.errors[0] if report.errors else "no error recorded"
         raise JikimiError(f"crawl of {site_name} fetched no page ({first})")
