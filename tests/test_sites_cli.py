@@ -142,7 +142,9 @@ def test_list_shows_each_site_with_its_last_crawl_and_new_media_per_day(
                                                'schedule: "0 3 * * *"\n')
     (data / "sites" / "broken.yaml").write_text("start_urls: [\n")
     # 127.0.0.2:9 refuses the connection: one media error
-    assert main(["--data-dir", str(data), "crawl", "walled", "--allow-private"]) == 1
+    assert main(["--data-dir", str(data), "crawl", "walled", "--allow-private"]) == 2  # paused
+    assert main(["--data-dir", str(data), "crawl", "walled", "--allow-private",
+                 "--even-if-paused"]) == 1
     capsys.readouterr()
     assert sites(data, "list", "--json") == 1  # the broken file is listed as a problem
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
