@@ -18,7 +18,6 @@ import re
 import zlib
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 from scrapy.utils.gz import gunzip
 
@@ -29,7 +28,6 @@ _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _QUOTES = frozenset(b"\"'")
 _OPEN_SUBSET, _CLOSE_SUBSET, _CLOSE_TAG = ord("["), ord("]"), ord(">")
 _RSS1_NAMESPACE = b"purl.org/rss/1.0"
-_MAX_URL_LENGTH = 4096
 _TAGS_AS_HTML = re.compile(rb"<body>\s*<(?:rss|rdf:rdf|feed|urlset|sitemapindex)\b", re.IGNORECASE)
 _ROOTS: dict[bytes, DocumentKind] = {
     b"rss": "feed", b"feed": "feed", b"urlset": "sitemap", b"sitemapindex": "sitemap"}
@@ -135,19 +133,3 @@ def _after_doctype(text: bytes, start: int) -> int:
         elif byte == _CLOSE_TAG and not in_subset:
             return position + 1
     return -1
-
-
-def absolute_url(base: str, raw: str) -> str | None:
-    """`raw` resolved against `base`, without its fragment; None unless it is a plausible
-    http(s) URL with a host (feeds and sitemaps also carry `javascript:`, `data:`, junk)."""
-    candidate = raw.strip()
-    if not candidate or len(candidate) > _MAX_URL_LENGTH:
-        return None
-    try:
-        url = urldefrag(urljoin(base, candidate)).url
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an invalid IPv6 literal
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url

@@ -26,8 +26,7 @@ from typing import Any
 import feedparser
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe
 
-from crawlers.documents import absolute_url
-from crawlers.extract import ExtractLimits, extract_page, is_media_url
+from crawlers.extract import ExtractLimits, absolute_url, extract_page, is_media_url
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Any, Literal
 import lxml.etree
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from crawlers.documents import absolute_url
 from crawlers.entry_marks import parse_date
+from crawlers.extract import absolute_url
 
 _IMAGE = "{http://www.google.com/schemas/sitemap-image/1.1}"
 _VIDEO = "{http://www.google.com/schemas/sitemap-video/1.1}"
