@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from jikimi.portal.review_pages import Reviewer, record_decision, rows_for
-from jikimi.portal.security import accounts_of
-from kernel.errors import AccessDenied
+from jikimi.portal.security import check_csrf_header
 from kernel.records import AuditEvent
 
 router = APIRouter(prefix="/api/review", tags=["review API"])
@@ -38,10 +37,5 @@ def queue(request: Request, viewer: Reviewer, site: str = "", case: str = "",
 @router.post("/{hit_id}")
 def decide(hit_id: str, body: Decision, request: Request,
            viewer: Reviewer) -> dict[str, Any]:
-    if viewer.session is not None:
-        try:
-            accounts_of(request).check_csrf(viewer.session,
-                                            request.headers.get("x-csrf-token"))
-        except AccessDenied as exc:
-            raise HTTPException(status_code=403, detail=str(exc)) from None
+    check_csrf_header(request, viewer)
     return record_decision(request, viewer, hit_id, body.decision, body.note)

@@ -16,10 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 
 from crawlers.sites import SiteDefinition
-from jikimi.portal.security import Viewer, accounts_of, require
+from jikimi.portal.security import Viewer, check_csrf_header, require
 from jikimi.site_admin import change_site, create_site, set_paused, site_view, site_views
 from jikimi.site_files import SiteChanged, SiteInvalid
-from kernel.errors import AccessDenied, AlreadyExists, NotFound
+from kernel.errors import AlreadyExists, NotFound
 
 router = APIRouter(prefix="/api/sites", tags=["sites API"])
 Watcher = Annotated[Viewer, Depends(require("operator", "admin"))]
@@ -38,7 +38,7 @@ def site(name: str, request: Request, viewer: Watcher) -> dict[str, Any]:
 
 @router.post("", status_code=201)
 def add(body: SiteDefinition, request: Request, viewer: Admin) -> dict[str, Any]:
-    _check_csrf(request, viewer)
+    check_csrf_header(request, viewer)
     try:
         create_site(request.app.state.store, _dir(request), viewer.actor, _given(body))
     except AlreadyExists as exc:
@@ -51,7 +51,7 @@ def add(body: SiteDefinition, request: Request, viewer: Admin) -> dict[str, Any]
 @router.put("/{name}")
 def change(name: str, body: SiteDefinition, request: Request, viewer: Admin,
            if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    _check_csrf(request, viewer)
+    check_csrf_header(request, viewer)
     try:
         _, changed = change_site(request.app.state.store, _dir(request), viewer.actor, name,
                                  _given(body), version=(if_match or "").strip('"') or None)
@@ -75,7 +75,7 @@ def resume(name: str, request: Request, viewer: Admin) -> dict[str, Any]:
 
 
 def _pause(request: Request, viewer: Viewer, name: str, *, paused: bool) -> dict[str, Any]:
-    _check_csrf(request, viewer)
+    check_csrf_header(request, viewer)
     try:
         set_paused(request.app.state.store, _dir(request), viewer.actor, name, paused)
     except NotFound as exc:
@@ -104,12 +104,3 @@ def _invalid(exc: SiteInvalid, status: int = 422) -> HTTPException:
 
 def _dir(request: Request) -> Path:
     return Path(request.app.state.settings.sites_dir)
-
-
-def _check_csrf(request: Request, viewer: Viewer) -> None:
-    if viewer.session is None:
-        return
-    try:
-        accounts_of(request).check_csrf(viewer.session, request.headers.get("x-csrf-token"))
-    except AccessDenied as exc:
-        raise HTTPException(status_code=403, detail=str(exc)) from None

@@ -15,10 +15,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from jikimi.portal.security import Viewer, accounts_of
+from jikimi.portal.security import check_csrf_header
 from jikimi.portal.takedown_pages import Team, record_mark
 from jikimi.takedown import batch_view, build_batch, list_batches
-from kernel.errors import AccessDenied, ConfigError, NotFound
+from kernel.errors import ConfigError, NotFound
 from kernel.takedown import TakedownBatch
 
 router = APIRouter(prefix="/api/takedown", tags=["takedown API"])
@@ -47,7 +47,7 @@ def batches(request: Request, viewer: Team) -> list[dict[str, Any]]:
 
 @router.post("")
 def build(body: BuildRequest, request: Request, viewer: Team) -> dict[str, Any]:
-    _check_csrf(request, viewer)
+    check_csrf_header(request, viewer)
     try:
         batch = build_batch(request.app.state.store, request.app.state.settings, viewer.actor,
                             host=body.host, site=body.site, case=body.case, since=body.since,
@@ -72,18 +72,9 @@ def batch(batch_id: str, request: Request, viewer: Team) -> dict[str, Any]:
 @router.post("/{batch_id}/mark")
 def mark(batch_id: str, body: MarkRequest, request: Request,
          viewer: Team) -> list[dict[str, Any]]:
-    _check_csrf(request, viewer)
+    check_csrf_header(request, viewer)
     return record_mark(request, viewer, batch_id, body.item, body.status, body.on, body.note)
 
 
 def _batch(batch: TakedownBatch) -> dict[str, Any]:
     return asdict(batch)
-
-
-def _check_csrf(request: Request, viewer: Viewer) -> None:
-    if viewer.session is None:
-        return
-    try:
-        accounts_of(request).check_csrf(viewer.session, request.headers.get("x-csrf-token"))
-    except AccessDenied as exc:
-        raise HTTPException(status_code=403, detail=str(exc)) from None
