@@ -26,11 +26,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
-from crawlers.extract import css_urls
+from crawlers.extract import absolute_url, css_urls
 
 MediaKind = Literal["photo", "video", "video_thumb", "link_preview"]
 _DATA_POST = re.compile(r"^([A-Za-z][A-Za-z0-9_]{3,63})/([0-9]{1,15})$")
@@ -40,7 +40,6 @@ _PLAYER_VIDEO = "video.tgme_widget_message_video, video.tgme_widget_message_roun
 _PLAYER_THUMB = ".tgme_widget_message_video_thumb, .tgme_widget_message_roundvideo_thumb"
 _LOOSE_VIDEOS = "video.tgme_widget_message_video, video.tgme_widget_message_roundvideo"
 _LINK_PREVIEW = ".link_preview_image, .link_preview_right_image"
-_MAX_URL_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,8 @@ def _post_media(message: Selector, page_url: str) -> list[PostMedia]:
     for photo in message.css(_PHOTOS):
         found += _backgrounds(photo, page_url, "photo")
     for player in message.css(_PLAYERS):
-        sources = [_absolute(page_url, s) for s in player.css(_PLAYER_VIDEO).xpath("@src").getall()]
+        sources = [absolute_url(page_url, s)
+                   for s in player.css(_PLAYER_VIDEO).xpath("@src").getall()]
         videos = [PostMedia(u, "video") for u in sources if u is not None]
         if videos:
             found += videos
@@ -121,7 +121,7 @@ def _post_media(message: Selector, page_url: str) -> list[PostMedia]:
             for thumb in player.css(_PLAYER_THUMB):
                 found += _backgrounds(thumb, page_url, "video_thumb")
     for raw in message.css(_LOOSE_VIDEOS).xpath("@src").getall():  # a video outside a player
-        url = _absolute(page_url, raw)
+        url = absolute_url(page_url, raw)
         if url is not None:
             found.append(PostMedia(url, "video"))
     for preview in message.css(_LINK_PREVIEW):
@@ -133,7 +133,7 @@ def _post_media(message: Selector, page_url: str) -> list[PostMedia]:
 
 
 def _backgrounds(element: Selector, page_url: str, kind: MediaKind) -> list[PostMedia]:
-    urls = (_absolute(page_url, raw) for raw in css_urls(element.attrib.get("style", "")))
+    urls = (absolute_url(page_url, raw) for raw in css_urls(element.attrib.get("style", "")))
     return [PostMedia(url, kind) for url in urls if url is not None]
 
 
@@ -144,15 +144,3 @@ def _before(selector: Selector) -> int | None:
         more = (parse_qs(urlsplit(href).query).get("before") or [""])[0]
     more = more.strip()
     return int(more) if more.isdigit() and len(more) <= 15 else None
-
-
-def _absolute(page_url: str, raw: str) -> str | None:
-    candidate = raw.strip()
-    if not candidate or len(candidate) > _MAX_URL_LENGTH:
-        return None
-    try:
-        url = urldefrag(urljoin(page_url, candidate)).url
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
