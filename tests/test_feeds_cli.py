@@ -4,14 +4,12 @@ she is on."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from jikimi.cli import main
 from jikimi.demo.site import ENROLL_PHOTO, photo_bytes
+from tests.cli_runner import cli_runner
 from tests.crawl_site import FixtureSite
 from tests.feed_fixtures import SyndicatedSite
 
@@ -23,12 +21,7 @@ from tests.feed_fixtures import SyndicatedSite
 def test_the_enrolled_person_is_hit_on_the_right_entry_page(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], start: str, her_page: str) -> None:
     (tmp_path / "enroll.jpg").write_bytes(photo_bytes(ENROLL_PHOTO))
-    data = ["--data-dir", str(tmp_path / "data")]
-
-    def jikimi(*args: str) -> Any:
-        assert main([*data, *args]) == 0
-        out = capsys.readouterr().out
-        return json.loads(out) if out.strip().startswith(("{", "[")) else out
+    jikimi = cli_runner(capsys, tmp_path / "data")
 
     with FixtureSite() as server:
         server.routes.update(SyndicatedSite(server.base).routes())

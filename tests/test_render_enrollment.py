@@ -8,14 +8,12 @@ and once an operator confirms it her alert names that page and that picture.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from jikimi.cli import main
 from jikimi.demo.site import photo_bytes
+from tests.cli_runner import cli_runner
 from tests.crawl_site import FixtureSite, Route
 from tests.render_fixtures import gallery_routes, need_chromium
 
@@ -25,12 +23,7 @@ def test_a_person_on_a_script_built_page_is_alerted_on_that_page(
     need_chromium()
     (tmp_path / "her.jpg").write_bytes(photo_bytes("person_a_1.jpg"))
     data = tmp_path / "data"
-    cli = ["--data-dir", str(data)]
-
-    def jikimi(*args: str) -> Any:
-        assert main([*cli, *args]) == 0
-        out = capsys.readouterr().out
-        return json.loads(out) if out.strip().startswith(("{", "[")) else out
+    jikimi = cli_runner(capsys, data)
 
     routes = gallery_routes({"/m/her.jpg": photo_bytes("person_a_2.jpg"),
                              "/m/stranger.jpg": photo_bytes("person_b_1.jpg")})

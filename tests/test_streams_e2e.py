@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from jikimi.cli import main
 from jikimi.demo.site import photo_bytes
 from tests import stream_fixtures as streams
+from tests.cli_runner import cli_runner
 from tests.crawl_site import FixtureSite
 from tests.test_streams_crawl import stream_routes
 
@@ -34,12 +33,7 @@ def test_each_stream_alerts_the_enrolled_person_on_its_page_with_the_time_range(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JIKIMI_VIDEO__MAX_PIXELS", str(320 * 240))  # the 640×480 variant: no
     (tmp_path / "enroll.jpg").write_bytes(photo_bytes("person_a_1.jpg"))
-    data = ["--data-dir", str(tmp_path / "data")]
-
-    def jikimi(*args: str) -> Any:
-        assert main([*data, *args]) == 0
-        out = capsys.readouterr().out
-        return json.loads(out) if out.strip().startswith(("{", "[")) else out
+    jikimi = cli_runner(capsys, tmp_path / "data")
 
     with FixtureSite(stream_routes()) as site:
         person = jikimi("enroll", "--name", "Stream Person", str(tmp_path / "enroll.jpg"))

@@ -32,6 +32,7 @@ from kernel.settings import Settings
 from kernel.takedown import FAMILY_REVIEWER, Contact, HostRecipients, TakedownItem
 from search.crypto import TemplateCipher
 from search.sqlite.store import SqliteStore
+from tests.cli_runner import cli_runner
 from tests.crawl_site import FixtureSite, Route, crawl_settings, image_bytes
 from tests.factories import (
     MODEL_ID,
@@ -393,12 +394,7 @@ def test_a_crawled_re_upload_becomes_a_family_line_and_the_removed_url_is_found_
     batch has its line, and the re-check finds the old URL gone."""
     photo = photo_bytes("person_a_2.jpg")
     (tmp_path / "a.jpg").write_bytes(photo_bytes("person_a_1.jpg"))
-    data = ["--data-dir", str(tmp_path / "data")]
-
-    def jikimi(*args: str) -> Any:
-        assert main([*data, *args]) == 0
-        out = capsys.readouterr().out
-        return json.loads(out) if out.strip().startswith(("{", "[")) else out
+    jikimi = cli_runner(capsys, tmp_path / "data")
 
     with FixtureSite({"/p/a.html": Route(b'<img src="/m/a.jpg">'),
                       "/m/a.jpg": Route(photo, "image/jpeg")}) as site:

@@ -7,12 +7,11 @@ line must name the post, and the video's hit its time range.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from jikimi.cli import main
 from jikimi.demo.site import CLIP_PERSON_RANGE, photo_bytes
+from tests.cli_runner import cli_runner
 from tests.crawl_site import FixtureSite
 from tests.telegram_fixture import TelegramPreview, site_yaml
 
@@ -20,12 +19,7 @@ from tests.telegram_fixture import TelegramPreview, site_yaml
 def test_the_person_is_hit_on_her_posts_with_the_videos_time_range_and_letters_name_the_post(
         tmp_path: Path, capsys: Any) -> None:
     (tmp_path / "a.jpg").write_bytes(photo_bytes("person_a_1.jpg"))
-    data = ["--data-dir", str(tmp_path / "data")]
-
-    def jikimi(*args: str) -> Any:
-        assert main([*data, *args]) == 0
-        out = capsys.readouterr().out
-        return json.loads(out) if out.strip().startswith(("{", "[")) else out
+    jikimi = cli_runner(capsys, tmp_path / "data")
 
     with FixtureSite() as server:
         preview = TelegramPreview(server.base, f"http://localhost:{server.port}")
