@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
@@ -29,6 +30,7 @@ from jikimi import registry
 from kernel.records import INCOMING_PREFIX
 from kernel.settings import Settings
 
+_ENVIRON_LOCK = threading.Lock()
 ROOT = Path(__file__).resolve().parents[1]
 DAY = datetime.now(UTC).date().isoformat()  # an older batch would expire at once (retention)
 # Every name is a chaos.point() call in the application; @N: the N-th time it is reached.
@@ -53,19 +55,27 @@ class Deployment:
     env: dict[str, str]  # JIKIMI_* variables that select the store
 
     def settings(self) -> Settings:
-        saved = dict(os.environ)
-        os.environ.update(self.env)
-        try:
-            return Settings(data_dir=self.data)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        """Settings as the CLI subprocesses see them. Points run in threads, so this changes only
+        this deployment's own variables, under a lock, and never clears the environment (a
+        cleared one, seen by another thread, lost the test-wide variables: flaky in CI)."""
+        with _ENVIRON_LOCK:
+            saved = {name: os.environ.get(name) for name in self.env}
+            os.environ.update(self.env)
+            try:
+                return Settings(data_dir=self.data)
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
 
 
 def cli(deployment: Deployment, *args: str, chaos: str | None = None,
         mark: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), JIKIMI_REVIEW__POLICY="strong_direct",
-               **deployment.env)
+    with _ENVIRON_LOCK:  # not while another thread's `settings()` has its variables set
+        env = dict(os.environ, PYTHONPATH=str(ROOT), JIKIMI_REVIEW__POLICY="strong_direct",
+                   **deployment.env)
     env.pop("JIKIMI_CHAOS_POINT", None)
     if chaos:
         env |= {"JIKIMI_CHAOS_POINT": chaos, "JIKIMI_CHAOS_MARK": str(mark)}
