@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
+    from kernel.records import FetchRecord
+
 MEDIA_URL = "media_url"  # meta: the media URL as found on the page (before any redirect)
+MEDIA_PAGE = "media_page"  # meta: the page a media URL was first found on
 FETCH_PLAN = "fetch_plan"  # meta: "fetch", "conditional" or "skip", set here
 FETCH_RECORD = "fetch_record"  # meta: the URL's FetchRecord, or None
 
@@ -55,8 +58,15 @@ class MediaFreshnessMiddleware:
         if decision.plan == "skip":
             return Response(request.url, status=304, request=request, flags=["unchanged"])
         if decision.plan == "conditional":
-            if record.etag:
-                request.headers["If-None-Match"] = record.etag
-            if record.last_modified:
-                request.headers["If-Modified-Since"] = record.last_modified
+            request.headers.update(conditional_headers(record))
         return None
+
+
+def conditional_headers(record: FetchRecord) -> dict[str, str]:
+    """The validators of a URL's last fetch, as conditional request headers."""
+    headers = {}
+    if record.etag:
+        headers["If-None-Match"] = record.etag
+    if record.last_modified:
+        headers["If-Modified-Since"] = record.last_modified
+    return headers

@@ -67,6 +67,11 @@ class MediaSink:
             return Decision("skip", record)
         return Decision("fetch")
 
+    def decide_many(self, urls: Iterable[str]) -> dict[str, Decision]:
+        """`decide` for each of `urls` at one moment (a page's media, in one store-thread call)."""
+        now = datetime.now(UTC)
+        return {url: self.decide(url, now) for url in dict.fromkeys(urls)}
+
     def unchanged(self, url: str, record: FetchRecord, pages: Iterable[str], *,
                   refetched: bool) -> str | None:
         """A skipped or 304 media URL: refresh its sightings (and, after a 304, its fetch)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from jikimi import __version__
 from jikimi.commands import (
+    bench,
     cases,
     contacts,
     elastic,
@@ -41,7 +42,7 @@ from kernel.settings import Settings, load_settings
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
 COMMAND_MODULES = (enroll, cases, pipeline, review, takedown, portal, users, kibana, evidence,
-                   evaluation,
+                   evaluation, bench,
                    elastic, schedule, contacts, keys, sites)
 
 

@@ -39,7 +39,7 @@ from twisted.python.failure import Failure
 
 from crawlers.extract import ExtractLimits, extract_page, looks_like_video
 from crawlers.failures import describe_failure
-from crawlers.freshness import FETCH_PLAN, FETCH_RECORD, MEDIA_URL
+from crawlers.freshness import FETCH_PLAN, FETCH_RECORD, MEDIA_PAGE, MEDIA_URL
 from crawlers.items import MediaBody, MediaFailed, MediaItem, MediaSeen, MediaUnchanged
 from crawlers.media import MediaSink
 from crawlers.offload import StoreThread
@@ -54,7 +54,6 @@ from crawlers.templates import read_page, template_for
 from kernel.settings import CrawlSettings
 from kernel.sniff import sniff
 
-MEDIA_PAGE = "media_page"  # meta: the page a media URL was first found on
 PAGE_PRIORITY_STEP = 1
 MEDIA_PRIORITY = 100  # fetch media as soon as found: its page may be the only place it appears
 logger = logging.getLogger(__name__)
