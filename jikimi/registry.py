@@ -9,7 +9,7 @@ picks feed and file stores by scheme:
 | blob store | the URI's scheme (`blobs.uri`) | `file` (and bare paths), `memory`, `s3` |
 | evidence locker | the URI's scheme (`evidence.uri`) | `s3` (Object Lock), else a blob store |
 | face engine | `faces.engine` | `yunet-sface`, `insightface` |
-| face recognizer | `faces.recognizer_dir` | a manifest's ONNX model, with `faces.engine`'s detector |
+| face recognizer | `faces.recognizer_dir` | a manifest's ONNX model, the engine's detector |
 | face search | what the store can do | the store's own (Elasticsearch kNN), else none (scan) |
 | signals | `signals.*` switches | provenance, watermark, detector, forensics |
 | notifiers | `alerts.*` | outbox, smtp, webhook |

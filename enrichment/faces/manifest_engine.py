@@ -19,11 +19,11 @@ import numpy as np
 from enrichment.faces.align import require_rgb8
 from enrichment.faces.manifest_recognizer import ManifestRecognizer
 from enrichment.faces.model_fix import fixed_yunet
-from enrichment.faces.recognizer_manifest import RecognizerManifest, load_recognizer_manifest
+from enrichment.faces.recognizer_manifest import load_recognizer_manifest, measured_thresholds
 from enrichment.faces.sessions import resolve_providers
 from enrichment.faces.yunet import YuNetDetector
 from kernel.errors import ConfigError
-from kernel.measured_thresholds import THRESHOLDS_FILE, read_measured
+from kernel.measured_thresholds import THRESHOLDS_FILE
 from kernel.ports import DetectedFace
 from kernel.settings import FaceSettings
 
@@ -56,28 +56,13 @@ class ManifestFaceEngine:
         return self.recognizer.embed(require_rgb8(rgb), faces)
 
 
-def check_measured(manifest: RecognizerManifest, folder: Path) -> bool:
-    """Whether thresholds were measured for this model; ConfigError when the file beside the
-    manifest was measured for another model id or another file."""
-    measured = read_measured(folder)
-    if measured is None:
-        return False
-    if (measured.model_id, measured.sha256) != (manifest.model_id, manifest.sha256):
-        raise ConfigError(
-            f"{Path(folder) / THRESHOLDS_FILE} was measured for {measured.model_id} "
-            f"(sha256 {measured.sha256[:12]}…), not for this manifest's {manifest.model_id} "
-            f"(sha256 {manifest.sha256[:12]}…): run jikimi eval faces DIR --write-thresholds "
-            "again, or delete it")
-    return True
-
-
 def load_manifest_engine(faces: FaceSettings, model_cache_dir: Path) -> ManifestFaceEngine:
     """The engine for `faces.recognizer_dir`, with the detector `faces.engine` names."""
     if faces.recognizer_dir is None:
         raise ConfigError("faces.recognizer_dir is not set (folder with manifest.yaml)")
     folder = Path(faces.recognizer_dir).expanduser()
     manifest, model = load_recognizer_manifest(folder)
-    if not check_measured(manifest, folder):
+    if measured_thresholds(manifest, folder) is None:
         log.warning("recognizer %s has no measured threshold (%s); matching uses %.2f until "
                     "`jikimi eval faces DIR --write-thresholds` measures one", manifest.model_id,
                     folder / THRESHOLDS_FILE, faces.threshold_for(manifest.model_id))

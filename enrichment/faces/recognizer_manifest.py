@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from enrichment.faces.align import ARCFACE_TEMPLATE, CROP_SIZE
 from enrichment.faces.model_fix import file_sha256
 from kernel.errors import ConfigError
+from kernel.measured_thresholds import THRESHOLDS_FILE, MeasuredThresholds, read_measured
 from kernel.settings import DEFAULT_THRESHOLDS
 
 MANIFEST_FILE = "manifest.yaml"
@@ -188,3 +189,18 @@ def _check_points(manifest: RecognizerManifest, source: Path) -> None:
     if not (np.isfinite(points).all() and (points >= 0).all() and (points <= size).all()):
         raise ConfigError(f"recognizer manifest {source}: alignment: every point must lie "
                           f"inside the {size} × {size} crop")
+
+
+def measured_thresholds(manifest: RecognizerManifest, folder: Path) -> MeasuredThresholds | None:
+    """The thresholds measured beside the manifest, None when none were; ConfigError when they
+    were measured for another model id or another model file (they would not mean anything)."""
+    measured = read_measured(folder)
+    if measured is None:
+        return None
+    if (measured.model_id, measured.sha256) != (manifest.model_id, manifest.sha256):
+        raise ConfigError(
+            f"{Path(folder) / THRESHOLDS_FILE} was measured for {measured.model_id} "
+            f"(sha256 {measured.sha256[:12]}…), not for this manifest's {manifest.model_id} "
+            f"(sha256 {manifest.sha256[:12]}…): run jikimi eval faces DIR --write-thresholds "
+            "again, or delete it")
+    return measured
