@@ -112,6 +112,18 @@ class RecognizerManifest(_Strict):
             raise ValueError(f"{value!r} is a built-in engine's id: give this model its own")
         return value
 
+    @field_validator("alignment", mode="before")
+    @classmethod
+    def _alignment(cls, value: object) -> object:
+        if value == "arcface":
+            return value
+        if not (isinstance(value, list | tuple) and len(value) == 5 and all(
+                isinstance(p, list | tuple) and len(p) == 2
+                and all(isinstance(c, int | float) for c in p) for p in value)):
+            raise ValueError("must be 'arcface' or five [x, y] points (right eye, left eye, "
+                             "nose tip, right and left mouth corner)")
+        return value
+
     @field_validator("sha256")
     @classmethod
     def _sha256(cls, value: str) -> str:
