@@ -27,6 +27,7 @@ from jikimi.commands import (
     exits,
     keys,
     kibana,
+    models,
     pipeline,
     portal,
     review,
@@ -42,7 +43,7 @@ from kernel.settings import Settings, load_settings
 # One module per area keeps the handlers short and lets areas (Elasticsearch, evidence,
 # evaluation, …) grow on their own; each adds its sub-commands with `register(sub)`.
 COMMAND_MODULES = (enroll, cases, pipeline, review, takedown, portal, users, kibana, evidence,
-                   evaluation, bench,
+                   evaluation, models, bench,
                    elastic, schedule, contacts, keys, sites)
 
 

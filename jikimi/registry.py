@@ -9,6 +9,7 @@ picks feed and file stores by scheme:
 | blob store | the URI's scheme (`blobs.uri`) | `file` (and bare paths), `memory`, `s3` |
 | evidence locker | the URI's scheme (`evidence.uri`) | `s3` (Object Lock), else a blob store |
 | face engine | `faces.engine` | `yunet-sface`, `insightface` |
+| face recognizer | `faces.recognizer_dir` | a manifest's ONNX model, the engine's detector |
 | face search | what the store can do | the store's own (Elasticsearch kNN), else none (scan) |
 | signals | `signals.*` switches | provenance, watermark, detector, forensics |
 | notifiers | `alerts.*` | outbox, smtp, webhook |
@@ -192,6 +193,12 @@ FACE_ENGINES: dict[str, Callable[[FaceSettings, Path], FaceEngine]] = {
 }
 
 
+def _manifest_engine(faces: FaceSettings, model_cache_dir: Path) -> FaceEngine:
+    from enrichment.faces.manifest_engine import load_manifest_engine
+
+    return load_manifest_engine(faces, model_cache_dir)
+
+
 @dataclass(frozen=True)
 class EngineKey:
     """What a loaded engine depends on (thresholds are applied later and do not count)."""
@@ -205,6 +212,7 @@ class EngineKey:
     insightface_root: str | None
     insightface_pack: str
     insightface_checksums: tuple[tuple[str, str], ...]
+    recognizer_dir: Path | None
 
     @classmethod
     def of(cls, faces: FaceSettings, model_cache_dir: Path) -> EngineKey:
@@ -213,6 +221,7 @@ class EngineKey:
             faces.det_size, faces.min_face_px, faces.det_threshold, model_cache_dir.resolve(),
             None if faces.insightface_root is None else str(faces.insightface_root),
             faces.insightface_pack, tuple(sorted(faces.insightface_checksums.items())),
+            _resolved(faces.recognizer_dir),
         )
 
 
@@ -220,6 +229,8 @@ def open_face_engine(settings: Settings) -> FaceEngine:
     """The configured face engine, loaded once per distinct configuration."""
     faces = settings.faces
     build = _choose(FACE_ENGINES, faces.engine, "face engine")
+    if faces.recognizer_dir is not None:  # the engine's detector, the manifest's recognizer
+        build = _manifest_engine
     key = EngineKey.of(faces, settings.model_cache_dir)
     return _cached(_engines, key, lambda: build(faces, settings.model_cache_dir))
 

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from kernel.measured_thresholds import read_measured
+
 # Cosine-similarity thresholds per face model id. SFace: OpenCV's published operating point is
 # 0.363; jikimi is stricter because a false alert tells a victim her face is somewhere it is not.
 # 0.45 is the lowest threshold with zero false accepts on the mixed dev set (TAR 1.0 there);
@@ -111,9 +113,20 @@ class FaceSettings(Section):
     det_threshold: float = 0.6
     thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     cache_dir: Path | None = None  # fixed model files; default <data-dir>/models
+    # A brought-in ONNX recognizer: a folder with manifest.yaml and the model (see
+    # enrichment/faces/recognizer_manifest.py); it replaces the engine's recognizer and keeps its
+    # detector. No registry package ships a recognizer stronger than SFace, so deployers bring one.
+    recognizer_dir: Path | None = None
 
     def threshold_for(self, model_id: str) -> float:
-        return self.thresholds.get(model_id, DEFAULT_THRESHOLDS.get(model_id, DEFAULT_THRESHOLD))
+        """`thresholds` when it names the model, else the threshold measured beside a brought-in
+        recognizer (thresholds.yaml), else the built-in default."""
+        if model_id in self.thresholds:
+            return self.thresholds[model_id]
+        measured = read_measured(self.recognizer_dir)
+        if measured is not None and measured.model_id == model_id:
+            return measured.threshold
+        return DEFAULT_THRESHOLDS.get(model_id, DEFAULT_THRESHOLD)
 
 
 class MatchingSettings(Section):

@@ -48,7 +48,13 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 def align_face(rgb: np.ndarray, landmarks: np.ndarray, size: int = CROP_SIZE) -> np.ndarray:
     """The (size, size, 3) aligned crop of the face whose 5 landmarks are given, same dtype."""
-    template = ARCFACE_TEMPLATE * (size / CROP_SIZE)
+    return align_to(rgb, landmarks, ARCFACE_TEMPLATE * (size / CROP_SIZE), size)
+
+
+def align_to(rgb: np.ndarray, landmarks: np.ndarray, template: np.ndarray,
+             size: int) -> np.ndarray:
+    """The (size, size, 3) crop that puts the 5 landmarks on `template` (5 points, crop pixels):
+    for recognizers trained on another template or crop size than ArcFace's 112."""
     matrix = similarity_transform(np.asarray(landmarks).reshape(5, 2), template)
     return cv2.warpAffine(rgb, matrix, (size, size), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))

@@ -65,38 +65,42 @@ def import_insightface_app() -> Any:
         ) from None
 
 
-class InsightFaceEngine:
-    """kernel.ports.FaceEngine over an InsightFace pack's detector and recognizer."""
+def load_pack_app(faces: FaceSettings, modules: Sequence[str]) -> tuple[Any, Path]:
+    """InsightFace's FaceAnalysis over the verified pack with only `modules` loaded, and the pack
+    folder; every .onnx in the pack is checksum-verified first, whichever modules are used."""
+    if faces.insightface_root is None:
+        raise ModelError("faces.insightface_root is not set (folder holding the model pack)")
+    folder = locate_pack(Path(faces.insightface_root).expanduser(), faces.insightface_pack)
+    verify_checksums(folder, faces.insightface_checksums)
+    providers = list(resolve_providers(faces.providers))
+    app_module = import_insightface_app()
+    try:
+        # An existing absolute folder as `name` is used as is: nothing can be downloaded.
+        app = app_module.FaceAnalysis(
+            name=str(folder), root=str(folder.parent), allowed_modules=list(modules),
+            providers=providers, sess_options=session_options(),
+        )
+        ctx_id = 0 if "CUDAExecutionProvider" in providers else -1
+        app.prepare(ctx_id=ctx_id, det_thresh=faces.det_threshold,
+                    det_size=(faces.det_size, faces.det_size))
+    except (AssertionError, RuntimeError, ValueError, OSError) as exc:
+        reason = str(exc) or "no detection model"
+        raise ModelError(f"cannot load InsightFace pack {folder}: {reason}") from None
+    return app, folder
 
-    def __init__(self, faces: FaceSettings) -> None:
-        if faces.insightface_root is None:
-            raise ModelError("faces.insightface_root is not set (folder holding the model pack)")
-        pack = faces.insightface_pack
-        folder = locate_pack(Path(faces.insightface_root).expanduser(), pack)
-        verify_checksums(folder, faces.insightface_checksums)
-        providers = list(resolve_providers(faces.providers))
-        app_module = import_insightface_app()
-        try:
-            # An existing absolute folder as `name` is used as is: nothing can be downloaded.
-            app = app_module.FaceAnalysis(
-                name=str(folder), root=str(folder.parent),
-                allowed_modules=["detection", "recognition"],
-                providers=providers, sess_options=session_options(),
-            )
-            ctx_id = 0 if "CUDAExecutionProvider" in providers else -1
-            app.prepare(ctx_id=ctx_id, det_thresh=faces.det_threshold,
-                        det_size=(faces.det_size, faces.det_size))
-        except (AssertionError, RuntimeError, ValueError, OSError) as exc:
-            reason = str(exc) or "no detection model"
-            raise ModelError(f"cannot load InsightFace pack {folder}: {reason}") from None
-        if "recognition" not in app.models:
-            raise ModelError(f"InsightFace pack {folder} has no recognition model")
-        self.detector = app.models["detection"]
-        self.recognizer = app.models["recognition"]
-        self.model_id = f"insightface-{pack}"
-        self.dims = int(self.recognizer.output_shape[-1])
+
+class InsightFaceDetector:
+    """The pack's detector (SCRFD) alone: also what a brought-in recognizer pairs with."""
+
+    def __init__(self, detector: Any, faces: FaceSettings) -> None:
+        self.detector = detector
         self.min_face_px = faces.min_face_px
         self.det_threshold = faces.det_threshold
+
+    @classmethod
+    def load(cls, faces: FaceSettings) -> InsightFaceDetector:
+        app, _ = load_pack_app(faces, ["detection"])
+        return cls(app.models["detection"], faces)
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         bgr = np.ascontiguousarray(require_rgb8(rgb)[:, :, ::-1])
@@ -111,6 +115,22 @@ class InsightFaceEngine:
             faces.append(DetectedFace(bbox=(x1, y1, w, h), landmarks=marks, score=score))
         return sorted(faces, key=lambda face: face.score, reverse=True)
 
+
+class InsightFaceEngine:
+    """kernel.ports.FaceEngine over an InsightFace pack's detector and recognizer."""
+
+    def __init__(self, faces: FaceSettings) -> None:
+        app, folder = load_pack_app(faces, ["detection", "recognition"])
+        if "recognition" not in app.models:
+            raise ModelError(f"InsightFace pack {folder} has no recognition model")
+        self.detector = InsightFaceDetector(app.models["detection"], faces)
+        self.recognizer = app.models["recognition"]
+        self.model_id = f"insightface-{faces.insightface_pack}"
+        self.dims = int(self.recognizer.output_shape[-1])
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
+        return self.detector.detect(rgb)
+
     def embed(self, rgb: np.ndarray, faces: Sequence[DetectedFace]) -> np.ndarray:
         if not faces:
             return np.zeros((0, self.dims), dtype=np.float32)
@@ -118,4 +138,3 @@ class InsightFaceEngine:
         crops = [align_face(bgr, face.landmarks) for face in faces]
         features = np.asarray(self.recognizer.get_feat(crops), dtype=np.float32)
         return l2_normalise(features.reshape(len(faces), -1))
-

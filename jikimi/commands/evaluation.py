@@ -1,9 +1,11 @@
 """`jikimi eval faces DIR…`: how well the configured face engine separates people, per group.
 
-It only reads labelled evaluation folders (never the store) and prints measurements; thresholds
-are chosen from them by a person, not changed by this command. A missing folder is skipped with a
-message on stderr and the exit status says so: 1 (partial) when others were evaluated, 2 when
-none of the folders named exists (nothing to evaluate: a wrong path, not a result).
+It only reads labelled evaluation folders (never the store) and prints measurements. Built-in
+models' thresholds are chosen from them by a person; for a brought-in recognizer
+(`faces.recognizer_dir`), `--write-thresholds` writes the threshold at `--target-far` over all
+folders named into thresholds.yaml beside its manifest (see jikimi.threshold_measure). A missing
+folder is skipped with a message on stderr and the exit status says so: 1 (partial) when others
+were evaluated, 2 when none of the folders named exists (nothing to evaluate: a wrong path).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jikimi import registry
+from jikimi import registry, threshold_measure
 from jikimi.commands import exits
 from jikimi.commands.console import Handler, emit
 from jikimi.evaluation import (
@@ -44,6 +46,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                          "sub-folder per person, or one photo per person")
     faces.add_argument("folders", nargs="+", type=Path, metavar="DIR")
     faces.add_argument("--json", action="store_true", help="print JSON instead of text")
+    faces.add_argument("--write-thresholds", action="store_true",
+                       help="measure the brought-in recognizer's threshold (faces.recognizer_dir) "
+                            "on all folders and write thresholds.yaml beside its manifest")
+    faces.add_argument("--target-far", type=float, metavar="RATE",
+                       help="false accepts per different-person pair for --write-thresholds "
+                            "(default matching.target_far)")
     handler: Handler = cmd_eval_faces
     faces.set_defaults(handler=handler)
 
@@ -52,25 +60,38 @@ def cmd_eval_faces(args: argparse.Namespace, settings: Settings) -> int:
     missing = [folder for folder in args.folders if not folder.is_dir()]
     if len(missing) == len(args.folders):
         raise ConfigError(f"no such folder: {', '.join(map(str, missing))}")
+    target_far = settings.matching.target_far if args.target_far is None else args.target_far
+    if not 0 < target_far < 1:
+        raise ConfigError(f"--target-far must lie between 0 and 1, not {target_far:g}")
+    to_measure = (threshold_measure.manifest_to_measure(settings.faces)
+                  if args.write_thresholds else None)
     engine = registry.open_face_engine(settings)
     in_use = settings.faces.threshold_for(engine.model_id)
     reports: list[SetReport] = []
+    pool = LabelledFaces()  # every folder's faces, for --write-thresholds
     for folder in args.folders:
         if folder in missing:
             print(f"{folder}: not found, skipped", file=sys.stderr)
             continue
-        reports += evaluate_folder(folder, engine, settings, in_use, quiet=args.json)
+        reports += evaluate_folder(folder, engine, settings, in_use, quiet=args.json, pool=pool)
     if args.json:
         emit([_as_json(r) for r in reports])
     else:
         for report in reports:
             print("\n".join(format_report(report)))
+    if to_measure is not None:
+        manifest, recognizer_dir = to_measure
+        sets = [folder.name for folder in args.folders if folder not in missing]
+        measured = threshold_measure.measure(pool, manifest, target_far, sets)
+        line = threshold_measure.write_and_describe(recognizer_dir, measured)
+        print(line, file=sys.stderr if args.json else sys.stdout)
     return exits.for_errors(missing)
 
 
-def evaluate_folder(folder: Path, engine: FaceEngine, settings: Settings,
-                    in_use: float, *, quiet: bool = False) -> list[SetReport]:
-    """Reports for each set in `folder`, each set's subgroups, and all sets combined."""
+def evaluate_folder(folder: Path, engine: FaceEngine, settings: Settings, in_use: float, *,
+                    quiet: bool = False, pool: LabelledFaces | None = None) -> list[SetReport]:
+    """Reports for each set in `folder`, each set's subgroups, and all sets combined (also added
+    to `pool`, people told apart by folder and set)."""
     labels = subgroup_labels(folder)
     combined = LabelledFaces()
     reports = []
@@ -88,6 +109,9 @@ def evaluate_folder(folder: Path, engine: FaceEngine, settings: Settings,
             getattr(combined, attr).extend(getattr(faces, attr))
     if len(sets) > 1:  # people are told apart by set, so a name in two sets counts twice
         reports += _reports(f"{folder.name} (all sets)", combined, {}, in_use)
+    if pool is not None:
+        pool.labels.extend(f"{folder}/{label}" for label in combined.labels)
+        pool.vectors.extend(combined.vectors)
     return reports
 
 
