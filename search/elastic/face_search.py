@@ -10,9 +10,9 @@ kNN (HNSW, int8 or 1-bit quantized: see search.elastic.vectors) is approximate a
 most k faces per template. So: the request asks for faces a margin below the threshold, every
 returned face is re-scored exactly from its stored float32 embedding (search.elastic.knn), and
 when a template gets k answers — there may be more beyond — this search falls back to the exact
-scan. A cluster that refuses `rescore_vector` (older than 8.18) is asked without it from then on;
-one that refuses the kNN search itself gets the exact scan. Only templates the store holds for
-their person can be searched: this is not a search by arbitrary face.
+scan. A cluster that refuses `rescore_vector` by name (older than 8.18) is asked without it
+from then on; one that refuses the kNN search itself gets the exact scan. Only templates the
+store holds for their person can be searched: this is not a search by arbitrary face.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class ElasticFaceSearch:
             except StoreError as exc:
                 if not isinstance(exc.__cause__, BadRequestError):
                     raise
-                if "rescore_vector" in body["knn"]:
+                if "rescore_vector" in body["knn"] and "rescore" in str(exc):
                     log.warning("kNN search with rescore_vector refused (%s); asking without "
                                 "it from now on (jikimi re-scores exactly anyway)", exc)
                     self._knn_rescore = False
