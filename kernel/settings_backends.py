@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from kernel.settings_pipeline import Section
 
@@ -42,6 +42,28 @@ class ElasticsearchSettings(Section):
     # Retroactive search with kNN: nearest faces asked per template; when all of them match, the
     # adapter cannot know what lies beyond and scans exactly instead.
     knn_k: int = Field(default=1000, ge=1, le=10000)
+    # How the faces index stores its kNN vectors (`jikimi es migrate` builds the index with it).
+    # int8_hnsw keeps a quarter of float32's memory per vector (128 bytes for 128-d) with
+    # recall close to float HNSW; bbq_hnsw keeps 1 bit per dimension (32x smaller) but needs
+    # rescoring and at least 64 dims (other dims get int8_hnsw, logged); hnsw is unquantized;
+    # flat and int8_flat scan every vector (exact, for small indices). Changing it takes effect
+    # when the faces index is next built (a new schema version); migrate warns about the drift.
+    knn_index_type: Literal["int8_hnsw", "bbq_hnsw", "hnsw", "int8_flat", "flat"] = "int8_hnsw"
+    # Candidates each shard explores per template, as a multiple of knn_k (capped at 10,000,
+    # Elasticsearch's limit): more candidates, better recall, slower search.
+    knn_num_candidates_factor: float = Field(default=2.0, ge=1.0)
+    # Quantized indices only: Elasticsearch (8.18+) gathers knn_k × oversample nearest faces on
+    # the quantized vectors and re-ranks them on the float ones (`rescore_vector`), recovering
+    # the recall quantization loses. 0 turns it off; else 1-10. jikimi re-scores every answer
+    # exactly from the stored embedding either way, so this only changes which faces come back.
+    knn_oversample: float = Field(default=3.0, ge=0.0, le=10.0)
+
+    @field_validator("knn_oversample")
+    @classmethod
+    def _oversample_range(cls, value: float) -> float:
+        if 0 < value < 1:
+            raise ValueError("knn_oversample is 0 (off) or between 1 and 10")
+        return value
 
 
 class BlobSettings(Section):

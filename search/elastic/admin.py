@@ -32,7 +32,8 @@ class ElasticIndexAdmin:
         client = open_client(es)
         try:
             steps = migrate(client, es.index_prefix, keep_old=keep_old,
-                            policy=BulkPolicy.of(es), progress=progress, cipher=self.cipher)
+                            policy=BulkPolicy.of(es), progress=progress, cipher=self.cipher,
+                            index_type=es.knn_index_type)
         finally:
             client.close()
         return [asdict(step) for step in steps]

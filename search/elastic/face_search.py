@@ -6,11 +6,13 @@ index with such a field of the templates' dims means kNN works; otherwise (OpenS
 osmem-server, a model with other dims) the faces of the model are streamed (search_after pages)
 and compared with numpy, in constant memory.
 
-kNN (HNSW) is approximate and returns at most k faces per template. So: the request asks for
-faces a little below the threshold (its cosine is float arithmetic inside Lucene), every
-returned face is re-scored exactly from its stored float32 embedding, and when a template gets
-k answers — there may be more beyond — this search falls back to the exact scan. Only templates
-the store holds for their person can be searched: this is not a search by arbitrary face.
+kNN (HNSW, int8 or 1-bit quantized: see search.elastic.vectors) is approximate and returns at
+most k faces per template. So: the request asks for faces a margin below the threshold, every
+returned face is re-scored exactly from its stored float32 embedding (search.elastic.knn), and
+when a template gets k answers — there may be more beyond — this search falls back to the exact
+scan. A cluster that refuses `rescore_vector` by name (older than 8.18) is asked without it
+from then on; one that refuses the kNN search itself gets the exact scan. Only templates the
+store holds for their person can be searched: this is not a search by arbitrary face.
 """
 
 from __future__ import annotations
@@ -28,44 +30,10 @@ from search.crypto import TemplateCipher
 from search.elastic.codec import face_from_doc
 from search.elastic.errors import store_errors
 from search.elastic.indices import FACE_PAGE, ElasticIndices, Source
+from search.elastic.knn import EXACT_SLACK, KnnPlan, Match, knn_matches, knn_request
 
 log = logging.getLogger(__name__)
-MAX_CANDIDATES = 10000  # Elasticsearch's limit for num_candidates
-KNN_SLACK = 0.01  # asked below the threshold: Lucene's float cosine is not numpy's
-EXACT_SLACK = 1e-6  # float32 rounding between matrix products of different shapes
 SCAN_BATCH = FACE_PAGE  # faces compared per numpy batch: one scan page
-Match = tuple[Face, int, float]
-
-
-def knn_request(field: str, vector: np.ndarray, model_id: str, k: int,
-                min_similarity: float) -> dict[str, Any]:
-    """The search body for one template: top-level `knn` filtered to the model's faces."""
-    return {
-        "knn": {
-            "field": field,
-            "query_vector": [float(v) for v in np.asarray(vector, dtype=np.float32)],
-            "k": k,
-            "num_candidates": min(MAX_CANDIDATES, 2 * k),
-            "filter": {"term": {"model_id": model_id}},
-            "similarity": round(min_similarity - KNN_SLACK, 6),
-        },
-        "size": k,
-        "_source": {"excludes": ["vector_*"]},
-    }
-
-
-def knn_matches(response: dict[str, Any], query: int, vector: np.ndarray, k: int,
-                min_similarity: float, cipher: TemplateCipher) -> tuple[list[Match], bool]:
-    """Exactly re-scored matches of one template's kNN answer, and whether it was saturated
-    (k answers: faces beyond them may match too)."""
-    hits = response["hits"]["hits"]
-    matches = []
-    for hit in hits:
-        face = face_from_doc(hit["_source"], cipher)
-        similarity = float(np.dot(face.embedding, np.asarray(vector, dtype=np.float32)))
-        if similarity >= min_similarity - EXACT_SLACK:
-            matches.append((face, query, similarity))
-    return matches, len(hits) >= k
 
 
 def exact_matches(faces: list[Face], queries: np.ndarray,
@@ -78,8 +46,10 @@ def exact_matches(faces: list[Face], queries: np.ndarray,
 
 class ElasticFaceSearch:
     _es: ElasticIndices
-    _vector_fields: dict[str, int]
-    _knn_k: int
+    _vector_fields: dict[str, int]  # {field: dims} of the faces index's dense_vector fields
+    _vector_types: dict[str, str]  # {field: index type}, e.g. "int8_hnsw"
+    _knn_plan: KnnPlan
+    _knn_rescore: bool  # False once the cluster refused `rescore_vector`
     _cipher: TemplateCipher
 
     def faces_search_mode(self, dims: int) -> str:
@@ -119,26 +89,41 @@ class ElasticFaceSearch:
         self._es.refresh("faces")
         found: list[Match] = []
         for qi, vector in enumerate(queries):
-            body = knn_request(field, vector, model_id, self._knn_k, min_similarity)
-            try:
-                with store_errors("kNN search of faces"):
-                    response = self._es.client.search(
-                        index=self._es.alias("faces"), knn=body["knn"], size=body["size"],
-                        source=body["_source"])
-            except StoreError as exc:
-                if not isinstance(exc.__cause__, BadRequestError):
-                    raise
-                log.warning("kNN search refused (%s); using the exact scan from now on", exc)
+            response = self._knn_search(field, vector, model_id, min_similarity)
+            if response is None:
                 self._vector_fields = {}
                 return None
-            matches, saturated = knn_matches(response.body, qi, vector, self._knn_k,
+            matches, saturated = knn_matches(response, qi, vector, self._knn_plan.k,
                                              min_similarity, self._cipher)
             if saturated:
                 log.info("kNN returned k=%d faces for one template; scanning exactly instead",
-                         self._knn_k)
+                         self._knn_plan.k)
                 return None
             found.extend(matches)
         return found
+
+    def _knn_search(self, field: str, vector: np.ndarray, model_id: str,
+                    min_similarity: float) -> dict[str, Any] | None:
+        """One template's kNN answer, or None when the cluster refuses kNN search."""
+        index_type = self._vector_types.get(field, "hnsw")
+        while True:
+            body = knn_request(field, vector, model_id, min_similarity, plan=self._knn_plan,
+                               index_type=index_type, rescore=self._knn_rescore)
+            try:
+                with store_errors("kNN search of faces"):
+                    return self._es.client.search(
+                        index=self._es.alias("faces"), knn=body["knn"], size=body["size"],
+                        source=body["_source"]).body
+            except StoreError as exc:
+                if not isinstance(exc.__cause__, BadRequestError):
+                    raise
+                if "rescore_vector" in body["knn"] and "rescore" in str(exc):
+                    log.warning("kNN search with rescore_vector refused (%s); asking without "
+                                "it from now on (jikimi re-scores exactly anyway)", exc)
+                    self._knn_rescore = False
+                    continue
+                log.warning("kNN search refused (%s); using the exact scan from now on", exc)
+                return None
 
     def _exact(self, model_id: str, queries: np.ndarray, min_similarity: float
                ) -> Iterator[Match]:

@@ -11,8 +11,10 @@ removed, the old one writable again and the alias untouched. Running it again is
 The copy is a client-side reindex (scroll + bulk) rather than `_reindex`, because documents may
 need fields derived in Python: a faces index that gains `dense_vector` fields gets each face's
 kNN copy from its stored float32 embedding. It works on any cluster, without scripts or ingest
-pipelines. `dense_vector` support is detected by creating the faces index: a cluster that
-refuses the type gets the fallback mapping without it (logged and recorded in `_meta`).
+pipelines. `dense_vector` support is detected by creating the faces index with the configured
+vector index type (`knn_index_type`, per dims): a cluster that refuses that type (older than its
+release) gets plain `hnsw`, one that refuses `dense_vector` itself (OpenSearch, osmem-server) the
+fallback mapping without it; each step is logged and what was built recorded in `_meta`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from search.elastic.bulk import BulkPolicy, bulk_write
 from search.elastic.codec import vector_from_doc
 from search.elastic.errors import describe, store_errors
 from search.elastic.schema import IndexSpec, index_version, load_specs, vector_fields
+from search.elastic.vectors import DEFAULT_INDEX_TYPE, field_types, type_for_dims
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -47,22 +50,28 @@ class MigrationStep:
     source: str | None = None
     documents: int = 0
     vectors: str | None = None  # faces: "dense_vector" or "none"
+    vector_index: dict[str, str] | None = None  # faces: {field: index type} where dense_vector
 
 
 def migrate(client: Elasticsearch, prefix: str = "jikimi",
             specs: dict[str, IndexSpec] | None = None, *, keep_old: bool = False,
             policy: BulkPolicy | None = None, progress: Progress | None = None,
-            cipher: Callable[[], TemplateCipher] | None = None) -> list[MigrationStep]:
+            cipher: Callable[[], TemplateCipher] | None = None,
+            index_type: str = DEFAULT_INDEX_TYPE) -> list[MigrationStep]:
     """`cipher` (asked for only when needed) opens sealed face embeddings, from which a new
-    index's kNN copies are derived when the old index had none."""
+    index's kNN copies are derived when the old index had none. `index_type` is the
+    `dense_vector` index type new faces indices get (per dims)."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", prefix):
         raise ConfigError(f"elasticsearch.index_prefix {prefix!r}: use lowercase a-z, 0-9, _.-")
     steps = []
     for spec in (specs or load_specs()).values():
-        step = _migrate_one(client, spec, prefix, keep_old, policy or BulkPolicy(), cipher)
+        step = _migrate_one(client, spec, prefix, keep_old, policy or BulkPolicy(), cipher,
+                            index_type)
         if progress:
+            vectors = step.vector_index or step.vectors
             progress(f"{step.alias}: {step.action} ({step.target}"
-                     f"{f', {step.documents} documents copied' if step.source else ''})")
+                     f"{f', {step.documents} documents copied' if step.source else ''}"
+                     f"{f', vectors: {vectors}' if vectors else ''})")
         steps.append(step)
     return steps
 
@@ -75,13 +84,13 @@ def alias_holders(client: Elasticsearch, alias: str) -> list[str]:
 
 
 def _migrate_one(client: Elasticsearch, spec: IndexSpec, prefix: str, keep_old: bool,
-                 policy: BulkPolicy, cipher: Callable[[], TemplateCipher] | None
-                 ) -> MigrationStep:
+                 policy: BulkPolicy, cipher: Callable[[], TemplateCipher] | None,
+                 index_type: str) -> MigrationStep:
     alias, target = spec.alias(prefix), spec.index(prefix)
     holders = alias_holders(client, alias)
     step = MigrationStep(spec.name, alias, target, "current")
     if holders == [target]:
-        step.vectors = _variant(client, target) if spec.vector_fields() else None
+        _variant(client, spec, target, step, index_type)
         return step
     with store_errors(f"checking {alias}"):
         if not holders and client.indices.exists(index=alias):
@@ -94,9 +103,9 @@ def _migrate_one(client: Elasticsearch, spec: IndexSpec, prefix: str, keep_old: 
         if target_exists:  # left by an interrupted migration whose old index is gone
             with store_errors(f"adding alias {alias}"):
                 client.indices.put_alias(index=target, name=alias)
-            step.vectors = _variant(client, target) if spec.vector_fields() else None
+            _variant(client, spec, target, step, index_type)
         else:
-            step.vectors = _create(client, spec, target, alias)
+            _create(client, spec, target, alias, step, index_type)
         step.action = "created"
         return step
     old = holders[0]
@@ -109,7 +118,7 @@ def _migrate_one(client: Elasticsearch, spec: IndexSpec, prefix: str, keep_old: 
     if target_exists:  # an earlier attempt failed before its alias flip: start over
         with store_errors(f"removing the unfinished {target}"):
             client.indices.delete(index=target)
-    step.vectors = _create(client, spec, target, None)
+    _create(client, spec, target, None, step, index_type)
     step.source, step.action = old, "migrated"
     step.documents = _switch(client, spec, alias, old, target, policy, cipher)
     if not keep_old:
@@ -118,30 +127,55 @@ def _migrate_one(client: Elasticsearch, spec: IndexSpec, prefix: str, keep_old: 
     return step
 
 
-def _create(client: Elasticsearch, spec: IndexSpec, index: str, alias: str | None) -> str:
-    """Create `index` (with `alias` when given); returns its vectors variant."""
+def _create(client: Elasticsearch, spec: IndexSpec, index: str, alias: str | None,
+            step: MigrationStep, index_type: str) -> None:
+    """Create `index` (with `alias` when given), stepping down from `index_type` to plain
+    `hnsw` to no vectors while the cluster refuses them; `step` records what was built."""
     aliases: dict[str, Any] | None = {alias: {}} if alias else None
-    body = spec.body(vectors=True)
-    try:
-        with store_errors(f"creating {index}"):
-            client.indices.create(index=index, aliases=aliases, **body)
-    except StoreError as exc:
-        cause = exc.__cause__
-        if not (spec.vector_fields() and isinstance(cause, ApiError)
-                and "dense_vector" in describe(cause)):
-            raise
-        log.warning("%s: the cluster refused dense_vector (%s); creating it without kNN "
-                    "fields (retroactive search will scan exactly)", index, describe(cause))
-        body = spec.body(vectors=False)
-        with store_errors(f"creating {index}"):
-            client.indices.create(index=index, aliases=aliases, **body)
-    return str(body["mappings"]["_meta"]["jikimi"]["vectors"])
+    bodies = [spec.body(vectors=True, index_type=index_type)]
+    if spec.vector_fields():
+        if index_type != "hnsw":
+            bodies.append(spec.body(vectors=True, index_type="hnsw"))
+        bodies.append(spec.body(vectors=False))
+    n = 0
+    while True:
+        try:
+            with store_errors(f"creating {index}"):
+                client.indices.create(index=index, aliases=aliases, **bodies[n])
+            break
+        except StoreError as exc:
+            reason = describe(exc.__cause__) if isinstance(exc.__cause__, ApiError) else ""
+            if n + 1 == len(bodies) or not _VECTOR_REFUSAL.search(reason):
+                raise
+            refused = "dense_vector" if "dense_vector" in reason else index_type
+            n = len(bodies) - 1 if refused == "dense_vector" else n + 1
+            log.warning("%s: the cluster refused %s (%s); creating it %s", index, refused,
+                        reason, "without kNN fields (retroactive search will scan exactly)"
+                        if n + 1 == len(bodies) else "with float hnsw vectors")
+    meta = bodies[n]["mappings"]["_meta"]["jikimi"]
+    if spec.vector_fields():
+        step.vectors, step.vector_index = meta["vectors"], meta.get("vector_index")
 
 
-def _variant(client: Elasticsearch, index: str) -> str:
+# A cluster refusing `dense_vector` itself, or only the index type asked for.
+_VECTOR_REFUSAL = re.compile(r"dense_vector|index.options|bbq|int8", re.IGNORECASE)
+
+
+def _variant(client: Elasticsearch, spec: IndexSpec, index: str, step: MigrationStep,
+             index_type: str) -> None:
+    """Record what an existing index holds; warn when settings ask for another vector type."""
+    if not spec.vector_fields():
+        return
     with store_errors(f"reading the mapping of {index}"):
         mapping = client.indices.get_mapping(index=index).body[index]["mappings"]
-    return "dense_vector" if vector_fields(mapping) else "none"
+    held = field_types(mapping)
+    step.vectors, step.vector_index = ("dense_vector", held) if held else ("none", None)
+    for field, dims in vector_fields(mapping).items():
+        wanted = type_for_dims(index_type, dims)
+        if held[field] != wanted:
+            log.warning("%s holds %s as %s, settings ask for %s: that takes effect when the "
+                        "faces index is next built (a new schema version)", index, field,
+                        held[field], wanted)
 
 
 def _switch(client: Elasticsearch, spec: IndexSpec, alias: str, old: str, new: str,

@@ -8,7 +8,8 @@ from them rather than repeating them in code.
 
 The faces mapping has `dense_vector` fields for kNN. Clusters without that type (OpenSearch,
 osmem-server) get the same mapping without them: the *fallback* variant, recorded in the index's
-`_meta` so the adapter knows which one the cluster holds.
+`_meta` so the adapter knows which one the cluster holds. The vector fields' index type comes
+from settings (`elasticsearch.knn_index_type`), chosen per dims when the index is created.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kernel.errors import ConfigError
+from search.elastic.vectors import field_types, index_options
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 INDEX_NAMES = (
@@ -51,17 +53,23 @@ class IndexSpec:
         """`dense_vector` fields of this mapping and their dims ({} in the fallback variant)."""
         return vector_fields(self.mappings)
 
-    def body(self, *, vectors: bool) -> dict[str, Any]:
-        """The create-index body; `vectors=False` is the fallback without `dense_vector`."""
+    def body(self, *, vectors: bool, index_type: str | None = None) -> dict[str, Any]:
+        """The create-index body; `vectors=False` is the fallback without `dense_vector`.
+        `index_type` (e.g. "int8_hnsw") replaces each vector field's index type, chosen per
+        dims (see search.elastic.vectors); None keeps the mapping file's."""
         mappings = copy.deepcopy(self.mappings)
-        if not vectors:
-            mappings["properties"] = {
-                field: props for field, props in mappings["properties"].items()
-                if props.get("type") != VECTOR_TYPE
-            }
-        has_vectors = bool(vector_fields(mappings))
+        properties = mappings["properties"]
+        for field, dims in vector_fields(mappings).items():
+            if not vectors:
+                del properties[field]
+            elif index_type is not None:
+                base = properties[field].get("index_options") or {}
+                properties[field]["index_options"] = index_options(index_type, dims, base)
+        types = field_types(mappings)
         mappings["_meta"] = {"jikimi": {"index": self.name, "schema_version": self.version,
-                                        "vectors": VECTOR_TYPE if has_vectors else "none"}}
+                                        "vectors": VECTOR_TYPE if types else "none"}}
+        if types:
+            mappings["_meta"]["jikimi"]["vector_index"] = types
         return {"settings": copy.deepcopy(self.settings), "mappings": mappings}
 
 

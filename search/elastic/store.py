@@ -25,11 +25,13 @@ from search.elastic.errors import store_errors
 from search.elastic.face_search import ElasticFaceSearch
 from search.elastic.hit_store import ElasticHitStore
 from search.elastic.indices import ElasticIndices, Source
+from search.elastic.knn import KnnPlan
 from search.elastic.media_store import ElasticMediaStore
 from search.elastic.person_store import ElasticPersonStore
 from search.elastic.preference_store import ElasticPreferenceStore
 from search.elastic.schema import IndexSpec, load_specs, vector_fields
 from search.elastic.takedown_store import ElasticTakedownStore
+from search.elastic.vectors import field_types
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +55,21 @@ class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, Elas
 
     def __init__(self, client: Elasticsearch, cipher: TemplateCipher, *, prefix: str = "jikimi",
                  specs: dict[str, IndexSpec] | None = None, policy: BulkPolicy | None = None,
-                 knn_k: int = 1000) -> None:
+                 knn: KnnPlan | None = None) -> None:
         self._es = ElasticIndices(client, prefix, specs or load_specs(), policy or BulkPolicy())
         self._cipher = cipher
-        self._knn_k = knn_k
+        self._knn_plan = knn or KnnPlan()
+        self._knn_rescore = True
         self._closed = False
         self._es.require_aliases()
-        self._vector_fields = self._detect_vectors()
+        self._vector_fields, self._vector_types = self._detect_vectors()
 
     @classmethod
     def open(cls, settings: ElasticsearchSettings, cipher: TemplateCipher) -> ElasticStore:
         client = open_client(settings)
         try:
             return cls(client, cipher, prefix=settings.index_prefix,
-                       policy=BulkPolicy.of(settings), knn_k=settings.knn_k)
+                       policy=BulkPolicy.of(settings), knn=KnnPlan.of(settings))
         except BaseException:
             client.close()
             raise
@@ -75,20 +78,23 @@ class ElasticStore(ElasticMediaStore, ElasticPersonStore, ElasticCaseStore, Elas
     def prefix(self) -> str:
         return self._es.prefix
 
-    def _detect_vectors(self) -> dict[str, int]:
+    def _detect_vectors(self) -> tuple[dict[str, int], dict[str, str]]:
+        """{field: dims} and {field: index type} of the faces index's dense_vector fields."""
         alias = self._es.alias("faces")
         with store_errors(f"reading the mapping of {alias}"):
             found = self._es.client.indices.get_mapping(index=alias).body
         fields: dict[str, int] = {}
+        types: dict[str, str] = {}
         for info in found.values():
             fields |= vector_fields(info.get("mappings", {}))
+            types |= field_types(info.get("mappings", {}))
         if fields:
             log.info("%s has dense_vector fields %s: retroactive search uses kNN", alias,
-                     ", ".join(f"{f} ({d} dims)" for f, d in sorted(fields.items())))
+                     ", ".join(f"{f} ({d} dims, {types[f]})" for f, d in sorted(fields.items())))
         else:
             log.info("%s has no dense_vector field (cluster without it): retroactive search "
                      "scans faces exactly", alias)
-        return fields
+        return fields, types
 
     def stats(self) -> dict[str, int]:
         return {name: self._es.count(index, query) for name, (index, query) in _STATS.items()}

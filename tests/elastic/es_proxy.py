@@ -1,9 +1,11 @@
-"""A small HTTP proxy in front of a cluster that throttles bulk writes like a loaded cluster does.
+"""Small HTTP proxies in front of a cluster, for what osmem-server cannot do itself.
 
-Every request is forwarded unchanged and recorded (method and path), except bulk items the proxy
-chooses to reject: those get the per-item `429 es_rejected_execution_exception` answer a busy
-Elasticsearch gives, and the rest of the bulk request is forwarded. By default each document is
-rejected the first time it is seen; ids in `always_reject` are rejected every time.
+`ForwardingProxy` forwards every request unchanged and records it (method and path; `bodies`
+keeps the JSON bodies); a subclass answers some requests itself by overriding `answer`.
+`ThrottlingProxy` throttles bulk writes like a loaded cluster does: bulk items it chooses to
+reject get the per-item `429 es_rejected_execution_exception` answer a busy Elasticsearch gives,
+and the rest of the bulk request is forwarded. By default each document is rejected the first
+time it is seen; ids in `always_reject` are rejected every time.
 """
 
 from __future__ import annotations
@@ -16,17 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _HOP_BY_HOP = {"connection", "transfer-encoding", "content-length", "keep-alive"}
+Reply = tuple[int, dict[str, str], bytes]
+ES_HEADERS = {"Content-Type": "application/json", "X-Elastic-Product": "Elasticsearch"}
 
 
-class ThrottlingProxy:
-    def __init__(self, upstream: str, *, always_reject: set[str] | None = None,
-                 reject_first: bool = True) -> None:
+class ForwardingProxy:
+    def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
-        self.always_reject = always_reject or set()
-        self.reject_first = reject_first
-        self.seen: set[tuple[str, str]] = set()
-        self.rejected: list[str] = []
         self.requests: list[str] = []
+        self.bodies: list[tuple[str, Any]] = []  # (path, body) of application/json ones
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
@@ -36,13 +36,72 @@ class ThrottlingProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> ThrottlingProxy:
+    def __enter__(self) -> ForwardingProxy:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def answer(self, method: str, path: str, body: bytes | None,
+               headers: dict[str, str]) -> Reply:
+        """The reply to one request: forwarded by default."""
+        return self.forward(method, path, body, headers)
+
+    def forward(self, method: str, path: str, body: bytes | None,
+                headers: dict[str, str]) -> Reply:
+        request = urllib.request.Request(self.upstream + path, data=body, method=method,
+                                         headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                with proxy._lock:
+                    proxy.requests.append(f"{self.command} {self.path}")
+                    if body and self.headers.get("Content-Type", "").endswith("/json"):
+                        proxy.bodies.append((self.path, json.loads(body)))
+                sent = {k: v for k, v in self.headers.items()
+                        if k.lower() not in _HOP_BY_HOP | {"host"}}
+                status, headers, data = proxy.answer(self.command, self.path, body, sent)
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() not in _HOP_BY_HOP:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
+
+        return Handler
+
+
+class ThrottlingProxy(ForwardingProxy):
+    def __init__(self, upstream: str, *, always_reject: set[str] | None = None,
+                 reject_first: bool = True) -> None:
+        super().__init__(upstream)
+        self.always_reject = always_reject or set()
+        self.reject_first = reject_first
+        self.seen: set[tuple[str, str]] = set()
+        self.rejected: list[str] = []
+
+    def __enter__(self) -> ThrottlingProxy:
+        super().__enter__()
+        return self
 
     def _reject(self, index: str, doc_id: str) -> bool:
         with self._lock:
@@ -76,57 +135,19 @@ class ThrottlingProxy:
             i += width
         return ("\n".join(forward) + "\n").encode() if forward else None, answers
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                with proxy._lock:
-                    proxy.requests.append(f"{self.command} {self.path}")
-                answers: list[dict[str, Any] | None] = []
-                if body is not None and self.path.split("?")[0].endswith("/_bulk"):
-                    body, answers = proxy._bulk(body)
-                    if body is None:  # every item rejected
-                        self._send(200, {"Content-Type": "application/json",
-                                         "X-Elastic-Product": "Elasticsearch"},
-                                   json.dumps({"took": 0, "errors": True,
-                                               "items": answers}).encode())
-                        return
-                status, headers, data = self._forward(body)
-                if answers and status == 200:
-                    upstream = json.loads(data)
-                    items = iter(upstream["items"])
-                    merged = [answer or next(items) for answer in answers]
-                    errors = upstream["errors"] or any(a is not None for a in answers)
-                    data = json.dumps({"took": 0, "errors": errors, "items": merged}).encode()
-                self._send(status, headers, data)
-
-            def _forward(self, body: bytes | None) -> tuple[int, dict[str, str], bytes]:
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in _HOP_BY_HOP | {"host"}}
-                request = urllib.request.Request(proxy.upstream + self.path, data=body,
-                                                 method=self.command, headers=headers)
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as response:
-                        return response.status, dict(response.headers), response.read()
-                except urllib.error.HTTPError as exc:
-                    return exc.code, dict(exc.headers), exc.read()
-
-            def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
-                self.send_response(status)
-                for key, value in headers.items():
-                    if key.lower() not in _HOP_BY_HOP:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
-
-        return Handler
+    def answer(self, method: str, path: str, body: bytes | None,
+               headers: dict[str, str]) -> Reply:
+        if body is None or not path.split("?")[0].endswith("/_bulk"):
+            return self.forward(method, path, body, headers)
+        forward, answers = self._bulk(body)
+        if forward is None:  # every item rejected
+            return 200, ES_HEADERS, json.dumps({"took": 0, "errors": True,
+                                                "items": answers}).encode()
+        status, replied, data = self.forward(method, path, forward, headers)
+        if status == 200:
+            upstream = json.loads(data)
+            items = iter(upstream["items"])
+            merged = [answer or next(items) for answer in answers]
+            errors = upstream["errors"] or any(a is not None for a in answers)
+            data = json.dumps({"took": 0, "errors": errors, "items": merged}).encode()
+        return status, replied, data

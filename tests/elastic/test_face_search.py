@@ -1,6 +1,7 @@
 """Retroactive search on Elasticsearch: the exact scan (what osmem-server can run) gives the same
-hits and alerts as the embedded store; the kNN path is checked on the request body it builds and
-on how it reads an answer, since osmem-server has neither `dense_vector` nor `knn`."""
+hits and alerts as the embedded store. osmem-server has neither `dense_vector` nor `knn`: the kNN
+path is tested through a proxy that adds them (test_knn_search_es.py), and the mappings and
+request bodies it builds in test_knn_bodies.py."""
 
 from __future__ import annotations
 
@@ -19,15 +20,11 @@ from kernel.ports import FaceSearch, Store
 from kernel.records import Face, Template
 from kernel.settings import Settings
 from search.crypto import FACE_PREFIX, TemplateCipher
-from search.elastic.codec import face_to_doc
-from search.elastic.face_search import knn_matches, knn_request
-from search.elastic.schema import load_specs
 from search.elastic.store import ElasticStore
 from search.matching import match_person
 from search.sqlite.store import SqliteStore
 from tests.factories import (
     DIMS,
-    MODEL_ID,
     make_face,
     make_media,
     make_person,
@@ -139,51 +136,6 @@ def test_search_mode_is_detected_from_the_faces_index_once_and_logged(
     assert "jikimi-faces has no dense_vector field" in caplog.text
     assert store.faces_search_mode(128) == store.faces_search_mode(512) == "exact"
     store.close()
-
-
-def test_knn_request_body() -> None:
-    vector = unit_vector(3)
-    body = knn_request("vector_128", vector, MODEL_ID, k=1000, min_similarity=0.45)
-    assert body == {
-        "knn": {"field": "vector_128", "query_vector": [float(v) for v in vector],
-                "k": 1000, "num_candidates": 2000,
-                "filter": {"term": {"model_id": MODEL_ID}}, "similarity": 0.44},
-        "size": 1000,
-        "_source": {"excludes": ["vector_*"]},
-    }
-    assert knn_request("vector_512", vector, "m", k=8000, min_similarity=0.4)["knn"][
-        "num_candidates"] == 10000  # Elasticsearch's ceiling
-
-
-def test_knn_answers_are_rescored_exactly_and_saturation_is_detected() -> None:
-    template = unit_vector(5)
-    faces = [make_face("m1", i, embedding=at_cosine(template, c, i))
-             for i, c in enumerate([0.9, 0.46, 0.445])]
-    cipher = TemplateCipher.generate()
-    response = {"hits": {"hits": [
-        {"_id": f.face_id, "_score": 0.5, "_source": face_to_doc(f, {}, cipher)} for f in faces]}}
-    matches, saturated = knn_matches(response, 0, template, k=10, min_similarity=0.45,
-                                     cipher=cipher)
-    assert [(m[0].face_id, m[1]) for m in matches] == [(f.face_id, 0) for f in faces[:2]]
-    assert matches[0][2] == pytest.approx(0.9, abs=1e-6)  # the cosine, not the kNN _score
-    assert saturated is False
-    assert knn_matches(response, 0, template, k=3, min_similarity=0.45, cipher=cipher)[1] is True
-
-
-def test_the_faces_mapping_has_knn_fields_and_a_fallback_without_them() -> None:
-    faces = load_specs()["faces"]
-    dense = faces.body(vectors=True)["mappings"]
-    assert dense["properties"]["vector_128"] == {
-        "type": "dense_vector", "dims": 128, "index": True, "similarity": "cosine",
-        "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100}}
-    assert dense["properties"]["vector_512"]["dims"] == 512
-    assert dense["_meta"]["jikimi"]["vectors"] == "dense_vector"
-    fallback = faces.body(vectors=False)["mappings"]
-    assert not any(k.startswith("vector_") for k in fallback["properties"])
-    assert fallback["_meta"]["jikimi"]["vectors"] == "none"
-    doc = face_to_doc(make_face("m1"), {"vector_128": 128, "vector_512": 512},
-                      TemplateCipher.generate())
-    assert len(doc["vector_128"]) == 128 and "vector_512" not in doc
 
 
 def test_face_documents_carry_no_kNN_copy_on_a_cluster_without_dense_vector(

@@ -146,7 +146,8 @@ def test_the_store_refuses_to_open_without_its_aliases(es_client: Elasticsearch)
 def test_writes_never_auto_create_an_index(es_store: ElasticStore,
                                            es_client: Elasticsearch) -> None:
     es_client.indices.delete_alias(index="jikimi-media-v1", name="jikimi-media")
-    es_client.indices.delete_alias(index="jikimi-faces-v1", name="jikimi-faces")
+    es_client.indices.delete_alias(index=load_specs()["faces"].index("jikimi"),
+                                   name="jikimi-faces")
     media = make_media(b"nowhere")
     with pytest.raises(StoreError, match="index_not_found_exception"):
         es_store.upsert_media(media)
@@ -177,12 +178,12 @@ def test_the_copy_derives_knn_vectors_a_new_faces_index_gains(es_store: ElasticS
     es_store.save_enrichment(media, list(faces.values()))
     es_store.close()
     fields = {"vector_128": 128, "vector_512": 512}
+    old, new = load_specs()["faces"].index("jikimi"), "jikimi-faces-v99"
     with pytest.raises(StoreError, match="needs the template key"):  # sealed embeddings
-        list(_copies(es_client, "jikimi-faces-v1", "jikimi-faces-v2", fields, None))
-    actions = list(_copies(es_client, "jikimi-faces-v1", "jikimi-faces-v2", fields,
-                           lambda: es_store._cipher))
+        list(_copies(es_client, old, new, fields, None))
+    actions = list(_copies(es_client, old, new, fields, lambda: es_store._cipher))
     assert sorted(a["_id"] for a in actions) == sorted(faces)
     for action in actions:
-        assert action["_index"] == "jikimi-faces-v2" and "vector_512" not in action["_source"]
+        assert action["_index"] == new and "vector_512" not in action["_source"]
         assert action["_source"]["vector_128"] == [
             float(v) for v in faces[action["_id"]].embedding]
