@@ -63,19 +63,25 @@ def write_sitemap(root: Path, base_url: str) -> None:
 
 class _SlowHandler(_QuietHandler):
     latency_s = 0.0
+    image_requests: list[int]  # one counter, shared by the server's handler threads
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path.startswith("/img/"):
+            self.image_requests[0] += 1  # a race may lose a count under load; 0 stays 0
         time.sleep(self.latency_s)
         super().do_GET()
 
 
-def serve_with_latency(root: Path, latency_ms: float) -> FixtureServer:
-    handler_class = type("Handler", (_SlowHandler,), {"latency_s": latency_ms / 1000.0})
+def serve_with_latency(root: Path, latency_ms: float) -> tuple[FixtureServer, list[int]]:
+    """The server, and a one-item list counting the image requests it has answered."""
+    counter = [0]
+    handler_class = type("Handler", (_SlowHandler,),
+                         {"latency_s": latency_ms / 1000.0, "image_requests": counter})
     server: ThreadingHTTPServer = _FixtureHTTPServer(
         ("127.0.0.1", 0), partial(handler_class, directory=str(root)))
     thread = Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return FixtureServer(server, thread)
+    return FixtureServer(server, thread), counter
 
 
 SHAPES = {"pages": ("index.html", None), "sitemap": ("sitemap.xml", 1)}
@@ -91,14 +97,14 @@ def measure_crawl(work_dir: Path, *, pages: int = 100, images_per_page: int = 24
     adds about 1.5 s of starting the child: a fresh interpreter importing Scrapy, issue 13)."""
     site_root = work_dir / "crawl-site"
     build_noise_site(site_root, pages, images_per_page, image_px)
-    server = serve_with_latency(site_root, latency_ms)
+    server, image_requests = serve_with_latency(site_root, latency_ms)
     results: dict[str, Any] = {"crawl_latency_ms": latency_ms, "crawl_site_pages": pages,
                                "crawl_site_media": pages * images_per_page}
     try:
         write_sitemap(site_root, server.base_url)
         for shape, (start, depth) in SHAPES.items():
             runs = _crawl_twice(work_dir / f"crawl-{shape}", f"{server.base_url}/{start}",
-                                pages, concurrency, depth)
+                                pages, concurrency, depth, image_requests)
             results[shape] = runs
     finally:
         server.stop()
@@ -106,7 +112,7 @@ def measure_crawl(work_dir: Path, *, pages: int = 100, images_per_page: int = 24
 
 
 def _crawl_twice(folder: Path, start_url: str, pages: int, concurrency: int,
-                 depth: int | None) -> dict[str, Any]:
+                 depth: int | None, image_requests: list[int]) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     site_file = folder / "bench-site.yaml"
     site_file.write_text(
@@ -115,11 +121,13 @@ def _crawl_twice(folder: Path, start_url: str, pages: int, concurrency: int,
         encoding="utf-8")
     settings = Settings(data_dir=folder / "data")
     settings.crawl.allow_private = True  # the generated site is on loopback, on purpose
-    runs = []
+    runs, requested = [], []
     for _ in range(2):
+        before = image_requests[0]
         started = time.perf_counter()
         report = crawl_stage(str(site_file), None, settings, None)
         runs.append((time.perf_counter() - started, report))
+        requested.append(image_requests[0] - before)
     (first_s, first), (again_s, again) = runs
     return {
         "first_s": round(first.seconds, 3), "recrawl_s": round(again.seconds, 3),
@@ -128,6 +136,7 @@ def _crawl_twice(folder: Path, start_url: str, pages: int, concurrency: int,
         "first_pages_per_s": round(first.pages / first.seconds, 2),
         "media_new": first.media_new, "recrawl_media_skipped": again.media_skipped_unchanged,
         "recrawl_unchanged_entries": again.unchanged_entries, "recrawl_bytes": again.bytes,
+        "first_image_requests": requested[0], "recrawl_image_requests": requested[1],
         "recrawl_speedup": round(first.seconds / again.seconds, 2),
         "recrawl_speedup_wall": round(first_s / again_s, 2),
     }
