@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.jikimi-installed
 
-.PHONY: demo test lint fuzz insightface vpdq eval s3-up s3-down airflow dag-test clean-venv
+.PHONY: demo test lint fuzz insightface vpdq eval bench s3-up s3-down airflow dag-test clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
@@ -50,6 +50,12 @@ vpdq: $(STAMP)
 eval: $(STAMP)
 	$(VENV)/bin/jikimi eval faces ../shared/faces/dev ../shared/faces/korean-dev
 	$(PY) benchmarks/eval_calibration.py
+
+# Speed and scale in one run (search, enrichment, crawl; ratios against baselines of the same run).
+# BENCH_ARGS e.g. "--faces 100000,1000000,10000000 --images ../shared/faces/dev --json".
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(VENV)/bin/jikimi bench $(BENCH_ARGS)
 
 AIRFLOW_VENV  ?= .venv-airflow
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.jikimi-installed
