@@ -30,6 +30,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from parsel import Selector, SelectorList
 
 from crawlers.streams.links import STREAM_EXTENSIONS, player_stream_urls
+from crawlers.urltext import last_segment, lower_path
 
 IMAGE_EXTENSIONS = frozenset(
     {"jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "avif", "heic", "heif", "tif"}
@@ -99,14 +100,14 @@ def extract_page(html: str, page_url: str, limits: ExtractLimits | None = None) 
 
 def is_media_url(url: str) -> bool:
     """Whether the URL's path ends in a known image, video or playlist extension."""
-    path = urlsplit(url).path.lower()
-    return path.rsplit(".", 1)[-1] in MEDIA_EXTENSIONS if "." in path.rsplit("/", 1)[-1] else False
+    name = last_segment(url)
+    return "." in name and name.rsplit(".", 1)[-1] in MEDIA_EXTENSIONS
 
 
 def looks_like_video(url: str) -> bool:
     """Whether the URL's path ends in a video extension (such downloads get the video size cap;
     the content type is still sniffed from the bytes)."""
-    name = urlsplit(url).path.lower().rsplit("/", 1)[-1]
+    name = last_segment(url)
     return "." in name and name.rsplit(".", 1)[-1] in VIDEO_EXTENSIONS
 
 
@@ -170,7 +171,7 @@ def css_urls(css: str) -> list[str]:
     found = []
     for match in _CSS_URL.finditer(css):
         url = next((g for g in match.groups() if g is not None), "").strip()
-        if url and urlsplit(url).path.lower().rsplit(".", 1)[-1] not in _NOT_MEDIA_EXTENSIONS:
+        if url and lower_path(url).rsplit(".", 1)[-1] not in _NOT_MEDIA_EXTENSIONS:
             found.append(url)
     return found
 

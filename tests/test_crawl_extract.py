@@ -114,7 +114,10 @@ def test_pagination_prefers_rel_next_then_a_next_labelled_link() -> None:
 @pytest.mark.parametrize(
     "html",
     ["", "\x00\x00", "<<<>>>", "<img src=", "<img src='http://[::1'>", "&#0;&#xD800;" * 10,
-     "<svg><script>alert(1)</script></svg>", "<html>" + "<div>" * 5000, "<" * 100_000],
+     "<svg><script>alert(1)</script></svg>", "<html>" + "<div>" * 5000, "<" * 100_000,
+     # found by the fuzzer: an unmatched bracket in a host, in a player attribute and a style
+     '<video data-x="http://cdn.ex sr]=dv.mpd0"></video>', '<div data-hls="http://a]b/x"></div>',
+     "<p style=\"background:url('http://a[b/x.jpg')\"></p>"],
 )
 def test_hostile_or_broken_html_never_raises(html: str) -> None:
     found = extract_page(html, PAGE)
@@ -145,3 +148,4 @@ def test_is_media_url_by_extension_only() -> None:
     assert not is_media_url("http://h/jpg/")
     assert not is_media_url("http://h/page.html")
     assert not is_media_url("http://h/a.jpg/view")
+    assert not is_media_url("http://h]x/a.jpg")  # unsplittable: not media, and no error

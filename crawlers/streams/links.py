@@ -14,9 +14,10 @@ Pure text functions, like `crawlers.extract`, which adds what they find to a pag
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from parsel import Selector
+
+from crawlers.urltext import last_segment
 
 STREAM_EXTENSIONS = frozenset({"m3u8", "mpd"})
 _QUOTED_PLAYLIST = re.compile(
@@ -36,7 +37,7 @@ _ELEMENTS = ("//*[@*[contains(translate(., 'M3UPD', 'm3upd'), '.m3u8')"
 
 def is_stream_url(url: str) -> bool:
     """Whether the URL's path ends in `.m3u8` or `.mpd` (an HLS or DASH playlist)."""
-    name = urlsplit(url).path.lower().rsplit("/", 1)[-1]
+    name = last_segment(url)
     return "." in name and name.rsplit(".", 1)[-1] in STREAM_EXTENSIONS
 
 
