@@ -1,0 +1,78 @@
+"""int8 codes of stored faces and templates, and the bound on what the codes can get wrong.
+
+A stored face x is kept as x̂ = a·q (q int8, a = max|x|/127) with the norm of its residual
+‖x − x̂‖ and its own norm ‖x‖. A template t is coded as t̂ = b₁·h + b₂·l: h its int8 code and l
+the int8 code of what h leaves over, so t̂ is within ~1e-4 of t (a second integer column costs
+almost nothing: the scan reads each face once, whatever the number of columns). Then
+
+    |x·t − x̂·t̂| = |(x − x̂)·t̂ + x·(t − t̂)| ≤ ‖x − x̂‖·‖t̂‖ + ‖x‖·‖t − t̂‖      (Cauchy-Schwarz)
+
+and x̂·t̂ = a·(b₁·(q·h) + b₂·(q·l)) comes from exact integer products. So any face whose
+estimate plus that bound reaches the threshold is a candidate, and no face at or above it is
+missed. On 128-d unit vectors the bound is about 0.0065 and the actual error at most ~0.0035.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEVELS = 127
+SLACK = 1e-5  # float32 rounding of the scaled products and of the stored norms
+
+
+@dataclass(frozen=True)
+class RowCodes:
+    vectors: np.ndarray  # int8 (n, dims)
+    scales: np.ndarray  # float32 (n,)
+    errors: np.ndarray  # float32 (n,): ‖x − x̂‖, rounded up
+    norms: np.ndarray  # float32 (n,): ‖x‖, rounded up
+
+
+def code_rows(rows: np.ndarray) -> RowCodes:
+    rows = np.asarray(rows, dtype=np.float32)
+    peak = np.abs(rows).max(axis=1) if rows.size else np.zeros(len(rows), np.float32)
+    scales = np.where(peak > 0, peak / LEVELS, 1.0).astype(np.float32)
+    codes = np.clip(np.rint(rows / scales[:, None]), -LEVELS, LEVELS).astype(np.int8)
+    residual = rows - codes.astype(np.float32) * scales[:, None]
+    errors = np.linalg.norm(residual, axis=1) * np.float32(1 + 1e-5)
+    norms = np.linalg.norm(rows, axis=1) * np.float32(1 + 1e-5)
+    return RowCodes(codes, scales, errors.astype(np.float32), norms.astype(np.float32))
+
+
+@dataclass(frozen=True)
+class QueryCodes:
+    matrix: np.ndarray  # int8 (dims, 2q): the high codes, then the low ones
+    high: np.ndarray  # float32 (q,): b₁
+    low: np.ndarray  # float32 (q,): b₂
+    coded_norms: np.ndarray  # float32 (q,): ‖t̂‖
+    residuals: np.ndarray  # float32 (q,): ‖t − t̂‖
+
+    @property
+    def count(self) -> int:
+        return len(self.high)
+
+    def estimates(self, products: np.ndarray, scales: np.ndarray) -> np.ndarray:
+        """x̂·t̂ (faces, q) from the integer products (faces, 2q) and the faces' scales."""
+        q = self.count
+        both = products[:, :q] * self.high + products[:, q:] * self.low
+        return (both * scales[:, None]).astype(np.float32, copy=False)
+
+    def bounds(self, errors: np.ndarray, norms: np.ndarray) -> np.ndarray:
+        """How far x·t may lie from the estimate (faces, q)."""
+        return (errors[:, None] * self.coded_norms + norms[:, None] * self.residuals
+                + np.float32(SLACK)).astype(np.float32, copy=False)
+
+
+def code_queries(templates: np.ndarray) -> QueryCodes:
+    t = np.asarray(templates, dtype=np.float32)
+    high = code_rows(t)
+    coarse = high.vectors.astype(np.float32) * high.scales[:, None]
+    low = code_rows(t - coarse)
+    coded = coarse + low.vectors.astype(np.float32) * low.scales[:, None]
+    residuals = np.linalg.norm(t - coded, axis=1) * np.float32(1 + 1e-5) + np.float32(1e-7)
+    coded_norms = np.linalg.norm(coded, axis=1) * np.float32(1 + 1e-5)
+    matrix = np.ascontiguousarray(np.concatenate([high.vectors, low.vectors]).T)
+    return QueryCodes(matrix, high.scales, low.scales, coded_norms.astype(np.float32),
+                      residuals.astype(np.float32))
