@@ -9,7 +9,7 @@ picks feed and file stores by scheme:
 | blob store | the URI's scheme (`blobs.uri`) | `file` (and bare paths), `memory`, `s3` |
 | evidence locker | the URI's scheme (`evidence.uri`) | `s3` (Object Lock), else a blob store |
 | face engine | `faces.engine` | `yunet-sface`, `insightface` |
-| face search | what the store can do | the store's own (Elasticsearch kNN), else none (scan) |
+| face search | the store, `index.backend` | the store's own (Elasticsearch), else `int8` |
 | signals | `signals.*` switches | provenance, watermark, detector, forensics |
 | notifiers | `alerts.*` | outbox, smtp, webhook |
 | escalation | `review.escalation_email` | e-mail |
@@ -40,6 +40,8 @@ from kernel.ports import (
     Escalation,
     EvidenceLocker,
     FaceEngine,
+    FaceFeed,
+    FaceIndex,
     FaceSearch,
     IndexAdmin,
     MediaSignal,
@@ -86,10 +88,37 @@ def open_store(settings: Settings, cipher: TemplateCipher | None = None) -> Stor
         settings, cipher or open_cipher(settings))
 
 
+def _int8_index(settings: Settings, store: Store) -> FaceIndex:
+    from search.faceindex.catch_up import SyncOptions
+    from search.faceindex.face_search import IndexedFaceSearch
+    from search.faceindex.index import Int8FaceIndex
+
+    index = settings.index
+    options = SyncOptions(index.block_rows, index.compact_fraction)
+    if getattr(store, "path", None) == ":memory:":  # nothing on disk: built in memory each time
+        return IndexedFaceSearch(Int8FaceIndex(None, None, options, index.threads), store)
+    cipher = open_cipher(settings) if index.at_rest == "sealed" else None
+    folder = settings.face_index_dir.resolve()
+    key = (folder, index.at_rest, cipher.block_key_id if cipher else None, options,
+           index.threads)
+    shared = _cached(_indexes, key, lambda: Int8FaceIndex(folder, cipher, options,
+                                                          index.threads))
+    return IndexedFaceSearch(shared, store)
+
+
+FACE_INDEXES: dict[str, Callable[[Settings, Store], FaceIndex]] = {
+    "int8": _int8_index,
+}
+
+
 def open_face_search(settings: Settings, store: Store) -> FaceSearch | None:
     """How retroactive matching finds stored faces near new templates: the store's own search
-    when it has one (Elasticsearch kNN), else None, and matching scans every face."""
-    return store if isinstance(store, FaceSearch) else None
+    when it has one (Elasticsearch), else the face index `index.backend` names over a store with
+    a face feed (SQLite), else None, and matching scans every face."""
+    if isinstance(store, FaceSearch):
+        return store
+    make = FACE_INDEXES.get(settings.index.backend)  # "none": no index
+    return make(settings, store) if make is not None and isinstance(store, FaceFeed) else None
 
 
 # ------------------------------------------------------------------------------- blob stores ---
@@ -366,6 +395,7 @@ def open_index_admin(settings: Settings) -> IndexAdmin:
 
 # ----------------------------------------------------------------------------------- helpers ---
 _engines: dict[Hashable, Any] = {}
+_indexes: dict[Hashable, Any] = {}  # one loaded face index per folder, key and options
 _suites: dict[Hashable, Any] = {}
 _lock = threading.Lock()
 
