@@ -28,6 +28,7 @@ from search.sqlite.store import SqliteStore
 from tests.factories import (
     DIMS,
     MODEL_ID,
+    at_cosine,
     make_face,
     make_media,
     make_person,
@@ -35,14 +36,6 @@ from tests.factories import (
     make_template,
     unit_vector,
 )
-
-
-def at_cosine(target: np.ndarray, cosine: float, seed: int) -> np.ndarray:
-    """A unit vector whose cosine with the unit vector `target` is `cosine`."""
-    other = unit_vector(10_000 + seed)  # never a template's own seed
-    other = other - float(other @ target) * target
-    other /= np.linalg.norm(other)
-    return (cosine * target + np.sqrt(1 - cosine**2) * other).astype(np.float32)
 
 
 def build_world(store: Store, template: Template) -> list[Face]:
