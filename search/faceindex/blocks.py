@@ -6,7 +6,8 @@ message under the template key (`TemplateCipher.seal_block`) bound to the model 
 decrypted into memory when the index loads: a copied index folder holds no usable vector, and a
 damaged or swapped block fails to open (the index is then rebuilt). Plain: the bytes as they
 are after an 8-byte header, memory-mapped, so only the pages a scan touches are read and the OS
-page cache is the only copy in memory; plain blocks are checked by size only. Plain suits
+page cache is the only copy in memory; a plain block's CRC-32 (kept in the meta) is checked
+once when it is loaded, which reads it through once. Plain suits
 deployers who keep the data folder on an encrypted volume; without one, plain blocks are
 strangers' face vectors in the clear.
 Every file is written under a temporary name, flushed and renamed, so a reader (or a crash)
@@ -16,6 +17,7 @@ never meets half a block.
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,16 +76,17 @@ def context(model_id: str, name: str) -> bytes:
     return b"jikimi face index\x1f" + model_id.encode() + b"\x1f" + name.encode()
 
 
-def write_block(folder: Path, model_id: str, block: Block, cipher: TemplateCipher | None) -> None:
-    """Sealed when `cipher` is given, plain otherwise."""
+def write_block(folder: Path, model_id: str, block: Block, cipher: TemplateCipher | None) -> int:
+    """Sealed when `cipher` is given, plain otherwise; returns the CRC-32 of the block's bytes."""
     data = to_bytes(block)
     payload = PLAIN_HEADER + data if cipher is None else cipher.seal_block(
         data, context(model_id, block.name))
     write_atomically(folder / block.name, payload)
+    return zlib.crc32(data)
 
 
 def read_block(folder: Path, model_id: str, name: str, rows: int, dims: int,
-               cipher: TemplateCipher | None) -> Block:
+               cipher: TemplateCipher | None, crc: int) -> Block:
     """StoreError when the file is missing, damaged or sealed under another key."""
     path = folder / name
     try:
@@ -95,6 +98,8 @@ def read_block(folder: Path, model_id: str, name: str, rows: int, dims: int,
         raise StoreError(f"cannot read face index block {name}: {exc}") from None
     if bytes(mapped[:len(PLAIN_HEADER)]) != PLAIN_HEADER:
         raise StoreError(f"face index block {name} is not a plain block")
+    if zlib.crc32(mapped[len(PLAIN_HEADER):]) != crc:
+        raise StoreError(f"face index block {name} is damaged (CRC-32)")
     return from_buffer(name, mapped[len(PLAIN_HEADER):], rows, dims)
 
 

@@ -92,29 +92,32 @@ def _loaded(index: ModelIndex, folder: IndexFolder | None, counts: Counter[str])
         return index
     meta = folder.read_meta()
     if meta is None:
-        return _fresh(index, counts) if index.generation or index.blocks else index
+        stale = index.generation or index.blocks or folder.holds_meta()
+        return _fresh(index, counts) if stale else index
     if meta["generation"] == index.generation and meta["feed_id"] == index.feed_id:
         return index
     held = {block.name: block for block in index.blocks}
     try:
-        blocks = [held.get(b["name"]) or folder.read_block(b["name"], b["rows"], meta["dims"])
-                  for b in meta["blocks"]]
+        blocks = [held.get(b["name"]) or folder.read_block(b["name"], b["rows"], meta["dims"],
+                                                           b["crc"]) for b in meta["blocks"]]
     except (StoreError, KeyError, TypeError) as exc:
         log.warning("face index of %s cannot be read (%s); rebuilding", index.model_id, exc)
         return _fresh(index, counts)
     return ModelIndex(index.model_id, meta["dims"], meta["feed_id"], meta["cursor"],
-                      meta["generation"], blocks, np.array(meta["dead"], dtype=np.int64))
+                      meta["generation"], blocks, np.array(meta["dead"], dtype=np.int64),
+                      {b["name"]: b["crc"] for b in meta["blocks"]})
 
 
 def _write(index: ModelIndex, folder: IndexFolder, made: list[Block]) -> None:
     fresh = {block.name for block in made}
     for block in index.blocks:
         if block.name in fresh:
-            folder.write_block(block)
+            index.crcs[block.name] = folder.write_block(block)
     index.generation = secrets.token_hex(8)
     meta: dict[str, Any] = {
         "feed_id": index.feed_id, "cursor": index.cursor, "generation": index.generation,
-        "dims": index.dims, "blocks": [{"name": b.name, "rows": b.rows} for b in index.blocks],
+        "dims": index.dims, "blocks": [{"name": b.name, "rows": b.rows, "crc": index.crcs[b.name]}
+                                      for b in index.blocks],
         "dead": index.dead.tolist()}
     folder.write_meta(meta)
     folder.sweep({block.name for block in index.blocks})

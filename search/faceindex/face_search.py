@@ -51,7 +51,8 @@ class IndexedFaceSearch:
 
     def sync(self, *, compact: bool = False) -> dict[str, int]:
         counts: Counter[str] = Counter()
-        models = self.index.model_ids()
+        # models indexed already, and those someone is enrolled with (the ones searched)
+        models = sorted({*self.index.model_ids(), *self._store.template_models()})
         cursors = [self.index.model(self._feed, m, counts, compact=compact).cursor
                    for m in models]
         if compact:

@@ -76,16 +76,20 @@ class IndexFolder:
             return None
         return meta
 
+    def holds_meta(self) -> bool:
+        return (self.path / META).exists()
+
     def write_meta(self, meta: dict[str, Any]) -> None:
         meta = meta | {"version": VERSION, "model_id": self.model_id, "at_rest": self.at_rest,
                        "key_id": self.key_id}
         write_atomically(self.path / META, json.dumps(meta, separators=(",", ":")).encode())
 
-    def write_block(self, block: Block) -> None:
-        write_block(self.path, self.model_id, block, self.cipher)
+    def write_block(self, block: Block) -> int:
+        """Write it; return its CRC-32 for the meta."""
+        return write_block(self.path, self.model_id, block, self.cipher)
 
-    def read_block(self, name: str, rows: int, dims: int) -> Block:
-        return read_block(self.path, self.model_id, name, rows, dims, self.cipher)
+    def read_block(self, name: str, rows: int, dims: int, crc: int) -> Block:
+        return read_block(self.path, self.model_id, name, rows, dims, self.cipher, crc)
 
     def sweep(self, keep: set[str]) -> int:
         """Delete block and temporary files that `keep` does not name; how many went."""

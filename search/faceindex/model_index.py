@@ -35,6 +35,7 @@ class ModelIndex:
     blocks: list[Block] = field(default_factory=list)
     # seqs of removed faces still in `blocks`: sorted, unique
     dead: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    crcs: dict[str, int] = field(default_factory=dict)  # of the blocks written, for the meta
 
     @property
     def live(self) -> int:
