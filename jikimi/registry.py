@@ -40,10 +40,10 @@ from kernel.ports import (
     Escalation,
     EvidenceLocker,
     FaceEngine,
-    FaceFeed,
     FaceIndex,
     FaceSearch,
     IndexAdmin,
+    IndexedStore,
     MediaSignal,
     Notifier,
     Store,
@@ -88,7 +88,7 @@ def open_store(settings: Settings, cipher: TemplateCipher | None = None) -> Stor
         settings, cipher or open_cipher(settings))
 
 
-def _int8_index(settings: Settings, store: Store) -> FaceIndex:
+def _int8_index(settings: Settings, store: IndexedStore, fresh: bool) -> FaceIndex:
     from search.faceindex.catch_up import SyncOptions
     from search.faceindex.face_search import IndexedFaceSearch
     from search.faceindex.index import Int8FaceIndex
@@ -101,14 +101,23 @@ def _int8_index(settings: Settings, store: Store) -> FaceIndex:
     folder = settings.face_index_dir.resolve()
     key = (folder, index.at_rest, cipher.block_key_id if cipher else None, options,
            index.threads)
-    shared = _cached(_indexes, key, lambda: Int8FaceIndex(folder, cipher, options,
-                                                          index.threads))
-    return IndexedFaceSearch(shared, store)
+    def load() -> Int8FaceIndex:
+        return Int8FaceIndex(folder, cipher, options, index.threads)
+
+    return IndexedFaceSearch(load() if fresh else _cached(_indexes, key, load), store)
 
 
-FACE_INDEXES: dict[str, Callable[[Settings, Store], FaceIndex]] = {
+FACE_INDEXES: dict[str, Callable[[Settings, IndexedStore, bool], FaceIndex]] = {
     "int8": _int8_index,
 }
+
+
+def open_face_index(settings: Settings, store: IndexedStore, *,
+                    fresh: bool = False) -> FaceIndex | None:
+    """The face index `index.backend` names over a store with a face feed (None for "none"):
+    loaded once per process, or anew with `fresh` (benchmarks time the loading)."""
+    make = FACE_INDEXES.get(settings.index.backend)
+    return None if make is None else make(settings, store, fresh)
 
 
 def open_face_search(settings: Settings, store: Store) -> FaceSearch | None:
@@ -117,8 +126,7 @@ def open_face_search(settings: Settings, store: Store) -> FaceSearch | None:
     a face feed (SQLite), else None, and matching scans every face."""
     if isinstance(store, FaceSearch):
         return store
-    make = FACE_INDEXES.get(settings.index.backend)  # "none": no index
-    return make(settings, store) if make is not None and isinstance(store, FaceFeed) else None
+    return open_face_index(settings, store) if isinstance(store, IndexedStore) else None
 
 
 # ------------------------------------------------------------------------------- blob stores ---

@@ -58,6 +58,15 @@ class FaceFeed(Protocol):
 
 
 @runtime_checkable
+class IndexedStore(FaceFeed, Protocol):
+    """What a face index reads: the feed, and the enrolled templates it may be searched with."""
+
+    def templates(self, model_id: str) -> list[Template]: ...
+
+    def template_models(self) -> list[str]: ...
+
+
+@runtime_checkable
 class FaceIndex(FaceSearch, Protocol):
     """A FaceSearch over a derived copy of the stored faces, kept in step with a `FaceFeed`.
 

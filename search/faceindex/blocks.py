@@ -98,7 +98,7 @@ def read_block(folder: Path, model_id: str, name: str, rows: int, dims: int,
         raise StoreError(f"cannot read face index block {name}: {exc}") from None
     if bytes(mapped[:len(PLAIN_HEADER)]) != PLAIN_HEADER:
         raise StoreError(f"face index block {name} is not a plain block")
-    if zlib.crc32(mapped[len(PLAIN_HEADER):]) != crc:
+    if zlib.crc32(mapped[len(PLAIN_HEADER):].data) != crc:
         raise StoreError(f"face index block {name} is damaged (CRC-32)")
     return from_buffer(name, mapped[len(PLAIN_HEADER):], rows, dims)
 

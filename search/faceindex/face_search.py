@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from kernel.errors import StoreError
-from kernel.ports import FaceFeed, Store
+from kernel.ports import IndexedStore
 from kernel.records import Face, Template
 from search.faceindex.index import Int8FaceIndex
 from search.faceindex.quantize import code_queries
@@ -26,12 +26,10 @@ Match = tuple[Face, int, float]
 
 
 class IndexedFaceSearch:
-    def __init__(self, index: Int8FaceIndex, store: Store) -> None:
-        if not isinstance(store, FaceFeed):
-            raise StoreError("the face index needs a store with a face feed")
+    def __init__(self, index: Int8FaceIndex, store: IndexedStore) -> None:
         self.index = index
         self._store = store
-        self._feed: FaceFeed = store
+        self._feed = store
 
     def search_faces(self, templates: Sequence[Template],
                      min_similarity: float) -> Iterator[Match]:
