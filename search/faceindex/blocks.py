@@ -41,7 +41,7 @@ class Block:
     def rows(self) -> int:
         return len(self.seqs)
 
-    def take(self, keep: np.ndarray, name: str) -> Block:
+    def take(self, keep: np.ndarray | slice, name: str) -> Block:
         c = self.codes
         return Block(name, self.seqs[keep], RowCodes(c.vectors[keep], c.scales[keep],
                                                      c.errors[keep], c.norms[keep]))

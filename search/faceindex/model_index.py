@@ -51,8 +51,7 @@ class ModelIndex:
         if self.blocks and self.blocks[-1].rows < block_rows:
             parts.insert(0, self.blocks.pop())  # the partial tail block grows
         merged = joined("", parts)
-        made = [merged.take(np.arange(start, min(start + block_rows, merged.rows)),
-                            block_name(int(merged.seqs[start])))
+        made = [merged.take(slice(start, start + block_rows), block_name(int(merged.seqs[start])))
                 for start in range(0, merged.rows, block_rows)]
         self.blocks += made
         return made

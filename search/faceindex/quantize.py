@@ -32,12 +32,29 @@ class RowCodes:
 
 def code_rows(rows: np.ndarray) -> RowCodes:
     rows = np.asarray(rows, dtype=np.float32)
-    peak = np.abs(rows).max(axis=1) if rows.size else np.zeros(len(rows), np.float32)
-    scales = np.where(peak > 0, peak / LEVELS, 1.0).astype(np.float32)
-    codes = np.clip(np.rint(rows / scales[:, None]), -LEVELS, LEVELS).astype(np.int8)
-    residual = rows - codes.astype(np.float32) * scales[:, None]
-    errors = np.linalg.norm(residual, axis=1) * np.float32(1 + 1e-5)
-    norms = np.linalg.norm(rows, axis=1) * np.float32(1 + 1e-5)
+    parts = [_code(rows[start:start + CHUNK]) for start in range(0, len(rows), CHUNK)]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return _code(rows)
+    return RowCodes(*(np.concatenate([getattr(p, f) for p in parts])
+                      for f in ("vectors", "scales", "errors", "norms")))
+
+
+CHUNK = 32768  # rows coded at a time: the temporaries stay in cache
+
+
+def _code(rows: np.ndarray) -> RowCodes:
+    peak = np.maximum(rows.max(axis=1, initial=0), -rows.min(axis=1, initial=0))
+    scales = np.where(peak > 0, peak / LEVELS, 1).astype(np.float32)
+    scaled = rows / scales[:, None]
+    np.rint(scaled, out=scaled)  # within ±127: |x| <= peak = 127 · scale
+    codes = scaled.astype(np.int8)
+    scaled *= scales[:, None]
+    scaled -= rows  # the residual x̂ − x
+    up = np.float32(1 + 1e-5)
+    errors = np.sqrt(np.einsum("ij,ij->i", scaled, scaled)) * up
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows)) * up
     return RowCodes(codes, scales, errors.astype(np.float32), norms.astype(np.float32))
 
 
