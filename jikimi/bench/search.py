@@ -67,8 +67,9 @@ def measure_search(stored_faces: int, *, work_dir: Path, dims: int = 128, seed: 
 
 
 def _settings(data_dir: Path, at_rest: str) -> Settings:
-    return Settings(data_dir=data_dir, security={"allow_key_in_data_dir": True},
-                    index={"at_rest": at_rest, "folder": data_dir / f"index-{at_rest}"})
+    return Settings.model_validate({
+        "data_dir": data_dir, "security": {"allow_key_in_data_dir": True},
+        "index": {"at_rest": at_rest, "folder": data_dir / f"index-{at_rest}"}})
 
 
 def _templates(dims: int, seed: int) -> list[Template]:
