@@ -144,3 +144,30 @@ def test_templates_of_another_model_are_kept_apart(settings: Settings, store: St
     with pytest.raises(Exception, match="one model"):
         list(index(settings, store).search_faces([template, template.__class__(
             "x", template.person_id, "other-model", template.embedding)], 0.3))
+
+
+class WrittenWhileCounting:
+    """The store, with enrichment saving one more face while the index counts faces."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.pending = store, 2
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def face_count(self, model_id: str) -> int:
+        if self.pending:  # committed after the index read the feed's mark: counted, not fed
+            stored(self.store, f"meanwhile-{self.pending}", [unit_vector(self.pending)])
+            self.pending -= 1
+        return int(self.store.face_count(model_id))  # type: ignore[attr-defined]
+
+
+def test_faces_saved_while_it_counts_cause_no_rebuild(settings: Settings, store: Store) -> None:
+    (template,) = enrolled(store, (1,))
+    world(store, template, noise=100)
+    busy = WrittenWhileCounting(store)
+    index = Int8FaceIndex(settings.face_index_dir, None)
+    search = IndexedFaceSearch(index, busy)  # type: ignore[arg-type]
+    counts = search.sync()
+    assert counts["rebuilt"] == 0 and counts["added"] == 107 + 2
+    assert search.sync() == {"models": 1, "added": 0, "removed": 0, "purged": 0, "rebuilt": 0}

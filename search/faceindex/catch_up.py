@@ -4,7 +4,8 @@ A rebuild (from the feed's first mark) happens when the folder has no usable met
 fails to open (deleted, damaged, sealed under another key: `folder`, `blocks`), when the index
 was built from another store (feed id), is ahead of the store (a restored backup) or behind
 the part of the removal log the store has forgotten, and when, after catching up, it holds
-another number of faces than the store does. Everything runs under the folder's lock, so
+another number of faces than the store does (counted only while no face changed: a count
+taken during a write proves nothing). Everything runs under the folder's lock, so
 processes sharing it apply each change once.
 """
 
@@ -28,6 +29,7 @@ from search.faceindex.quantize import code_rows
 
 log = logging.getLogger(__name__)
 PAGE = 50_000  # faces read from the feed per query
+RECOUNTS = 3  # tries to count while the store is being written; then the check waits a search
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,13 @@ def synced(index: ModelIndex, folder: IndexFolder | None, feed: FaceFeed, option
             index = _fresh(index, counts)
         index.feed_id = state.feed_id
         made = _apply(index, feed, state.mark, options, counts)
-        if index.live != feed.face_count(index.model_id):
+        for _ in range(RECOUNTS):
+            verdict = _counted(index, feed, state.mark)
+            if verdict is not None:
+                break
+            state = feed.face_feed()  # faces changed meanwhile: catch up and count again
+            made += _apply(index, feed, state.mark, options, counts)
+        if verdict is False:
             log.warning("face index of %s disagrees with the store's count; rebuilding",
                         index.model_id)
             index = _fresh(index, counts)
@@ -60,6 +68,15 @@ def synced(index: ModelIndex, folder: IndexFolder | None, feed: FaceFeed, option
         if folder is not None and changed:
             _write(index, folder, made + rewritten)
     return index
+
+
+def _counted(index: ModelIndex, feed: FaceFeed, mark: int) -> bool | None:
+    """Whether the index holds as many faces as the store; None when the store changed while
+    counting (then the two counts are of different moments and say nothing)."""
+    count = feed.face_count(index.model_id)
+    if feed.face_feed().mark != mark:
+        return None
+    return index.live == count
 
 
 def _fresh(old: ModelIndex, counts: Counter[str]) -> ModelIndex:
