@@ -1,6 +1,6 @@
 """Block files: a run of faces (in feed order) with their int8 codes, sealed or memory-mapped.
 
-Layout of a block's bytes: seqs int64 | scales, errors, norms float32 | codes int8 (rows × dims),
+Layout of a block's bytes: seqs int64 | scales, errors, norms float32 | codes uint8 (rows × dims),
 so every array is aligned where it starts. Sealed (the default): the bytes are one AES-GCM
 message under the template key (`TemplateCipher.seal_block`) bound to the model and block name,
 decrypted into memory when the index loads: a copied index folder holds no usable vector, and a
@@ -60,7 +60,7 @@ def to_bytes(block: Block) -> bytes:
     c = block.codes
     return b"".join([block.seqs.astype("<i8").tobytes(), c.scales.astype("<f4").tobytes(),
                      c.errors.astype("<f4").tobytes(), c.norms.astype("<f4").tobytes(),
-                     np.ascontiguousarray(c.vectors, dtype=np.int8).tobytes()])
+                     np.ascontiguousarray(c.vectors, dtype=np.uint8).tobytes()])
 
 
 def from_buffer(name: str, buffer: bytes | np.ndarray, rows: int, dims: int) -> Block:
@@ -69,7 +69,7 @@ def from_buffer(name: str, buffer: bytes | np.ndarray, rows: int, dims: int) -> 
     raw = np.frombuffer(buffer, dtype=np.uint8)
     floats = raw[8 * rows:20 * rows].view("<f4").reshape(3, rows)
     return Block(name, raw[:8 * rows].view("<i8"), RowCodes(
-        raw[20 * rows:].view(np.int8).reshape(rows, dims), floats[0], floats[1], floats[2]))
+        raw[20 * rows:].reshape(rows, dims), floats[0], floats[1], floats[2]))
 
 
 def context(model_id: str, name: str) -> bytes:

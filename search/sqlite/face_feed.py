@@ -2,7 +2,8 @@
 
 Triggers (schema migration 15) number every change to `faces` and log removals, so the feed sees
 writes from every path: enrichment (a re-enriched face is a removal and an addition), retention
-(`delete_media`), key rotation (every embedding rewritten). Reads are keyset ranges on
+(`delete_media`), key rotation (every embedding rewritten); they keep each model's face count
+too, so checking it costs one row. Reads are keyset ranges on
 `faces (model_id, seq)` and `face_removals (model_id, mark)`. Embeddings are decrypted here in
 bulk (one AES-GCM open per face), as `faces()` does.
 """
@@ -48,7 +49,7 @@ class SqliteFaceFeed:
         return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
     def face_count(self, model_id: str) -> int:
-        row = self._db.query_one("SELECT COUNT(*) FROM faces WHERE model_id = ?", (model_id,))
+        row = self._db.query_one("SELECT n FROM face_counts WHERE model_id = ?", (model_id,))
         return 0 if row is None else int(row[0])
 
     def faces_at(self, model_id: str, seqs: Sequence[int]) -> list[tuple[int, Face]]:
