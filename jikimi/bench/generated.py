@@ -16,7 +16,8 @@ import numpy as np
 from kernel.ports import FedFaces, FeedState
 from kernel.records import Face, Template
 
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # rows held at a time for scans
+PART = 4096  # rows generated from one seed: a single face is regenerated from its part alone
 MODEL = "yunet-2023mar+sface-2021dec"  # the offline engine's model: its threshold applies
 
 
@@ -35,12 +36,17 @@ class GeneratedFaces:
     def chunk(self, k: int) -> np.ndarray:
         """Rows [k·CHUNK, (k+1)·CHUNK) as float32 unit vectors (the last chunk is shorter)."""
         if self._cached is None or self._cached[0] != k:
-            n = min(CHUNK, self.count - k * CHUNK)
-            rows = np.random.default_rng([self.seed, k]).standard_normal(
-                (n, self.dims), dtype=np.float32)
-            rows /= np.linalg.norm(rows, axis=1, keepdims=True)
-            self._cached = (k, rows)
+            first, stop = k * CHUNK, min((k + 1) * CHUNK, self.count)
+            self._cached = (k, np.concatenate([self._part(p) for p in range(
+                first // PART, -(-stop // PART))]))
         return self._cached[1]
+
+    def _part(self, p: int) -> np.ndarray:
+        n = min(PART, self.count - p * PART)
+        rows = np.random.default_rng([self.seed, p]).standard_normal(
+            (n, self.dims), dtype=np.float32)
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows
 
     def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
         """(first row, rows) of every chunk."""
@@ -73,7 +79,8 @@ class GeneratedFaces:
     def faces_at(self, model_id: str, seqs: Sequence[int]) -> list[tuple[int, Face]]:
         return [(seq, Face(media_id=f"{seq:064x}", model_id=MODEL, index=0,
                            bbox=(0.0, 0.0, 80.0, 80.0), landmarks=[(0.0, 0.0)] * 5,
-                           det_score=0.9, embedding=self.rows(seq - 1, seq)[0],
+                           det_score=0.9, embedding=self._part((seq - 1) // PART)[
+                               (seq - 1) % PART],
                            face_id=face_id(seq)))
                 for seq in sorted(seqs) if 0 < seq <= self.count and model_id == MODEL]
 
