@@ -171,3 +171,16 @@ def test_faces_saved_while_it_counts_cause_no_rebuild(settings: Settings, store:
     counts = search.sync()
     assert counts["rebuilt"] == 0 and counts["added"] == 107 + 2
     assert search.sync() == {"models": 1, "added": 0, "removed": 0, "purged": 0, "rebuilt": 0}
+
+
+def test_a_key_rotation_rewriting_every_face_rebuilds_instead_of_doubling(
+        settings: Settings, store: Store) -> None:
+    (template,) = enrolled(store, (1,))
+    faces = world(store, template, noise=100)
+    search = index(settings, store)
+    search.sync()
+    assert isinstance(store, SqliteStore)
+    store.reencrypt()  # every embedding rewritten under the (same) key: all removed and re-added
+    counts = search.sync()
+    assert counts["rebuilt"] == 1 and counts["added"] == len(faces) and counts["removed"] == 0
+    assert set(found(search, [template])) == set(expected(faces, [template]))

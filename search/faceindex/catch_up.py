@@ -47,6 +47,8 @@ def synced(index: ModelIndex, folder: IndexFolder | None, feed: FaceFeed, option
         state = feed.face_feed()
         if index.feed_id and (index.feed_id != state.feed_id or index.cursor > state.mark
                               or (index.blocks and index.cursor < state.trimmed)):
+            log.warning("face index of %s is from another store or an older state of it; "
+                        "rebuilding", index.model_id)
             index = _fresh(index, counts)
         index.feed_id = state.feed_id
         made = _apply(index, feed, state.mark, options, counts)
@@ -87,7 +89,12 @@ def _fresh(old: ModelIndex, counts: Counter[str]) -> ModelIndex:
 def _apply(index: ModelIndex, feed: FaceFeed, mark: int, options: SyncOptions,
            counts: Counter[str]) -> list[Block]:
     if index.blocks:
-        counts["removed"] += index.remove(feed.removed_faces(index.model_id, index.cursor, mark))
+        removed = feed.removed_faces(index.model_id, index.cursor, mark)
+        if 2 * len(removed) > index.live:  # most faces rewritten (a key rotation): start over
+            index.blocks, index.dead, index.cursor = [], index.dead[:0], 0
+            counts["rebuilt"] += 1
+        else:
+            counts["removed"] += index.remove(removed)
     made: list[Block] = []
     after = index.cursor
     while True:

@@ -1,9 +1,9 @@
 """The SQLite store's face feed: what a derived face index reads to stay in step with it.
 
-Triggers (schema migration 15) number every change to `faces` and log removals, so the feed sees
-writes from every path: enrichment (a re-enriched face is a removal and an addition), retention
-(`delete_media`), key rotation (every embedding rewritten); they keep each model's face count
-too, so checking it costs one row. Reads are keyset ranges on
+Triggers (a schema migration of issue 15) number every change to `faces` and log removals, so
+the feed sees writes from every path: enrichment (a re-enriched face is a removal and an
+addition), retention (`delete_media`), key rotation (every embedding rewritten). They keep each
+model's face count too, so checking it costs one row. Reads are keyset ranges on
 `faces (model_id, seq)` and `face_removals (model_id, mark)`. Embeddings are decrypted here in
 bulk (one AES-GCM open per face), as `faces()` does.
 """
