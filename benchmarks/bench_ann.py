@@ -52,7 +52,7 @@ def faiss_graph(rows: np.ndarray, sq8: bool) -> Search:
 def usearch_graph(rows: np.ndarray, dtype: str) -> Search:
     from usearch.index import Index
 
-    graph = Index(ndim=DIMS, metric="ip", dtype=dtype, connectivity=M // 2,
+    graph = Index(ndim=DIMS, metric="ip", dtype=dtype, connectivity=16,  # its default
                   expansion_add=EF_CONSTRUCTION)
     graph.add(np.arange(len(rows)), rows, threads=2)
 
