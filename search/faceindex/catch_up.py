@@ -89,12 +89,11 @@ def _fresh(old: ModelIndex, counts: Counter[str]) -> ModelIndex:
 def _apply(index: ModelIndex, feed: FaceFeed, mark: int, options: SyncOptions,
            counts: Counter[str]) -> list[Block]:
     if index.blocks:
-        removed = feed.removed_faces(index.model_id, index.cursor, mark)
-        if 2 * len(removed) > index.live:  # most faces rewritten (a key rotation): start over
-            index.blocks, index.dead, index.cursor = [], index.dead[:0], 0
+        counts["removed"] += index.remove(feed.removed_faces(index.model_id, index.cursor, mark))
+        if 2 * len(index.dead) > index.live + len(index.dead):  # mostly gone (a key rotation
+            counts["purged"] += len(index.dead)  # rewrites every face): start over
             counts["rebuilt"] += 1
-        else:
-            counts["removed"] += index.remove(removed)
+            index.blocks, index.dead, index.cursor = [], index.dead[:0], 0
     made: list[Block] = []
     after = index.cursor
     while True:
