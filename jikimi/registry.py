@@ -10,7 +10,7 @@ picks feed and file stores by scheme:
 | evidence locker | the URI's scheme (`evidence.uri`) | `s3` (Object Lock), else a blob store |
 | face engine | `faces.engine` | `yunet-sface`, `insightface` |
 | face recognizer | `faces.recognizer_dir` | a manifest's ONNX model, the engine's detector |
-| face search | what the store can do | the store's own (Elasticsearch kNN), else none (scan) |
+| face search | the store, `index.backend` | the store's own (Elasticsearch kNN), else `int8` |
 | signals | `signals.*` switches | provenance, watermark, detector, forensics |
 | notifiers | `alerts.*` | outbox, smtp, webhook |
 | escalation | `review.escalation_email` | e-mail |
@@ -41,8 +41,10 @@ from kernel.ports import (
     Escalation,
     EvidenceLocker,
     FaceEngine,
+    FaceIndex,
     FaceSearch,
     IndexAdmin,
+    IndexedStore,
     MediaSignal,
     Notifier,
     Store,
@@ -87,10 +89,45 @@ def open_store(settings: Settings, cipher: TemplateCipher | None = None) -> Stor
         settings, cipher or open_cipher(settings))
 
 
+def _int8_index(settings: Settings, store: IndexedStore, fresh: bool) -> FaceIndex:
+    from search.faceindex.catch_up import SyncOptions
+    from search.faceindex.face_search import IndexedFaceSearch
+    from search.faceindex.index import Int8FaceIndex
+
+    index = settings.index
+    options = SyncOptions(index.block_rows, index.compact_fraction)
+    if getattr(store, "path", None) == ":memory:":  # nothing on disk: built in memory each time
+        return IndexedFaceSearch(Int8FaceIndex(None, None, options, index.threads), store)
+    cipher = open_cipher(settings) if index.at_rest == "sealed" else None
+    folder = settings.face_index_dir.resolve()
+    key = (folder, index.at_rest, cipher.block_key_id if cipher else None, options,
+           index.threads)
+    def load() -> Int8FaceIndex:
+        return Int8FaceIndex(folder, cipher, options, index.threads)
+
+    return IndexedFaceSearch(load() if fresh else _cached(_indexes, key, load), store)
+
+
+FACE_INDEXES: dict[str, Callable[[Settings, IndexedStore, bool], FaceIndex]] = {
+    "int8": _int8_index,
+}
+
+
+def open_face_index(settings: Settings, store: IndexedStore, *,
+                    fresh: bool = False) -> FaceIndex | None:
+    """The face index `index.backend` names over a store with a face feed (None for "none"):
+    loaded once per process, or anew with `fresh` (benchmarks time the loading)."""
+    make = FACE_INDEXES.get(settings.index.backend)
+    return None if make is None else make(settings, store, fresh)
+
+
 def open_face_search(settings: Settings, store: Store) -> FaceSearch | None:
     """How retroactive matching finds stored faces near new templates: the store's own search
-    when it has one (Elasticsearch kNN), else None, and matching scans every face."""
-    return store if isinstance(store, FaceSearch) else None
+    when it has one (Elasticsearch), else the face index `index.backend` names over a store with
+    a face feed (SQLite), else None, and matching scans every face."""
+    if isinstance(store, FaceSearch):
+        return store
+    return open_face_index(settings, store) if isinstance(store, IndexedStore) else None
 
 
 # ------------------------------------------------------------------------------- blob stores ---
@@ -377,6 +414,7 @@ def open_index_admin(settings: Settings) -> IndexAdmin:
 
 # ----------------------------------------------------------------------------------- helpers ---
 _engines: dict[Hashable, Any] = {}
+_indexes: dict[Hashable, Any] = {}  # one loaded face index per folder, key and options
 _suites: dict[Hashable, Any] = {}
 _lock = threading.Lock()
 

@@ -28,6 +28,7 @@ from kernel.settings_backends import (
     BlobSettings,
     ElasticsearchSettings,
     EvidenceSettings,
+    IndexSettings,
     PortalSettings,
     S3Settings,
     SchedulerSettings,
@@ -60,6 +61,7 @@ __all__ = [
     "ElasticsearchSettings",
     "EvidenceSettings",
     "FaceSettings",
+    "IndexSettings",
     "get_settings",
     "load_settings",
     "MatchingSettings",
@@ -91,6 +93,7 @@ class Settings(BaseSettings):
     video: VideoSettings = Field(default_factory=VideoSettings)
     signals: SignalSettings = Field(default_factory=SignalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
     s3: S3Settings = Field(default_factory=S3Settings)
@@ -107,6 +110,12 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.store.sqlite_path or self.data_dir / "jikimi.sqlite3"
+
+    @property
+    def face_index_dir(self) -> Path:
+        """Beside the database it is derived from, so it follows a custom `store.sqlite_path`."""
+        path = self.sqlite_path
+        return self.index.folder or path.with_name(path.name + "-faceindex")
 
     @property
     def blob_uri(self) -> str:

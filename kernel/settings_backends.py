@@ -19,6 +19,27 @@ class StoreSettings(Section):
     sqlite_path: Path | None = None  # default <data-dir>/jikimi.sqlite3
 
 
+class IndexSettings(Section):
+    """The embedded face index behind retroactive search on the SQLite store (search/faceindex).
+
+    Streaming and decrypting every stored face took 34-45 s per enrollment at 1M faces; an int8
+    copy scanned with one integer matrix product per block takes well under a second
+    (benchmarks/bench_face_index.py). Elasticsearch keeps its own search and ignores this.
+    """
+
+    backend: Literal["int8", "none"] = "int8"  # none: every stored face is streamed and decided
+    folder: Path | None = None  # default: <sqlite file>-faceindex beside the database
+    # "sealed": each block AES-GCM encrypted under the template key (the vectors are strangers'
+    # biometrics) and decrypted into memory when loaded; "plain": memory-mapped files, for
+    # deployers whose volume is encrypted already (less memory, faster first search)
+    at_rest: Literal["sealed", "plain"] = "sealed"
+    block_rows: int = Field(default=131072, ge=1024)  # faces per block file (16 MiB at 128-d)
+    threads: int = Field(default=0, ge=0)  # onnxruntime intra-op threads; 0: one per core
+    # blocks whose removed rows reach this fraction are rewritten at once (housekeeping rewrites
+    # every block holding a removed row, so deleted vectors leave the disk the same night)
+    compact_fraction: float = Field(default=0.2, gt=0, le=1)
+
+
 class ElasticsearchSettings(Section):
     """The hit index at scale (`store.backend = "elasticsearch"`)."""
 

@@ -8,6 +8,10 @@ every batch of newly crawled faces, and is saved through the Store port (`save_c
 would make each enrollment as slow as a full scan even where kNN finds her hits quickly — but
 sketches that already exist keep growing, so switching back to calibrated finds them current and
 seeds only the people who have none.
+With a face index (`kernel.ports.FaceIndex`) the seed reads the index's int8 estimates instead
+of every stored face: each is within the index's error bound of the exact score (about 0.0035
+at most on 128-d faces, 0.0065 guaranteed), far below the spread of a background a threshold is
+read from.
 
 Faces scoring at or above the highest threshold she can get (global + `max_raise`) are kept out
 of it: they are probably her (a deepfake is exactly what jikimi looks for), and one of them in a
@@ -24,7 +28,7 @@ from itertools import islice
 import numpy as np
 
 from kernel.errors import NotFound
-from kernel.ports import Store
+from kernel.ports import FaceIndex, Store
 from kernel.records import Face, Template
 from kernel.settings import MatchingSettings
 from search.calibration import PersonThreshold, ScoreSketch, fuse, person_threshold
@@ -64,9 +68,15 @@ class PersonTemplates:
         self, embeddings: np.ndarray, settings: MatchingSettings
     ) -> tuple[np.ndarray, np.ndarray]:
         """(faces, persons) fused similarity, and the index of each pair's best template."""
-        similarity = embeddings @ self.matrix.T  # cosine: both sides are L2-normalised
-        fused = np.empty((len(embeddings), len(self.persons)), dtype=np.float32)
-        best = np.empty((len(embeddings), len(self.persons)), dtype=np.int64)
+        # one matrix product per batch; cosine: both sides are L2-normalised
+        return self.fused(embeddings @ self.matrix.T, settings)
+
+    def fused(
+        self, similarity: np.ndarray, settings: MatchingSettings
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`scores` from a (faces, templates) similarity matrix in `templates` order."""
+        fused = np.empty((len(similarity), len(self.persons)), dtype=np.float32)
+        best = np.empty((len(similarity), len(self.persons)), dtype=np.int64)
         for p, cols in enumerate(self.columns):
             mine = similarity[:, cols]
             fused[:, p] = fuse(mine, settings.fusion, settings.fusion_k)
@@ -83,18 +93,19 @@ class Background:
     persons: PersonTemplates
     settings: MatchingSettings
     exclude_above: float
+    index: FaceIndex | None = None  # seeds from its approximate scores instead of every face
     sketches: dict[str, ScoreSketch] = field(default_factory=dict)
     seeded_now: set[str] = field(default_factory=set)  # already hold this run's faces
 
     @classmethod
     def open(
         cls, store: Store, persons: PersonTemplates, model_id: str, global_threshold: float,
-        settings: MatchingSettings, *, reseed: bool = False,
+        settings: MatchingSettings, *, reseed: bool = False, index: FaceIndex | None = None,
     ) -> Background:
-        """Load every person's sketch; in calibrated mode, seed (one pass over stored faces)
-        those missing, or all of them with `reseed`."""
+        """Load every person's sketch; in calibrated mode, seed (one pass over stored faces, or
+        over `index`) those missing, or all of them with `reseed`."""
         background = cls(store, model_id, persons, settings,
-                         global_threshold + settings.max_raise)
+                         global_threshold + settings.max_raise, index)
         calibrated = settings.mode == "calibrated"
         reseed = reseed and calibrated
         missing = []
@@ -111,13 +122,21 @@ class Background:
     def _seed(self, person_ids: list[str]) -> None:
         index = [self.persons.persons.index(p) for p in person_ids]
         fresh = {p: ScoreSketch() for p in person_ids}
-        for batch in batched(self.store.faces(self.model_id)):
-            fused, _ = self.persons.scores(embeddings_of(batch), self.settings)
+        for similarity in self._similarities():
+            fused, _ = self.persons.fused(similarity, self.settings)
             for p, person_id in zip(index, person_ids, strict=True):
                 self._add(fresh[person_id], fused[:, p])
         self.sketches.update(fresh)
         self.seeded_now.update(person_ids)
         self.save(person_ids)
+
+    def _similarities(self) -> Iterator[np.ndarray]:
+        """(faces, templates) similarities of every stored face of the model, in batches."""
+        if self.index is not None:
+            yield from self.index.template_scores(self.persons.templates)
+            return
+        for batch in batched(self.store.faces(self.model_id)):
+            yield embeddings_of(batch) @ self.persons.matrix.T
 
     def _add(self, sketch: ScoreSketch, scores: np.ndarray) -> None:
         sketch.add(scores[scores < self.exclude_above])

@@ -21,6 +21,10 @@ about 6 µs per 128-d face against Fernet's 43 (benchmarks/bench_faces_at_rest.p
 is `FACE_PREFIX`, the derived key's 8-byte id, a 12-byte random nonce and the ciphertext with
 its tag. Blobs that are neither (written before faces were encrypted) are read as plaintext by
 `open_vector` until `jikimi keys rotate` seals them.
+
+Blocks of the derived face index (search/faceindex) are sealed the same way under a third
+derived key: `BLOCK_PREFIX`, key id, nonce, ciphertext; the caller's `context` (model, block
+name) is authenticated with it, so a block cannot be swapped for another one unnoticed.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from kernel.errors import ConfigError, StoreError
 # Every Fernet token starts with its version byte 0x80, which base64 writes as "gAAAAA".
 _TOKEN_PREFIX = b"gAAAAA"
 FACE_PREFIX = b"JKF1"
+BLOCK_PREFIX = b"JKB1"
 _KID, _NONCE = 8, 12
 
 
@@ -54,6 +59,11 @@ def _derive(key: bytes, info: bytes) -> bytes:
 def _face_key(key: bytes) -> tuple[bytes, AESGCM]:
     derived = _derive(key, b"jikimi face embedding v1")
     return hashlib.sha256(b"jikimi face key id" + derived).digest()[:_KID], AESGCM(derived)
+
+
+def _block_key(key: bytes) -> tuple[bytes, AESGCM]:
+    derived = _derive(key, b"jikimi face index block v1")
+    return hashlib.sha256(b"jikimi block key id" + derived).digest()[:_KID], AESGCM(derived)
 
 
 def _fernet(key: bytes) -> Fernet:
@@ -71,6 +81,8 @@ class TemplateCipher:
         self._index_key = _derive(key, b"jikimi blind index v1")
         self._face_keys = dict(_face_key(k) for k in self._keys)
         self._face_kid = _face_key(key)[0]
+        self._block_keys = dict(_block_key(k) for k in self._keys)
+        self.block_key_id = _block_key(key)[0].hex()  # which key current blocks are sealed with
 
     def wrap_key(self, data_key: bytes) -> bytes:
         """A per-item data key sealed under this key (envelope encryption of evidence)."""
@@ -129,6 +141,25 @@ class TemplateCipher:
         if blob.startswith(_TOKEN_PREFIX):
             return self.decrypt_vector(blob)
         return np.frombuffer(blob, dtype="<f4").astype(np.float32)
+
+    def seal_block(self, data: bytes, context: bytes) -> bytes:
+        """A face index block sealed with AES-GCM under the current key, bound to `context`."""
+        kid = bytes.fromhex(self.block_key_id)
+        nonce = os.urandom(_NONCE)
+        return BLOCK_PREFIX + kid + nonce + self._block_keys[kid].encrypt(nonce, data, context)
+
+    def open_block(self, blob: bytes | memoryview, context: bytes) -> bytes:
+        """StoreError when the block is not one of ours, its key is unknown, or it was changed."""
+        view = memoryview(blob)
+        head = len(BLOCK_PREFIX)
+        aead = self._block_keys.get(bytes(view[head:head + _KID]))
+        if bytes(view[:head]) != BLOCK_PREFIX or aead is None:
+            raise StoreError("face index block: not sealed, or sealed under another key")
+        nonce = bytes(view[head + _KID:head + _KID + _NONCE])
+        try:
+            return aead.decrypt(nonce, view[head + _KID + _NONCE:], context)
+        except InvalidTag:
+            raise StoreError("face index block does not decrypt: damaged or forged") from None
 
     def seal_vector(self, blob: bytes) -> bytes:
         """A stored face embedding re-sealed under the current key (plaintext ones too)."""

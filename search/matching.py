@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kernel import chaos
-from kernel.ports import FaceSearch, Store
+from kernel.ports import FaceIndex, FaceSearch, Store
 from kernel.quality import probe_is_poor, probe_quality
 from kernel.records import Alert, Face, Hit, Template
 from kernel.settings import FaceSettings, MatchingSettings
@@ -88,15 +88,17 @@ def match_person(
     stored face of the model, then search those faces with the resulting thresholds.
 
     `face_search` (chosen by `jikimi.registry.open_face_search`) narrows the faces decided on;
-    without it every stored face of the model is decided on. `alert_bands` as for
-    :func:`match_new_faces`."""
+    without it every stored face of the model is decided on. A face index also seeds the
+    backgrounds (calibrated mode) from its estimates instead of streaming every face.
+    `alert_bands` as for :func:`match_new_faces`."""
     started = time.monotonic()
     report = MatchReport()
     for model_id in sorted({t.model_id for t in templates}):
         persons = PersonTemplates.of([t for t in templates if t.model_id == model_id])
         global_threshold = faces.threshold_for(model_id)
+        index = face_search if isinstance(face_search, FaceIndex) else None
         background = Background.open(store, persons, model_id, global_threshold, matching,
-                                     reseed=True)
+                                     reseed=True, index=index)
         thresholds = background.thresholds(global_threshold)
         floor = min(t.review_floor for t in thresholds) - matching.review_margin
         candidates = _candidates(store, face_search, model_id, persons.templates, floor)
@@ -114,7 +116,7 @@ def _candidates(
     floor: float,
 ) -> Iterable[Face]:
     """The faces retroactive matching decides on, in face id order: every stored face of the
-    model, or — with a face search (e.g. Elasticsearch kNN) — those
+    model, or — with a face search (the int8 index, Elasticsearch) — those
     whose similarity to some template reaches `floor`. A fused score never exceeds the person's
     best template similarity, so the decisions, hits and alerts are the same either way."""
     if face_search is None:

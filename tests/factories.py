@@ -26,6 +26,14 @@ def unit_vector(seed: int = 0, dims: int = DIMS) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+def at_cosine(target: np.ndarray, cosine: float, seed: int) -> np.ndarray:
+    """A unit vector whose cosine with the unit vector `target` is `cosine`."""
+    other = unit_vector(10_000 + seed)  # never a template's own seed
+    other = other - float(other @ target) * target
+    other /= np.linalg.norm(other)
+    return (cosine * target + np.sqrt(1 - cosine**2) * other).astype(np.float32)
+
+
 def media_id_for(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -36,7 +36,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 # Concrete backends: chosen by the registry, never imported by the code that uses them.
 ADAPTERS = (
-    "search.sqlite", "search.elastic", "search.blobs.local", "search.blobs.memory",
+    "search.sqlite", "search.elastic", "search.faceindex", "search.blobs.local",
+    "search.blobs.memory",
     "search.blobs.s3", "search.blobs.s3_client", "search.evidence.local_locker",
     "search.evidence.s3_locker", "enrichment.faces.yunet_sface",
     "enrichment.faces.insightface_engine", "enrichment.faces.manifest_engine",

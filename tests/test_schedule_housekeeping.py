@@ -20,6 +20,7 @@ from jikimi.schedule.erasure_requests import (
 )
 from jikimi.schedule.export_batch import write_export_batch
 from jikimi.schedule.retention import apply_retention
+from kernel.ports import FaceIndex
 from kernel.records import AuditEvent, FetchRecord
 from kernel.settings import Settings
 from tests.factories import (
@@ -169,6 +170,8 @@ def test_retention_deletes_stranger_media_with_faces_and_kept_bytes(settings):
             strangers.append(media)
         blobs.put(f"kept/{matched}", b"evidence")
         store.save_enrichment(make_media(b"victim", blob_key=f"kept/{matched}"), [])
+        index = registry.open_face_search(settings, store)
+        assert isinstance(index, FaceIndex) and index.sync()["added"] == 6 + 1
 
         report = apply_retention(store, blobs, settings, NOW)
         again = apply_retention(store, blobs, settings, NOW)
@@ -177,6 +180,7 @@ def test_retention_deletes_stranger_media_with_faces_and_kept_bytes(settings):
         assert (report.stranger_media_deleted, report.stranger_faces_deleted,
                 report.stranger_sightings_deleted, report.stranger_blobs_deleted,
                 report.stranger_media_refused) == (2, 4, 2, 2, 0)
+        assert report.index_faces_purged == 4  # their vectors left the face index's files
         assert (again.stranger_media_deleted, again.stranger_blobs_deleted) == (0, 0)
         assert all(store.get_media(media_id) is None for media_id in gone)
         assert store.get_fetch("https://example.org/0.jpg") is None

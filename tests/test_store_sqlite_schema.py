@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cryptography.fernet import Fernet
 
@@ -16,7 +17,7 @@ from kernel.errors import StoreError
 from search.crypto import TemplateCipher
 from search.sqlite.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 from search.sqlite.store import SqliteStore
-from tests.factories import make_media
+from tests.factories import MODEL_ID, make_face, make_media, unit_vector
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,7 +70,7 @@ _OPEN_AND_WRITE = """
 import sys
 from search.crypto import TemplateCipher
 from search.sqlite.store import SqliteStore
-from tests.factories import make_media
+from tests.factories import MODEL_ID, make_face, make_media, unit_vector
 with SqliteStore(sys.argv[1], TemplateCipher(sys.argv[2].encode())) as store:
     for n in range(20):
         store.upsert_media(make_media(f"{sys.argv[3]}-{n}".encode()))
@@ -106,4 +107,25 @@ def test_a_version_1_database_is_upgraded_for_video_and_signals(tmp_path: Path) 
     assert got is not None
     assert (got.fake_score, got.score_basis, got.evidence, got.duration, got.frame_count) == (
         None, "none", [], None, 0)
+    store.close()
+
+
+def test_faces_stored_before_the_face_feed_are_fed_to_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, MIGRATIONS[:-1])
+    vectors = [unit_vector(seed) for seed in (1, 2)]
+    for n, vector in enumerate(vectors):
+        conn.execute("INSERT INTO faces (face_id, media_id, model_id, idx, bbox, landmarks, "
+                     "det_score, embedding) VALUES (?, 'm', ?, ?, '[0,0,1,1]', '[]', 0.9, ?)",
+                     (f"f{n}", MODEL_ID, n, vector.astype("<f4").tobytes()))
+    conn.close()
+    store = SqliteStore(path, TemplateCipher.generate())
+    feed = store.face_feed()
+    fed = store.added_faces(MODEL_ID, 0, feed.mark, 10)
+    assert feed.mark == 2 and fed.seqs.tolist() == [1, 2] and store.face_count(MODEL_ID) == 2
+    assert np.array_equal(fed.embeddings, np.stack(vectors))
+    media = make_media(b"after the upgrade")
+    store.save_enrichment(media, [make_face(media.media_id)])
+    assert store.face_feed().mark == 3 and store.face_count(MODEL_ID) == 3
     store.close()

@@ -1,1 +1,3 @@
-"""`jikimi bench`: speed and scale measured in one run, ratios against baselines of the same run."""
+"""`jikimi bench`: speed and scale measured in one run, ratios against baselines of the same run.
+
+Each module returns plain dicts of numbers; `report` combines them for printing."""

@@ -8,6 +8,8 @@ Data about strangers and copies of alerts are only kept as long as they serve a 
   matched meanwhile (say, by someone enrolled today) is refused and kept. A crawl meeting deleted
   media again downloads and analyses it afresh. Media not analysed yet is left alone: it may still
   match. Background sketches (search/background.py) were computed from such faces and stay valid;
+  the face index (search/faceindex) then rewrites every block that held a deleted face, so the
+  vectors leave its files too, and the store forgets its log of removals;
 - takedown export batches in the blob store, after `scheduler.export_retention_days`;
 - outbox copies of alerts that every channel has delivered (or that were withdrawn unsent),
   after `outbox_retention_days`
@@ -28,7 +30,7 @@ from datetime import date, datetime, timedelta
 from enrichment.stage import sweep_processed_blobs
 from jikimi import registry
 from kernel import chaos
-from kernel.ports import AlertCopies, BlobStore, Store
+from kernel.ports import AlertCopies, BlobStore, FaceFeed, FaceIndex, Store
 from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class RetentionReport:
     stranger_sightings_deleted: int = 0
     stranger_blobs_deleted: int = 0
     stranger_media_refused: int = 0  # had a hit or an alert by the time it was to be deleted
+    index_faces_purged: int = 0  # deleted faces' vectors rewritten out of the face index
 
 
 def apply_retention(
@@ -56,6 +59,7 @@ def apply_retention(
     report = RetentionReport()
     _stranger_media(store, blobs, now - timedelta(days=rules.stranger_media_retention_days),
                     report)
+    report.index_faces_purged = _purge_face_index(store, settings)
     chaos.point("housekeeping.strangers")
     report.exports_deleted = _old_exports(blobs, rules.export_prefix,
                                           now - timedelta(days=rules.export_retention_days))
@@ -68,6 +72,17 @@ def apply_retention(
         report.incoming_swept = sweep_processed_blobs(store, blobs)
     chaos.point("housekeeping.retention")
     return report
+
+
+def _purge_face_index(store: Store, settings: Settings) -> int:
+    """Compact the face index after the deletes; without an index, trim the removal log that
+    only an index reads."""
+    index = registry.open_face_search(settings, store)
+    if isinstance(index, FaceIndex):
+        return index.sync(compact=True)["purged"]
+    if isinstance(store, FaceFeed):
+        store.forget_removals(store.face_feed().mark)
+    return 0
 
 
 def export_day(key: str, prefix: str) -> date | None:

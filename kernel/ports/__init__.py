@@ -7,6 +7,7 @@ kind of port; everything is re-exported here, so `from kernel.ports import Store
 from kernel.ports.admin import IndexAdmin
 from kernel.ports.alerts import AlertCopies, AlertMessage, Escalation, Notifier
 from kernel.ports.evidence import EvidenceLocker, LockStatus
+from kernel.ports.face_index import FaceFeed, FaceIndex, FedFaces, FeedState, IndexedStore
 from kernel.ports.faces import DetectedFace, FaceEngine
 from kernel.ports.signals import MediaSignal, SignalInput
 from kernel.ports.stores import (
@@ -34,9 +35,14 @@ __all__ = [
     "Escalation",
     "EvidenceLocker",
     "FaceEngine",
+    "FaceFeed",
+    "FaceIndex",
     "FaceSearch",
+    "FedFaces",
+    "FeedState",
     "HitStore",
     "IndexAdmin",
+    "IndexedStore",
     "LockStatus",
     "MediaSignal",
     "MediaStore",

@@ -173,6 +173,47 @@ MIGRATIONS: list[tuple[str, ...]] = [
             site TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
             updated_at TEXT NOT NULL, PRIMARY KEY (site, key))""",
     ),
+    (  # issue 15: the face feed a derived face index follows (kernel/ports/face_index.py)
+        # `mark` numbers every change to faces; a face's `seq` is the mark of its last write, and
+        # each removal (delete, or embedding replaced) is logged under its own mark with the seq
+        # it removed; face_counts keeps each model's count (COUNT(*) took ~30 ms per search at
+        # 1M faces). Triggers keep all three, so no writer can forget the index.
+        """CREATE TABLE face_feed (
+            id INTEGER PRIMARY KEY CHECK (id = 1), mark INTEGER NOT NULL,
+            feed_id TEXT NOT NULL, trimmed INTEGER NOT NULL DEFAULT 0)""",
+        "INSERT INTO face_feed (id, mark, feed_id) SELECT 1, COALESCE(MAX(rowid), 0), "
+        "lower(hex(randomblob(16))) FROM faces",
+        "ALTER TABLE faces ADD COLUMN seq INTEGER",
+        "UPDATE faces SET seq = rowid",
+        "CREATE INDEX faces_model_seq ON faces (model_id, seq)",
+        """CREATE TABLE face_removals (
+            mark INTEGER PRIMARY KEY, model_id TEXT NOT NULL, seq INTEGER NOT NULL)""",
+        "CREATE INDEX face_removals_model ON face_removals (model_id, mark)",
+        "CREATE TABLE face_counts (model_id TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+        "INSERT INTO face_counts SELECT model_id, COUNT(*) FROM faces GROUP BY model_id",
+        """CREATE TRIGGER faces_added AFTER INSERT ON faces BEGIN
+            UPDATE face_feed SET mark = mark + 1;
+            UPDATE faces SET seq = (SELECT mark FROM face_feed) WHERE rowid = NEW.rowid;
+            INSERT INTO face_counts SELECT NEW.model_id, 0 WHERE NOT EXISTS
+                (SELECT 1 FROM face_counts WHERE model_id = NEW.model_id);
+            UPDATE face_counts SET n = n + 1 WHERE model_id = NEW.model_id;
+        END""",
+        """CREATE TRIGGER faces_replaced AFTER UPDATE OF embedding, model_id ON faces BEGIN
+            UPDATE face_feed SET mark = mark + 1;
+            INSERT INTO face_removals SELECT mark, OLD.model_id, OLD.seq FROM face_feed;
+            UPDATE face_feed SET mark = mark + 1;
+            UPDATE faces SET seq = (SELECT mark FROM face_feed) WHERE rowid = NEW.rowid;
+            UPDATE face_counts SET n = n - 1 WHERE model_id = OLD.model_id;
+            INSERT INTO face_counts SELECT NEW.model_id, 0 WHERE NOT EXISTS
+                (SELECT 1 FROM face_counts WHERE model_id = NEW.model_id);
+            UPDATE face_counts SET n = n + 1 WHERE model_id = NEW.model_id;
+        END""",
+        """CREATE TRIGGER faces_removed AFTER DELETE ON faces BEGIN
+            UPDATE face_feed SET mark = mark + 1;
+            INSERT INTO face_removals SELECT mark, OLD.model_id, OLD.seq FROM face_feed;
+            UPDATE face_counts SET n = n - 1 WHERE model_id = OLD.model_id;
+        END""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,7 +4,7 @@ It needs no server, so a single laptop can run the whole pipeline; larger deploy
 another `kernel.ports.Store` adapter and pass the same contract tests (tests/contracts/). The
 parts live in their own modules (media, persons, cases, hits, accounts, takedown); this class
 joins them over one shared connection and adds what spans them: counts for `jikimi status`,
-closing.
+closing. It is also the `FaceFeed` a derived face index follows (search/sqlite/face_feed.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from search.sqlite.at_rest import SqliteAtRest
 from search.sqlite.cases import SqliteCaseStore
 from search.sqlite.crawl_marks import SqliteCrawlMarkStore
 from search.sqlite.db import SqliteDatabase
+from search.sqlite.face_feed import SqliteFaceFeed
 from search.sqlite.hits import SqliteHitStore
 from search.sqlite.media import SqliteMediaStore
 from search.sqlite.persons import SqlitePersonStore
@@ -38,7 +39,7 @@ _STATS_SQL = {
 
 class SqliteStore(SqliteAtRest, SqliteMediaStore, SqlitePersonStore, SqliteCaseStore,
                   SqliteHitStore, SqliteAccountStore, SqliteTakedownStore, SqlitePreferenceStore,
-                  SqliteCrawlMarkStore):
+                  SqliteCrawlMarkStore, SqliteFaceFeed):
     """`SqliteStore(path, cipher)`; `path` may be ":memory:" (private to this process)."""
 
     def __init__(self, path: Path | str, cipher: TemplateCipher) -> None:
