@@ -205,6 +205,8 @@ class EngineKey:
     insightface_root: str | None
     insightface_pack: str
     insightface_checksums: tuple[tuple[str, str], ...]
+    embed_batch: int | None
+    io_binding: bool | None
 
     @classmethod
     def of(cls, faces: FaceSettings, model_cache_dir: Path) -> EngineKey:
@@ -213,6 +215,7 @@ class EngineKey:
             faces.det_size, faces.min_face_px, faces.det_threshold, model_cache_dir.resolve(),
             None if faces.insightface_root is None else str(faces.insightface_root),
             faces.insightface_pack, tuple(sorted(faces.insightface_checksums.items())),
+            faces.embed_batch, faces.io_binding,
         )
 
 

@@ -7,7 +7,7 @@ kind of port; everything is re-exported here, so `from kernel.ports import Store
 from kernel.ports.admin import IndexAdmin
 from kernel.ports.alerts import AlertCopies, AlertMessage, Escalation, Notifier
 from kernel.ports.evidence import EvidenceLocker, LockStatus
-from kernel.ports.faces import DetectedFace, FaceEngine
+from kernel.ports.faces import BatchFaceEngine, DetectedFace, FaceEngine
 from kernel.ports.signals import MediaSignal, SignalInput
 from kernel.ports.stores import (
     AccountStore,
@@ -28,6 +28,7 @@ __all__ = [
     "AccountStore",
     "AlertCopies",
     "AlertMessage",
+    "BatchFaceEngine",
     "BlobStore",
     "CaseStore",
     "DetectedFace",
