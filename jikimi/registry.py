@@ -51,6 +51,7 @@ from search.crypto import TemplateCipher
 from search.evidence.sealed import SealedEvidenceLocker
 
 if TYPE_CHECKING:
+    from enrichment.workers import EnrichTools
     from search.blobs.s3 import S3BlobStore
 
 T = TypeVar("T")
@@ -225,6 +226,15 @@ def open_face_engine(settings: Settings) -> FaceEngine:
     build = _choose(FACE_ENGINES, faces.engine, "face engine")
     key = EngineKey.of(faces, settings.model_cache_dir)
     return _cached(_engines, key, lambda: build(faces, settings.model_cache_dir))
+
+
+def open_enrichment_tools(settings: Settings) -> EnrichTools:
+    """Engine, signals and store for an enrichment worker process (`enrichment.workers`): the
+    stage gets `functools.partial(open_enrichment_tools, settings)`, which pickles."""
+    from enrichment.workers import EnrichTools
+
+    return EnrichTools(open_face_engine(settings), open_signal_suite(settings),
+                       open_store(settings))
 
 
 # ----------------------------------------------------------------------------------- signals ---

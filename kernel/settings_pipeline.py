@@ -76,6 +76,9 @@ class MediaSettings(Section):
     # None: one per usable core (measured 2.1× on 2 cores with 1 onnxruntime thread each);
     # 1: everything in the calling process. Small runs stay in-process (enrichment.workers).
     enrich_workers: int | None = Field(default=None, ge=1)
+    # Images analysed together, so their faces share recognizer batches (faces.embed_batch);
+    # on a GPU raise both (e.g. 128 images, 256 faces).
+    enrich_chunk: int = Field(default=16, ge=1)
     # Reuse the faces of an already enriched image with the same PDQ, size and decoded-pixel
     # digest instead of detecting them again (enrichment.reuse says why PDQ alone is not enough).
     reuse_identical: bool = True

@@ -173,6 +173,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
             site TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
             updated_at TEXT NOT NULL, PRIMARY KEY (site, key))""",
     ),
+    (  # issue 15: enrichment finds an already enriched image with the same PDQ by index
+        "CREATE INDEX media_pdq ON media (pdq)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
