@@ -72,7 +72,8 @@ _tools: EnrichTools | None = None
 _settings: EnrichSettings | None = None
 
 
-def _start_worker(factory: ToolsFactory, settings: EnrichSettings) -> None:
+def start_worker(factory: ToolsFactory, settings: EnrichSettings) -> None:
+    """A worker process's initializer: one thread per library, then its tools, built once."""
     import cv2
 
     from enrichment.faces.sessions import set_process_threads
@@ -83,9 +84,15 @@ def _start_worker(factory: ToolsFactory, settings: EnrichSettings) -> None:
     _tools, _settings = factory(), settings
 
 
-def _analyze_chunk(items: Sequence[Item]) -> list[Outcome]:
+def worker_tools() -> tuple[EnrichTools, EnrichSettings]:
+    """The tools and settings `start_worker` built in this process."""
     assert _tools is not None and _settings is not None, "worker not started"
-    return analyze_in(_tools, items, _settings)
+    return _tools, _settings
+
+
+def _analyze_chunk(items: Sequence[Item]) -> list[Outcome]:
+    tools, settings = worker_tools()
+    return analyze_in(tools, items, settings)
 
 
 class WorkerPool:
@@ -98,7 +105,7 @@ class WorkerPool:
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker,
+                                   initializer=start_worker,
                                    initargs=(self.factory, self.settings))
 
     def close(self) -> None:
