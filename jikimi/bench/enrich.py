@@ -151,3 +151,12 @@ def _cos_min(blobs: list[bytes], engine: Any, sections: EnrichSettings) -> float
     cosines = [float(np.min(np.sum(a * b, axis=1)))
                for a, b in zip(batched, alone, strict=True) if len(a) and len(a) == len(b)]
     return round(min(cosines), 6) if cosines else None
+
+
+if __name__ == "__main__":  # python -m jikimi.bench.enrich [DIR] [ROUNDS]
+    import json
+    import sys
+
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    print(json.dumps(measure_enrichment(folder, rounds=int(sys.argv[2]) if len(sys.argv) > 2
+                                        else 3), indent=2))
