@@ -54,7 +54,10 @@ class WorkerCrashed(JikimiError):
 
 def resolve_workers(configured: int | None, items: int) -> int:
     """Worker processes for `items` items: `configured` or one per usable core, never more
-    than the items keep busy; 1 means in-process."""
+    than the items keep busy; 1 means in-process (also inside a daemonic process, which may not
+    start processes of its own)."""
+    if multiprocessing.current_process().daemon:  # e.g. a Celery prefork child: no children
+        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     wanted = configured or cores or 1
     return max(1, min(wanted, items // MIN_ITEMS_PER_WORKER))
