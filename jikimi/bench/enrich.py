@@ -80,11 +80,12 @@ def measure_enrichment(images: Path | None = None, *, rounds: int = 3,
             if app is not None and fast_app is not None:
                 runs["faceanalysis"] = partial(pipelines.face_analysis, blobs, app)
                 runs["faceanalysis_fast"] = partial(pipelines.face_analysis, blobs, fast_app)
-            seconds, faces = _alternate(runs, rounds)
+            times, faces = _alternate(runs, rounds)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
         cos_min = _cos_min(blobs, tools.engine, sections)
+    seconds = {name: statistics.median(t) for name, t in times.items()}
     rate = {name: len(blobs) / s for name, s in seconds.items()}
     flops = gemm_flops_per_s()
     ceiling = ceiling_images_per_s(model_macs(fixed_yunet(MODEL_CACHE), (1, 3, 640, 640)),
@@ -106,6 +107,9 @@ def measure_enrichment(images: Path | None = None, *, rounds: int = 3,
         "ratio_vs_faceanalysis_fast_graph": None if fast is None else round(
             rate["faces"] / fast, 3),
         "embedding_cos_min": cos_min,
+        # each pipeline's least disturbed round: on a shared machine the medians drift together
+        "best_round_images_per_s": {name: round(len(blobs) / min(t), 2)
+                                    for name, t in times.items()},
         "gemm_gflop_per_s": round(flops / 1e9, 1),
         "flop_ceiling_images_per_s": round(ceiling, 1),
     }
@@ -128,8 +132,8 @@ def _pool(count: int, settings: Settings, sections: EnrichSettings) -> ProcessPo
 
 
 def _alternate(runs: dict[str, Callable[[], int]],
-               rounds: int) -> tuple[dict[str, float], dict[str, int]]:
-    """Median seconds per pipeline over `rounds` alternating rounds (after one warm-up)."""
+               rounds: int) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Seconds per round of each pipeline over `rounds` alternating rounds (after a warm-up)."""
     faces = {name: run() for name, run in runs.items()}
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(max(1, rounds)):
@@ -137,7 +141,7 @@ def _alternate(runs: dict[str, Callable[[], int]],
             started = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(t) for name, t in times.items()}, faces
+    return times, faces
 
 
 def _faces(vectors: list[np.ndarray]) -> int:
@@ -157,6 +161,6 @@ if __name__ == "__main__":  # python -m jikimi.bench.enrich [DIR] [ROUNDS]
     import json
     import sys
 
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] else None
     print(json.dumps(measure_enrichment(folder, rounds=int(sys.argv[2]) if len(sys.argv) > 2
                                         else 3), indent=2))
