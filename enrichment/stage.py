@@ -154,7 +154,8 @@ class _Analysis:
                 yield loaded, Outcome(loaded.media, error=loaded.error)
         ready = [(loaded.data, loaded.media) for loaded in batch
                  if loaded.error is None and loaded.data is not None]
-        size = self.settings.media.enrich_chunk
+        # every worker gets a share of a small round; a large one goes in enrich_chunk pieces
+        size = max(1, min(self.settings.media.enrich_chunk, -(-len(ready) // self.workers)))
         chunks = [ready[i:i + size] for i in range(0, len(ready), size)]
         results = (self.pool.run(chunks) if self.pool else
                    (analyze_in(self.local, chunk, self.settings) for chunk in chunks))

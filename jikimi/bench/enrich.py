@@ -57,7 +57,7 @@ def measure_enrichment(images: Path | None = None, *, rounds: int = 3,
         tools = registry.open_enrichment_tools(settings)
         providers = resolve_providers(settings.faces.providers)
         count = workers or len(os.sched_getaffinity(0))
-        chunk = settings.media.enrich_chunk
+        chunk = max(1, min(settings.media.enrich_chunk, -(-len(blobs) // count)))
         chunks = [blobs[i:i + chunk] for i in range(0, len(blobs), chunk)]
         app, why_not = open_face_analysis(fixed_sface(MODEL_CACHE, fast_prelu=False),
                                           providers, Path(work), "as-shipped")
