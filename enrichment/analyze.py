@@ -13,12 +13,16 @@ exactly what an analysis depends on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from enrichment.decode import decode_image
+import numpy as np
+
+from enrichment.decode import DecodedImage, decode_image
 from enrichment.decode_budget import DecodeBudget
 from enrichment.hashes import md5_hex, pdq_hash
+from enrichment.pixel_digest import pixel_digest
 from enrichment.signals.suite import SignalSuite
 from enrichment.tracks import assign_tracks
 from enrichment.video import (
@@ -30,7 +34,7 @@ from enrichment.video import (
 from enrichment.video.frame_hashes import vpdq_or_reason
 from kernel.errors import JikimiError, MediaTooLarge
 from kernel.frames import Frame
-from kernel.ports import FaceEngine, SignalInput
+from kernel.ports import DetectedFace, FaceEngine, SignalInput
 from kernel.records import Face, Media
 from kernel.settings import MediaSettings, VideoSettings
 from kernel.sniff import sniff
@@ -47,10 +51,34 @@ class EnrichSettings:
     video: VideoSettings
 
 
+@dataclass
+class StillImage:
+    """A still image decoded and hashed, waiting for its faces (`finish_still` completes it)."""
+
+    data: bytes
+    media: Media  # sniffed: kind, content type and MD5 set
+    image: DecodedImage
+    pdq: str
+    pdq_quality: int
+    digest: str  # equal only for identical decoded pixels (enrichment.pixel_digest)
+
+
 def analyze(
     data: bytes, media: Media, engine: FaceEngine, suite: SignalSuite, settings: EnrichSettings
 ) -> tuple[Media, list[Face]]:
-    """Enriched media and its faces; raise a JikimiError for unusable input."""
+    """Enriched media and its faces; raise a JikimiError for unusable input. One item, its faces
+    embedded on their own (`enrichment.batch.analyze_many` shares recognizer batches)."""
+    opened = open_item(data, media, engine, suite, settings)
+    if not isinstance(opened, StillImage):
+        return opened
+    faces = faces_in(Frame(rgb=opened.image.rgb, ts=None), media.media_id, engine)
+    return finish_still(opened, faces, suite)
+
+
+def open_item(
+    data: bytes, media: Media, engine: FaceEngine, suite: SignalSuite, settings: EnrichSettings
+) -> StillImage | tuple[Media, list[Face]]:
+    """A still image decoded and hashed; a video or animation analysed to the end right away."""
     kind, content_type = sniff(data)
     # the bytes, not the header, say what it is; MD5 is for hash sharing (jikimi.takedown.exports)
     media = replace(media, kind=kind, content_type=content_type,
@@ -67,17 +95,24 @@ def analyze(
     if image.frames > 1:
         sample = sample_animation(data, settings.video)
         return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video)
-    frame = Frame(rgb=image.rgb, ts=None)
-    faces = faces_in(frame, media.media_id, engine)
     pdq, quality = pdq_hash(image.rgb)
-    assessment = suite.assess(SignalInput(data, content_type, "image", [frame], faces))
-    info: dict[str, Any] = dict(media.info, format=image.format, frames=image.frames)
+    return StillImage(data, media, image, pdq, quality, pixel_digest(data, image))
+
+
+def finish_still(still: StillImage, faces: list[Face], suite: SignalSuite,
+                 **info: Any) -> tuple[Media, list[Face]]:
+    """The still image's signals and its enriched record; `info` adds to media.info."""
+    image, media = still.image, still.media
+    frame = Frame(rgb=image.rgb, ts=None)
+    assessment = suite.assess(SignalInput(still.data, media.content_type, "image", [frame], faces))
+    merged: dict[str, Any] = dict(media.info, format=image.format, frames=image.frames,
+                                  pixel_digest=still.digest, **info)
     if image.scale != 1.0:  # draft-decoded: faces, hashes and signals saw the decoded size
-        info.update(decode_scale=round(image.scale, 6), decoded_size=[image.width, image.height])
+        merged.update(decode_scale=round(image.scale, 6), decoded_size=[image.width, image.height])
     enriched = replace(
         media, status="enriched", error=None, width=image.full_size[0],
-        height=image.full_size[1], pdq=pdq, pdq_quality=quality, face_count=len(faces),
-        frame_count=1, info=info,
+        height=image.full_size[1], pdq=still.pdq, pdq_quality=still.pdq_quality,
+        face_count=len(faces), frame_count=1, info=merged,
         fake_score=assessment.fake_score, score_basis=assessment.score_basis,
         evidence=assessment.evidence,
     )
@@ -137,14 +172,20 @@ def faces_in(frame: Frame, media_id: str, engine: FaceEngine) -> list[Face]:
     detected = engine.detect(frame.rgb)
     if not detected:
         return []
-    vectors = engine.embed(frame.rgb, detected)
+    return as_faces(detected, engine.embed(frame.rgb, detected), media_id, engine.model_id,
+                    frame.ts)
+
+
+def as_faces(detected: Sequence[DetectedFace], vectors: np.ndarray, media_id: str,
+             model_id: str, ts: float | None) -> list[Face]:
+    """Face records of one frame's detections and their embeddings, in detection order."""
     return [
         Face(
-            media_id=media_id, model_id=engine.model_id, index=i,
+            media_id=media_id, model_id=model_id, index=i,
             bbox=(float(det.bbox[0]), float(det.bbox[1]), float(det.bbox[2]),
                   float(det.bbox[3])),
             landmarks=[(float(x), float(y)) for x, y in det.landmarks],
-            det_score=float(det.score), embedding=vectors[i], frame_ts=frame.ts,
+            det_score=float(det.score), embedding=vectors[i], frame_ts=ts,
         )
         for i, det in enumerate(detected)
     ]

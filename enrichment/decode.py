@@ -65,6 +65,7 @@ class DecodedImage:
     frames: int  # > 1 for animated GIF/WebP/APNG; only the first frame is decoded
     full_size: tuple[int, int] = (0, 0)  # upright (width, height) the header declares
     scale: float = 1.0  # decoded / declared width: < 1 when a JPEG was draft-decoded
+    orientation: int = 1  # the EXIF orientation applied (1: none)
 
 
 def decode_image(data: bytes, *, max_pixels: int,
@@ -111,14 +112,16 @@ def _decode(data: bytes, max_pixels: int, budget: DecodeBudget) -> DecodedImage:
             img.draft(None, requested)  # JPEG only: DCT scaling (1/2–1/8); others ignore it
         _check_budget(img, fmt, may_be_rotated(img), budget)
         img.load()
-        rotated = img.getexif().get(ORIENTATION, 1) not in (1, None)
+        orientation = img.getexif().get(ORIENTATION, 1) or 1
+        rotated = orientation != 1
         scale = img.size[0] / width
         upright = ImageOps.exif_transpose(img) if rotated else img  # only then: it copies
         rgb = to_rgb8(upright or img)
     swapped = rgb.shape[:2] != (img.size[1], img.size[0])
     full_size = (height, width) if swapped else (width, height)
     return DecodedImage(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt,
-                        frames=frames, full_size=full_size, scale=scale)
+                        frames=frames, full_size=full_size, scale=scale,
+                        orientation=int(orientation) if isinstance(orientation, int) else 1)
 
 
 def _check_budget(img: Image.Image, fmt: str, rotated: bool, budget: DecodeBudget) -> None:

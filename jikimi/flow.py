@@ -105,9 +105,10 @@ def enrich_stage(
     blobs, engine = registry.open_blobs(settings), registry.open_face_engine(settings)
     suite = registry.open_signal_suite(settings)
     sections = EnrichSettings(settings.media, settings.video)
+    tools = partial(registry.open_enrichment_tools, settings)  # for worker processes
     if media_ids is not None:
-        return enrich_media_ids(store, blobs, engine, suite, sections, media_ids)
-    return enrich_pending(store, blobs, engine, suite, sections, progress=progress)
+        return enrich_media_ids(store, blobs, engine, suite, sections, media_ids, tools=tools)
+    return enrich_pending(store, blobs, engine, suite, sections, progress=progress, tools=tools)
 
 
 @dataclass

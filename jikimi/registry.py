@@ -54,6 +54,7 @@ from search.crypto import TemplateCipher
 from search.evidence.sealed import SealedEvidenceLocker
 
 if TYPE_CHECKING:
+    from enrichment.workers import EnrichTools
     from search.blobs.s3 import S3BlobStore
 
 T = TypeVar("T")
@@ -250,6 +251,8 @@ class EngineKey:
     insightface_pack: str
     insightface_checksums: tuple[tuple[str, str], ...]
     recognizer_dir: Path | None
+    embed_batch: int | None
+    io_binding: bool | None
 
     @classmethod
     def of(cls, faces: FaceSettings, model_cache_dir: Path) -> EngineKey:
@@ -259,6 +262,7 @@ class EngineKey:
             None if faces.insightface_root is None else str(faces.insightface_root),
             faces.insightface_pack, tuple(sorted(faces.insightface_checksums.items())),
             _resolved(faces.recognizer_dir),
+            faces.embed_batch, faces.io_binding,
         )
 
 
@@ -270,6 +274,15 @@ def open_face_engine(settings: Settings) -> FaceEngine:
         build = _manifest_engine
     key = EngineKey.of(faces, settings.model_cache_dir)
     return _cached(_engines, key, lambda: build(faces, settings.model_cache_dir))
+
+
+def open_enrichment_tools(settings: Settings) -> EnrichTools:
+    """Engine, signals and store for an enrichment worker process (`enrichment.workers`): the
+    stage gets `functools.partial(open_enrichment_tools, settings)`, which pickles."""
+    from enrichment.workers import EnrichTools
+
+    return EnrichTools(open_face_engine(settings), open_signal_suite(settings),
+                       open_store(settings))
 
 
 # ----------------------------------------------------------------------------------- signals ---

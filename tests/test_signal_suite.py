@@ -68,3 +68,35 @@ def test_a_failing_signal_leaves_a_note_and_the_others_still_run() -> None:
         SignalInput(b"x", "image/png", "image", [frame]))
     assert [e.name for e in got.evidence] == ["broken_failed", "noise_mismatch"]
     assert got.evidence[0].value == "cannot parse this"
+
+
+class _Declares:
+    name = "provenance"
+    score_basis = "provenance"
+
+    def assess(self, subject: SignalInput) -> list[Evidence]:
+        return [Evidence("provenance", "png_generator_chunk", "A1111", "Declares AI.",
+                         synthetic=True, score=0.9)]
+
+
+class _Counting:
+    score_basis = "watermark"
+
+    def __init__(self, name: str) -> None:
+        self.name, self.calls = name, 0
+
+    def assess(self, subject: SignalInput) -> list[Evidence]:
+        self.calls += 1
+        return []
+
+
+def test_a_signal_that_cannot_change_the_score_is_skipped_with_a_note() -> None:
+    frame = Frame(rgb=np.zeros((8, 8, 3), np.uint8), ts=None)
+    subject = SignalInput(b"x", "image/png", "image", [frame])
+    watermark, forensic = _Counting("watermark"), _Constant()
+    got = SignalSuite([_Declares(), watermark, forensic]).assess(subject)
+    assert watermark.calls == 0 and got.score_basis == "provenance"
+    assert [e.name for e in got.evidence] == ["png_generator_chunk", "watermark_skipped",
+                                              "noise_mismatch"]  # forensics still runs
+    SignalSuite([watermark, forensic]).assess(subject)
+    assert watermark.calls == 1  # nothing decided: it runs

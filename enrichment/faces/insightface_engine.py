@@ -21,7 +21,7 @@ import numpy as np
 from enrichment.faces.align import align_face, require_rgb8
 from enrichment.faces.model_fix import file_sha256
 from enrichment.faces.sessions import resolve_providers, session_options
-from enrichment.faces.sface import l2_normalise
+from enrichment.faces.sface import default_batch, l2_normalise, split_rows
 from kernel.errors import ModelError
 from kernel.ports import DetectedFace
 from kernel.settings import FaceSettings
@@ -127,6 +127,7 @@ class InsightFaceEngine:
         self.recognizer = app.models["recognition"]
         self.model_id = f"insightface-{faces.insightface_pack}"
         self.dims = int(self.recognizer.output_shape[-1])
+        self.max_batch = faces.embed_batch or default_batch(resolve_providers(faces.providers))
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         return self.detector.detect(rgb)
@@ -134,7 +135,21 @@ class InsightFaceEngine:
     def embed(self, rgb: np.ndarray, faces: Sequence[DetectedFace]) -> np.ndarray:
         if not faces:
             return np.zeros((0, self.dims), dtype=np.float32)
-        bgr = np.ascontiguousarray(require_rgb8(rgb)[:, :, ::-1])
-        crops = [align_face(bgr, face.landmarks) for face in faces]
-        features = np.asarray(self.recognizer.get_feat(crops), dtype=np.float32)
-        return l2_normalise(features.reshape(len(faces), -1))
+        return self.embed_many([(rgb, faces)])[0]
+
+    def embed_many(
+        self, images: Sequence[tuple[np.ndarray, Sequence[DetectedFace]]]
+    ) -> list[np.ndarray]:
+        """Every image's aligned crops through the recognizer in shared batches, split back."""
+        crops = []
+        for rgb, faces in images:
+            if faces:
+                bgr = np.ascontiguousarray(require_rgb8(rgb)[:, :, ::-1])
+                crops += [align_face(bgr, face.landmarks) for face in faces]
+        parts = [np.asarray(self.recognizer.get_feat(crops[i:i + self.max_batch]),
+                            dtype=np.float32).reshape(-1, self.dims)
+                 for i in range(0, len(crops), self.max_batch)]
+        vectors = l2_normalise(np.concatenate(parts)) if parts else np.zeros(
+            (0, self.dims), dtype=np.float32)
+        return split_rows(vectors, [len(faces) for _, faces in images])
+

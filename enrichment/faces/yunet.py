@@ -108,7 +108,7 @@ class YuNetDetector:
     def __init__(self, model: Path, providers: Sequence[str], *, det_size: int = 640,
                  score_threshold: float = 0.6, nms_threshold: float = 0.3,
                  top_k: int = 5000) -> None:
-        self.session = get_session(model, providers)
+        self.session = get_session(model, providers, tensorrt=False)  # per-image input sizes
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.det_size = det_size

@@ -16,7 +16,7 @@ import numpy as np
 from enrichment.faces.align import align_face, require_rgb8
 from enrichment.faces.model_fix import fixed_sface, fixed_yunet
 from enrichment.faces.sessions import resolve_providers
-from enrichment.faces.sface import EMBEDDING_DIMS, SFaceEmbedder
+from enrichment.faces.sface import EMBEDDING_DIMS, SFaceEmbedder, split_rows
 from enrichment.faces.yunet import YuNetDetector
 from kernel.ports import DetectedFace
 from kernel.settings import FaceSettings
@@ -37,7 +37,8 @@ class YuNetSFaceEngine:
         self.detector = YuNetDetector(fixed_yunet(model_cache_dir), self.providers,
                                       det_size=faces.det_size,
                                       score_threshold=faces.det_threshold)
-        self.embedder = SFaceEmbedder(fixed_sface(model_cache_dir), self.providers)
+        self.embedder = SFaceEmbedder(fixed_sface(model_cache_dir), self.providers,
+                                      max_batch=faces.embed_batch, io_binding=faces.io_binding)
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         require_rgb8(rgb)
@@ -50,4 +51,13 @@ class YuNetSFaceEngine:
     def embed(self, rgb: np.ndarray, faces: Sequence[DetectedFace]) -> np.ndarray:
         require_rgb8(rgb)
         return self.embedder.embed([align_face(rgb, face.landmarks) for face in faces])
+
+    def embed_many(
+        self, images: Sequence[tuple[np.ndarray, Sequence[DetectedFace]]]
+    ) -> list[np.ndarray]:
+        """All crops of all images through the recognizer in shared batches, split back."""
+        crops = [align_face(require_rgb8(rgb), face.landmarks)
+                 for rgb, faces in images for face in faces]
+        vectors = self.embedder.embed(crops)
+        return split_rows(vectors, [len(faces) for _, faces in images])
 

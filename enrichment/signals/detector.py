@@ -38,6 +38,7 @@ class DetectorSignal:
     """jikimi MediaSignal that scores face crops and/or frames with a manifest-described model."""
 
     name = "detector"
+    score_basis = "detector"  # the strongest basis it can give (signals.suite)
 
     def __init__(self, manifest: DetectorManifest, session: OnnxSession, batch: int = 32) -> None:
         if batch < 1:

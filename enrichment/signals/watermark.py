@@ -93,6 +93,7 @@ class WatermarkSignal:
     """Reports a Stable Diffusion invisible watermark when its message decodes (nearly) intact."""
 
     name = "watermark"
+    score_basis = "watermark"  # the strongest basis it can give (signals.suite)
 
     def __init__(self, settings: SignalSettings) -> None:
         min_bits = settings.watermark_min_bits

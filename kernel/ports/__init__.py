@@ -8,7 +8,7 @@ from kernel.ports.admin import IndexAdmin
 from kernel.ports.alerts import AlertCopies, AlertMessage, Escalation, Notifier
 from kernel.ports.evidence import EvidenceLocker, LockStatus
 from kernel.ports.face_index import FaceFeed, FaceIndex, FedFaces, FeedState, IndexedStore
-from kernel.ports.faces import DetectedFace, FaceEngine
+from kernel.ports.faces import BatchFaceEngine, DetectedFace, FaceEngine
 from kernel.ports.signals import MediaSignal, SignalInput
 from kernel.ports.stores import (
     AccountStore,
@@ -18,6 +18,7 @@ from kernel.ports.stores import (
     FaceSearch,
     HitStore,
     MediaStore,
+    PdqLookup,
     PersonStore,
     PreferenceStore,
     Reencryptable,
@@ -29,6 +30,7 @@ __all__ = [
     "AccountStore",
     "AlertCopies",
     "AlertMessage",
+    "BatchFaceEngine",
     "BlobStore",
     "CaseStore",
     "DetectedFace",
@@ -47,6 +49,7 @@ __all__ = [
     "MediaSignal",
     "MediaStore",
     "Notifier",
+    "PdqLookup",
     "PersonStore",
     "CrawlMarkStore",
     "PreferenceStore",

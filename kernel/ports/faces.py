@@ -28,3 +28,17 @@ class FaceEngine(Protocol):
 
     def embed(self, rgb: np.ndarray, faces: Sequence[DetectedFace]) -> np.ndarray:
         """(len(faces), dims) float32 L2-normalised embeddings of 5-point-aligned 112×112 crops."""
+
+
+@runtime_checkable
+class BatchFaceEngine(FaceEngine, Protocol):
+    """A face engine that embeds the faces of several images in shared recognizer batches.
+
+    Recognizers run far better on batches than face by face, and most crawled images hold one
+    face, so batches are filled across images. Engines without it are embedded image by image
+    (`enrichment.batch.embed_images`)."""
+
+    def embed_many(
+        self, images: Sequence[tuple[np.ndarray, Sequence[DetectedFace]]]
+    ) -> list[np.ndarray]:
+        """For each (rgb, faces) pair, in order, what `embed(rgb, faces)` returns."""

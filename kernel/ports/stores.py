@@ -30,6 +30,15 @@ from kernel.takedown import HostRecipients, TakedownBatch, TakedownItem, Takedow
 
 # --------------------------------------------------------------------------------- storage ---
 @runtime_checkable
+class PdqLookup(Protocol):
+    """A store that finds enriched media by exact PDQ hash, by index (enrichment reuses the
+    faces of an image with identical pixels; stores without it just never reuse)."""
+
+    def media_with_pdq(self, pdq: str, limit: int = 20) -> list[Media]:
+        """Enriched media whose PDQ is exactly `pdq`, oldest first, at most `limit`."""
+
+
+@runtime_checkable
 class MediaStore(Protocol):
     """Media, where it was seen, what the crawler fetched, and the faces found in it."""
 

@@ -87,6 +87,13 @@ class SqliteMediaStore(SqliteMediaExpiry):
         )
         return (_media_from_row(row) for row in rows)
 
+    def media_with_pdq(self, pdq: str, limit: int = 20) -> list[Media]:
+        rows = self._db.query(
+            f"SELECT {_MEDIA_COLUMNS} FROM media WHERE pdq = ? AND status = 'enriched' "
+            "ORDER BY first_seen, media_id LIMIT ?", (pdq, limit),
+        )
+        return [_media_from_row(row) for row in rows]
+
     def media_to_enrich(self, limit: int | None = None) -> list[Media]:
         rows = self._db.query(
             f"SELECT {_MEDIA_COLUMNS} FROM media WHERE status = 'new' "

@@ -214,6 +214,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
             UPDATE face_counts SET n = n - 1 WHERE model_id = OLD.model_id;
         END""",
     ),
+    (  # issue 15: enrichment finds an already enriched image with the same PDQ by index
+        "CREATE INDEX media_pdq ON media (pdq)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
