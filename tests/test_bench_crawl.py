@@ -13,7 +13,8 @@ from jikimi.bench.crawl import measure_crawl
 
 
 def test_recrawl_sends_no_image_request_and_reads_the_sitemap_only(tmp_path, monkeypatch):
-    monkeypatch.setenv("JIKIMI_SECURITY__ALLOW_KEY_IN_DATA_DIR", "true")
+    # no key setting in the environment: the bench's throwaway folders keep their own key
+    monkeypatch.delenv("JIKIMI_SECURITY__ALLOW_KEY_IN_DATA_DIR", raising=False)
     result = measure_crawl(tmp_path, pages=3, images_per_page=4, image_px=32)
     pages, sitemap = result["pages"], result["sitemap"]
     assert result["crawl_site_media"] == 12
@@ -30,10 +31,10 @@ def test_bench_command_prints_one_json_object_and_refuses_unknown_parts(tmp_path
     from jikimi.cli import main
     from tests.cli_runner import cli_runner
 
-    monkeypatch.setenv("JIKIMI_SECURITY__ALLOW_KEY_IN_DATA_DIR", "true")
+    monkeypatch.setenv("JIKIMI_SECURITY__ALLOW_KEY_IN_DATA_DIR", "true")  # the CLI's own folder
     jikimi = cli_runner(capsys, tmp_path / "data")
     result = jikimi("bench", "--only", "crawl", "--crawl-pages", "2",
-                    "--crawl-latency-ms", "0", "--json", "--work-dir", str(tmp_path))
+                    "--crawl-latency-ms", "0", "--json", "--work-dir", str(tmp_path / "new" / "w"))
     assert result["crawl"]["pages"]["recrawl_image_requests"] == 0
     assert result["search"] == [] and result["enrich"] is None
     assert result["stored_faces"] is None and result["machine"]["cores"] >= 1

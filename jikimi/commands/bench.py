@@ -69,6 +69,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"--images: no such folder {args.images}")
     search: list[dict[str, Any]] = []
     enrich = crawl = None
+    if args.work_dir is not None:
+        args.work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="jikimi-bench-", dir=args.work_dir) as tmp:
         work = Path(tmp)
         if "search" in parts:

@@ -31,7 +31,6 @@ from tests.factories import (
     make_person,
     make_sighting,
     make_template,
-    unit_vector,
 )
 
 
