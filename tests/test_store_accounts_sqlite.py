@@ -20,7 +20,8 @@ def test_usernames_and_password_hashes_are_ciphertext_in_the_file(tmp_path: Path
         token = make_token(account.account_id)
         store.add_token(token)
         store.create_session(make_session(account.account_id))
-    data = b"".join(p.read_bytes() for p in tmp_path.glob("jikimi.sqlite3*"))
+    data = b"".join(p.read_bytes() for p in sorted(tmp_path.glob("jikimi.sqlite3*/**/*"))
+                      + sorted(tmp_path.glob("jikimi.sqlite3*")) if p.is_file())
     assert b"zelda" not in data.lower()
     assert account.password_hash.encode() not in data
     assert b"argon2" not in data
