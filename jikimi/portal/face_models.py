@@ -87,6 +87,7 @@ def face_config(request: Request, viewer: SignedIn) -> JSONResponse:
             "min_sharpness": matching.enroll_min_sharpness,
             # a JPEG with a longer side is decoded smaller on the server (Image.draft)
             "decode_long_side": settings.media.decode_long_side,
+            "max_pixels": settings.media.max_pixels,  # larger: refused as unreadable
         },
         "messages": messages,
     })
