@@ -80,7 +80,8 @@ def face_config(request: Request, viewer: SignedIn) -> JSONResponse:
         },
         "recognizer": {"url": model_url(recognizer), "sha256": sha256_of(recognizer)},
         "align": {"size": align.CROP_SIZE, "template": align.ARCFACE_TEMPLATE.tolist()},
-        "ort": {"script": f"/static/{VENDOR}/{ORT_SCRIPT}", "wasm_base": f"/static/{VENDOR}/"},
+        "ort": {"script": f"/static/{VENDOR}/{ORT_SCRIPT}", "wasm_base": f"/static/{VENDOR}/",
+                "wasm": f"/static/{VENDOR}/{ORT_WASM}"},
         "quality": {
             "min_face_px": matching.enroll_min_face_px, "max_yaw": matching.enroll_max_yaw,
             "min_det_score": matching.enroll_min_det_score,

@@ -33,7 +33,8 @@ export async function loadFaceModel(configUrl = "/enroll/face-config.json") {
   } catch (error) {
     throw new FaceModelUnavailable(`onnxruntime-web did not load (${error})`);
   }
-  ort.env.wasm.wasmPaths = config.ort.wasm_base;
+  // the .wasm only: a folder here would make the bundle fetch the glue code it already holds
+  ort.env.wasm.wasmPaths = {wasm: config.ort.wasm};
   ort.env.wasm.numThreads = 1;  // threads need cross-origin isolation; see face_models.py
   ort.env.wasm.proxy = false;
   const [detectorBytes, recognizerBytes] = await Promise.all([

@@ -1,0 +1,101 @@
+"""face.js, the browser's enrollment engine (issue 16), agrees with the server: the same
+template for every demo photo (cosine ≥ 0.99), the same refusals for a photo without a face,
+with two, with a face too small or blurred, and the same verdict on whether photos show one
+person. Chromium loads the models once for the module."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import pytest
+
+from jikimi import registry
+from kernel.ports import FaceEngine
+from tests.browser import need_chromium
+from tests.face_js import FacePage, Verdict, face_page, png, server_verdict
+from tests.face_photos import NAMES, PHOTOS, photo, side_by_side
+
+REFUSALS = {
+    "plain": lambda: png(np.full((300, 400, 3), 180, dtype=np.uint8)),
+    "two_faces": lambda: png(side_by_side(photo("person_a_1"), photo("person_b_1"))),
+    "too_small": lambda: png(cv2.resize(photo("person_a_2"), (
+        photo("person_a_2").shape[1] // 6, photo("person_a_2").shape[0] // 6))),
+    "blurred": lambda: png(cv2.GaussianBlur(photo("person_a_1"), (0, 0), 3)),
+}
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FacePage]:
+    need_chromium()
+    with face_page(tmp_path_factory.mktemp("face-js")) as loaded:
+        yield loaded
+
+
+@pytest.fixture(scope="module")
+def engine(page: FacePage) -> FaceEngine:
+    return registry.open_face_engine(page.settings)
+
+
+@pytest.fixture(scope="module")
+def browser_vectors(page: FacePage) -> dict[str, Verdict]:
+    return {name: page.template((PHOTOS / f"{name}.jpg").read_bytes()) for name in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_browser_template_is_the_servers(name: str, page: FacePage, engine: FaceEngine,
+                                             browser_vectors: dict[str, Verdict]) -> None:
+    server = server_verdict((PHOTOS / f"{name}.jpg").read_bytes(), engine, page.settings)
+    browser = browser_vectors[name]
+    assert server.code == browser.code == "ok"
+    assert server.vector is not None and browser.vector is not None
+    assert browser.vector.shape == (engine.dims,)
+    assert abs(float(np.linalg.norm(browser.vector)) - 1.0) < 1e-5
+    cosine = float(browser.vector @ server.vector)
+    print(f"{name}: cosine {cosine:.5f}, browser {browser.quality}, server {server.quality}")
+    assert cosine >= 0.999  # issue 16 asks 0.99; measured ≥ 0.9999 on every demo photo
+    # the figures refusals are decided by (measured: within 0.01 %, 1e-5, 0.2 %)
+    assert browser.quality["face_px"] == pytest.approx(server.quality["face_px"], rel=1e-3)
+    assert browser.quality["yaw"] == pytest.approx(server.quality["yaw"], abs=1e-3)
+    assert browser.quality["det_score"] == pytest.approx(server.quality["det_score"], abs=1e-3)
+    assert browser.quality["sharpness"] == pytest.approx(server.quality["sharpness"], rel=0.01)
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_the_browser_refuses_what_the_server_refuses(case: str, page: FacePage,
+                                                     engine: FaceEngine) -> None:
+    data = REFUSALS[case]()
+    server = server_verdict(data, engine, page.settings)
+    browser = page.template(data, "image/png")
+    expected = {"plain": ("no_face", []), "two_faces": ("several_faces", []),
+                "too_small": ("poor_quality", ["too_small"]),
+                "blurred": ("poor_quality", ["blurred"])}[case]
+    assert (server.code, server.problems) == expected
+    assert (browser.code, browser.problems) == expected
+    assert browser.vector is None
+
+
+def test_the_refusal_speaks_the_servers_words(page: FacePage) -> None:
+    answer = page.driver.execute_async_script(
+        """const [data, done] = arguments;
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        window.jikimiFace.templateFromImage(window.jikimiModel,
+            new Blob([bytes], {type: "image/png"}), "selfie.png").then(done);""",
+        base64.b64encode(REFUSALS["two_faces"]()).decode())
+    assert answer["code"] == "several_faces"
+    assert answer["en"] == ("selfie.png: 2 faces found; use a photo that shows only the person "
+                            "enrolling")
+    assert answer["ko"].startswith("selfie.png: 얼굴이 2개 있습니다")
+    broken = page.template(b"\xff\xd8\xff\xe0 not really a jpeg")
+    assert broken.code == "unreadable"
+
+
+def test_the_same_person_check_agrees(page: FacePage,
+                                      browser_vectors: dict[str, Verdict]) -> None:
+    vectors = [browser_vectors[n].vector for n in ("person_a_1", "person_a_2", "impostor_1")]
+    assert all(v is not None for v in vectors)
+    found = page.same_person_problems([v for v in vectors if v is not None])
+    assert found == [[0, 2], [1, 2]]
+    assert page.same_person_problems([v for v in vectors[:2] if v is not None]) == []
