@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from enrichment.decode import decode_image
@@ -25,6 +27,7 @@ from enrichment.faces.quality import detected_quality
 from jikimi import registry
 from jikimi.accounts import Accounts
 from jikimi.enroll_photos import PhotoRefused, photo_template
+from jikimi.portal.face_models import unavailable_reason
 from kernel.ports import FaceEngine
 from kernel.quality import enrollment_problem_list
 from kernel.settings import Settings
@@ -93,6 +96,16 @@ class FacePage:
     def same_person_problems(self, vectors: list[np.ndarray]) -> list[list[int]]:
         return list(self.driver.execute_async_script(
             SAME_PERSON, [v.astype(float).tolist() for v in vectors]))
+
+
+def need_runtime() -> None:
+    """Skip without the vendored onnxruntime-web (`make web`), unless CI requires Chromium."""
+    reason = unavailable_reason(Settings())
+    if reason is None:
+        return
+    if os.environ.get("JIKIMI_REQUIRE_CHROMIUM") == "1":
+        pytest.fail(f"in-browser enrollment must run here: {reason}")
+    pytest.skip(reason)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import pytest
 from jikimi import registry
 from kernel.ports import FaceEngine
 from tests.browser import need_chromium
-from tests.face_js import FacePage, Verdict, face_page, png, server_verdict
+from tests.face_js import FacePage, Verdict, face_page, need_runtime, png, server_verdict
 from tests.face_photos import NAMES, PHOTOS, photo, side_by_side
 
 REFUSALS = {
@@ -30,6 +30,7 @@ REFUSALS = {
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FacePage]:
     need_chromium()
+    need_runtime()
     with face_page(tmp_path_factory.mktemp("face-js")) as loaded:
         yield loaded
 
