@@ -6,11 +6,13 @@ person. Chromium loads the models once for the module."""
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from jikimi import registry
 from kernel.ports import FaceEngine
@@ -100,3 +102,19 @@ def test_the_same_person_check_agrees(page: FacePage,
     found = page.same_person_problems([v for v in vectors if v is not None])
     assert found == [[0, 2], [1, 2]]
     assert page.same_person_problems([v for v in vectors[:2] if v is not None]) == []
+
+
+def test_the_exif_orientation_is_applied_as_the_server_applies_it(
+        page: FacePage, engine: FaceEngine, browser_vectors: dict[str, Verdict]) -> None:
+    stored = np.ascontiguousarray(np.rot90(photo("person_b_1")))  # turned left on the sensor
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn right 90° to show it
+    out = io.BytesIO()
+    Image.fromarray(stored).save(out, "JPEG", quality=95, exif=exif.tobytes())
+    server = server_verdict(out.getvalue(), engine, page.settings)
+    browser = page.template(out.getvalue())
+    assert server.code == browser.code == "ok"
+    assert server.vector is not None and browser.vector is not None
+    assert float(browser.vector @ server.vector) >= 0.999
+    upright = browser_vectors["person_b_1"].vector
+    assert upright is not None and float(browser.vector @ upright) >= 0.9
