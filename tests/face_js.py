@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 
 from enrichment.decode import decode_image
+from enrichment.decode_budget import DecodeBudget
 from enrichment.faces.quality import detected_quality
 from jikimi import registry
 from jikimi.accounts import Accounts
@@ -128,7 +129,8 @@ def face_page(folder: Path, *, width: int = 1280, height: int = 900) -> Iterator
 
 def server_verdict(data: bytes, engine: FaceEngine, settings: Settings) -> Verdict:
     """The server's enrollment verdict on the same bytes, with its quality figures."""
-    rgb = decode_image(data, max_pixels=settings.media.max_pixels).rgb
+    rgb = decode_image(data, max_pixels=settings.media.max_pixels,
+                       budget=DecodeBudget.from_settings(settings.media)).rgb  # as enrollment
     faces = engine.detect(rgb)
     quality: dict[str, float] = {}
     problems: list[str] = []

@@ -118,3 +118,57 @@ def test_the_exif_orientation_is_applied_as_the_server_applies_it(
     assert float(browser.vector @ server.vector) >= 0.999
     upright = browser_vectors["person_b_1"].vector
     assert upright is not None and float(browser.vector @ upright) >= 0.9
+
+
+def test_a_bitmap_or_a_canvas_gives_the_files_template(
+        page: FacePage, browser_vectors: dict[str, Verdict]) -> None:
+    similarities = page.driver.execute_async_script(
+        """const [data, done] = arguments;
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const {templateFromImage, cosine} = window.jikimiFace;
+        const model = window.jikimiModel;
+        (async () => {
+          const file = await templateFromImage(model, new Blob([bytes], {type: "image/png"}));
+          const bitmap = await createImageBitmap(new Blob([bytes]),
+                                                 {colorSpaceConversion: "none"});
+          const canvas = document.createElement("canvas");
+          [canvas.width, canvas.height] = [bitmap.width, bitmap.height];
+          canvas.getContext("2d").drawImage(bitmap, 0, 0);
+          const fromBitmap = await templateFromImage(model, bitmap);
+          const fromCanvas = await templateFromImage(model, canvas);
+          return [cosine(file.vector, fromBitmap.vector), cosine(file.vector, fromCanvas.vector)];
+        })().then(done, (error) => done(String(error)));""",
+        base64.b64encode(png(photo("person_b_2"))).decode())
+    assert isinstance(similarities, list), similarities
+    assert min(similarities) >= 0.999
+
+
+def test_transparency_is_flattened_on_white_as_on_the_server(
+        page: FacePage, engine: FaceEngine) -> None:
+    rgb = photo("person_a_2")
+    alpha = np.zeros(rgb.shape[:2], dtype=np.uint8)
+    h, w = alpha.shape
+    alpha[h // 10: h - h // 10, w // 10: w - w // 10] = 255
+    alpha[h // 10: h // 5] = 128  # and a half-transparent band
+    data = png(np.dstack([rgb, alpha]))
+    server = server_verdict(data, engine, page.settings)
+    browser = page.template(data, "image/png")
+    assert server.code == browser.code == "ok"
+    assert server.vector is not None and browser.vector is not None
+    assert float(browser.vector @ server.vector) >= 0.999
+
+
+def test_a_huge_jpeg_is_judged_at_the_servers_decoded_size(
+        page: FacePage, engine: FaceEngine) -> None:
+    small = photo("person_a_1")  # made twice the decode long side: the server drafts it
+    scale = 2 * page.settings.media.decode_long_side / max(small.shape[:2]) + 0.1
+    big = cv2.resize(small, (round(small.shape[1] * scale), round(small.shape[0] * scale)))
+    out = io.BytesIO()
+    Image.fromarray(big).save(out, "JPEG", quality=80)
+    server = server_verdict(out.getvalue(), engine, page.settings)
+    browser = page.template(out.getvalue())
+    assert server.code == browser.code == "ok"
+    assert browser.quality["face_px"] == pytest.approx(server.quality["face_px"], rel=0.01)
+    assert server.vector is not None and browser.vector is not None
+    print(f"drafted JPEG: cosine {float(browser.vector @ server.vector):.5f}")
+    assert float(browser.vector @ server.vector) >= 0.99  # DCT scaling vs the browser's resize
