@@ -42,9 +42,12 @@ def main() -> None:
             medians = []
             for name, data in photos.items():
                 page.template(data)  # warm-up
-                times = [page.template(data).ms for _ in range(args.rounds)]
-                medians.append(statistics.median(times))
-                print(f"  {rate:g}x  {name:12s} {medians[-1]:7.0f} ms")
+                runs = [page.template(data) for _ in range(args.rounds)]
+                medians.append(statistics.median(run.ms for run in runs))
+                stages = {stage: statistics.median((run.stages or {})[stage] for run in runs)
+                          for stage in ("read", "detect", "align", "embed")}
+                parts = ", ".join(f"{stage} {ms:.0f}" for stage, ms in stages.items())
+                print(f"  {rate:g}x  {name:12s} {medians[-1]:7.0f} ms  ({parts})")
             print(f"CPU {rate:g}x slower: median {statistics.median(medians):.0f} ms per photo, "
                   f"slowest {max(medians):.0f} ms")
         page.driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 1})

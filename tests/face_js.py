@@ -54,7 +54,7 @@ const started = performance.now();
 face.templateFromImage(window.jikimiModel, new Blob([bytes], {type})).then((r) => {
   const ms = performance.now() - started;
   const vector = r.vector ? Array.from(r.vector) : null;
-  done(Object.assign({}, r, {vector, ms,
+  done(Object.assign({}, r, {vector, ms, stages: r.ms || {},
                              base64: r.vector ? face.vectorToBase64(r.vector) : null}));
 }).catch((error) => done({ok: false, code: "error", en: String(error && error.stack || error)}));
 """
@@ -74,6 +74,7 @@ class Verdict:
     vector: np.ndarray | None
     quality: dict[str, float]
     ms: float = 0.0
+    stages: dict[str, float] | None = None  # read, detect, align, embed (ms)
 
 
 @dataclass
@@ -92,7 +93,8 @@ class FacePage:
             vector = np.frombuffer(base64.b64decode(answer["base64"]), dtype="<f4")
             assert np.allclose(vector, answer["vector"])
         return Verdict("ok" if answer["ok"] else answer["code"], answer.get("problems") or [],
-                       vector, answer.get("quality") or {}, float(answer["ms"]))
+                       vector, answer.get("quality") or {}, float(answer["ms"]),
+                       answer.get("stages"))
 
     def same_person_problems(self, vectors: list[np.ndarray]) -> list[list[int]]:
         return list(self.driver.execute_async_script(

@@ -57,7 +57,7 @@ async function pinnedBytes(model) {
   return bytes;
 }
 
-/** One photo → {ok: true, vector, quality, face} or {ok: false, code, en, ko} (the server's
+/** One photo → {ok: true, vector, quality, face, ms} or {ok: false, code, en, ko} (the server's
  * PhotoRefused codes: unreadable, no_face, several_faces, poor_quality; a poor_quality refusal
  * also lists its `problems`: too_small, blurred, turned, hard_to_see). `label` names the photo
  * in the messages, as the server's do; without one the messages start at the request. Calls
@@ -70,13 +70,16 @@ export function templateFromImage(model, source, label = "") {
 
 async function makeTemplate(model, source, label) {
   const {config} = model;
+  const started = performance.now();
   let image;
   try {
     image = await readPixels(source, config.quality);
   } catch (error) {
     return refusal(config, label, "unreadable", {reason: String(error.message || error)});
   }
+  const read = performance.now();
   const faces = await detect(model, image);
+  const detected = performance.now();
   if (faces.length === 0) { return refusal(config, label, "no_face", {count: "0"}); }
   if (faces.length > 1) {
     return refusal(config, label, "several_faces", {count: String(faces.length)});
@@ -103,8 +106,11 @@ async function makeTemplate(model, source, label) {
     refused.ko = fill(config.messages.poor_quality.ko, {photo: label, problems: text("ko")});
     return Object.assign(refused, {problems, quality});
   }
+  const aligned = performance.now();
   const vector = await embed(model, crop);
-  return {ok: true, vector, quality, face};
+  const ms = {read: read - started, detect: detected - read, align: aligned - detected,
+              embed: performance.now() - aligned};  // where the time goes, for benchmarks
+  return {ok: true, vector, quality, face, ms};
 }
 
 function refusal(config, label, code, figures) {
