@@ -28,7 +28,7 @@ from enrichment.faces.quality import detected_quality
 from jikimi import registry
 from jikimi.accounts import Accounts
 from jikimi.enroll_photos import PhotoRefused, photo_template
-from jikimi.portal.face_models import unavailable_reason
+from jikimi.portal.face_models import runtime_missing
 from kernel.ports import FaceEngine
 from kernel.quality import enrollment_problem_list
 from kernel.settings import Settings
@@ -103,7 +103,7 @@ class FacePage:
 
 def need_runtime() -> None:
     """Skip without the vendored onnxruntime-web (`make web`), unless CI requires Chromium."""
-    reason = unavailable_reason(Settings())
+    reason = runtime_missing()
     if reason is None:
         return
     if os.environ.get("JIKIMI_REQUIRE_CHROMIUM") == "1":

@@ -43,7 +43,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture(autouse=True)
 def _vendored() -> None:
-    if face_models.unavailable_reason(Settings()) is not None:
+    if face_models.runtime_missing() is not None:
         pytest.skip("onnxruntime-web is not vendored: make web")
 
 

