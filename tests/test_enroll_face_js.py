@@ -15,7 +15,10 @@ import pytest
 from PIL import Image
 
 from jikimi import registry
+from jikimi.enroll_checks import disagreements
+from jikimi.enroll_photos import PhotoVerdict
 from kernel.ports import FaceEngine
+from kernel.records import Template
 from tests.browser import need_chromium
 from tests.face_js import FacePage, Verdict, face_page, need_runtime, png, server_verdict
 from tests.face_photos import NAMES, PHOTOS, photo, side_by_side
@@ -95,13 +98,21 @@ def test_the_refusal_speaks_the_servers_words(page: FacePage) -> None:
     assert broken.code == "unreadable"
 
 
-def test_the_same_person_check_agrees(page: FacePage,
+def test_the_same_person_check_agrees(page: FacePage, engine: FaceEngine,
                                       browser_vectors: dict[str, Verdict]) -> None:
-    vectors = [browser_vectors[n].vector for n in ("person_a_1", "person_a_2", "impostor_1")]
+    vectors = [browser_vectors[n].vector for n in NAMES]
     assert all(v is not None for v in vectors)
     found = page.same_person_problems([v for v in vectors if v is not None])
-    assert found == [[0, 2], [1, 2]]
-    assert page.same_person_problems([v for v in vectors[:2] if v is not None]) == []
+    threshold = page.settings.faces.threshold_for(engine.model_id)
+    verdicts = [PhotoVerdict(name, "ok", template=Template(
+        name, "p1", engine.model_id, server_verdict(
+            (PHOTOS / f"{name}.jpg").read_bytes(), engine, page.settings).vector))
+        for name in NAMES]
+    on_server = [[NAMES.index(d.first), NAMES.index(d.second)]
+                 for d in disagreements(verdicts, threshold)]
+    assert found == on_server
+    assert [0, 1] not in found and [2, 3] not in found  # person_a twice, person_b twice
+    assert [0, 4] in found and [1, 4] in found  # person_a and an impostor
 
 
 def test_the_exif_orientation_is_applied_as_the_server_applies_it(
