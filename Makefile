@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.jikimi-installed
 
-.PHONY: demo test lint fuzz insightface vpdq eval bench s3-up s3-down airflow dag-test clean-venv
+.PHONY: web demo test lint fuzz insightface vpdq eval bench s3-up s3-down airflow dag-test clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jikimi needs Python >= 3.11")'
@@ -13,10 +13,28 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+# onnxruntime-web for enrollment in the browser (jikimi/portal/face_models.py), served by the
+# portal itself: the version is pinned in jikimi/portal/web/package-lock.json, installed from the
+# npm registry with `npm ci`, and only the wasm ESM bundle, its .wasm and the package's licence
+# record are copied into static/vendor (ignored by git). The package ships no LICENSE file: its
+# package.json says MIT and the bundle's header names Microsoft's copyright. Without npm it says so and the portal enrolls on the server.
+WEB      := jikimi/portal/web
+ORT_DIST := $(WEB)/node_modules/onnxruntime-web/dist
+VENDOR   := jikimi/portal/static/vendor/onnxruntime-web
+web: $(VENDOR)/.installed
+$(VENDOR)/.installed: $(WEB)/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "make web: no npm; the portal will enroll on the server only"; exit 0; fi; \
+	set -e; cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; cd $(CURDIR); \
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR); \
+	cp $(ORT_DIST)/ort.wasm.bundle.min.mjs $(ORT_DIST)/ort-wasm-simd-threaded.wasm $(VENDOR)/; \
+	cp $(WEB)/node_modules/onnxruntime-web/package.json $(WEB)/node_modules/onnxruntime-web/README.md $(VENDOR)/; \
+	touch $@
+
+demo: $(STAMP) web
 	$(VENV)/bin/jikimi demo
 
-test: $(STAMP)
+test: $(STAMP) web
 	$(VENV)/bin/pytest -q
 
 lint: $(STAMP)

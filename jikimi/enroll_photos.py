@@ -31,6 +31,7 @@ from kernel.settings import Settings
 from kernel.sniff import sniff
 
 MAX_PHOTOS = 5
+JOIN_EN, JOIN_KO = "; ", " / "  # several problems of one photo, in one message
 
 
 class PhotoRefused(EnrollmentRefused):
@@ -82,27 +83,41 @@ def photo_template(
             raise PhotoRefused(
                 "unreadable", f"{label}: not an image ({exc})",
                 f"{label}: 이미지 파일이 아닙니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
-        raise PhotoRefused(  # an image, but truncated, corrupt or too large
-            "unreadable", f"{label}: cannot read the photo ({exc})",
-            f"{label}: 사진을 읽을 수 없습니다. JPEG나 PNG 사진으로 다시 올려 주세요") from None
+        # an image, but truncated, corrupt or too large
+        raise PhotoRefused("unreadable", *unreadable_texts(label, str(exc))) from None
     faces = engine.detect(image.rgb)
     if not faces:
-        raise PhotoRefused(
-            "no_face", f"{label}: no face found; use a clear, front-facing photo of one person",
-            f"{label}: 얼굴을 찾지 못했습니다. 한 사람의 얼굴이 정면으로 선명하게 나온 사진을 "
-            "사용해 주세요")
+        raise PhotoRefused("no_face", *face_refusal_texts(label, "0")["no_face"])
     if len(faces) > 1:
-        raise PhotoRefused(
-            "several_faces",
-            f"{label}: {len(faces)} faces found; use a photo that shows only the person enrolling",
-            f"{label}: 얼굴이 {len(faces)}개 있습니다. 등록하는 본인만 나온 사진을 사용해 주세요")
+        raise PhotoRefused("several_faces",
+                           *face_refusal_texts(label, str(len(faces)))["several_faces"])
     problems = enrollment_problem_list(detected_quality(image.rgb, faces[0]), settings.matching)
     if problems:
-        raise PhotoRefused("poor_quality", f"{label}: {'; '.join(p.en for p in problems)}",
-                           f"{label}: {' / '.join(p.ko for p in problems)}")
+        raise PhotoRefused("poor_quality", f"{label}: {JOIN_EN.join(p.en for p in problems)}",
+                           f"{label}: {JOIN_KO.join(p.ko for p in problems)}")
     embedding = engine.embed(image.rgb, faces)[0]
     template_id = derive_id("template", person_id, engine.model_id, label, uuid.uuid4().hex)
     return Template(template_id, person_id, engine.model_id, embedding)
+
+
+def face_refusal_texts(label: str, count: str) -> dict[str, tuple[str, str]]:
+    """(English, Korean) of the refusals decided by the faces found, by code; `count` is the
+    number of faces. The browser's enrollment gets them with placeholders (portal.face_models)."""
+    return {
+        "no_face": (
+            f"{label}: no face found; use a clear, front-facing photo of one person",
+            f"{label}: 얼굴을 찾지 못했습니다. 한 사람의 얼굴이 정면으로 선명하게 나온 사진을 "
+            "사용해 주세요"),
+        "several_faces": (
+            f"{label}: {count} faces found; use a photo that shows only the person enrolling",
+            f"{label}: 얼굴이 {count}개 있습니다. 등록하는 본인만 나온 사진을 사용해 주세요"),
+    }
+
+
+def unreadable_texts(label: str, reason: str) -> tuple[str, str]:
+    """(English, Korean) refusal of an image that cannot be decoded, `reason` the decoder's."""
+    return (f"{label}: cannot read the photo ({reason})",
+            f"{label}: 사진을 읽을 수 없습니다. JPEG나 PNG 사진으로 다시 올려 주세요")
 
 
 def check_photo_count(photos: Sequence[object]) -> None:

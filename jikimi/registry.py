@@ -10,6 +10,7 @@ picks feed and file stores by scheme:
 | evidence locker | the URI's scheme (`evidence.uri`) | `s3` (Object Lock), else a blob store |
 | face engine | `faces.engine` | `yunet-sface`, `insightface` |
 | face recognizer | `faces.recognizer_dir` | a manifest's ONNX model, the engine's detector |
+| browser face models | `faces.engine` | `yunet-sface`'s fixed files; none for the others |
 | face search | the store, `index.backend` | the store's own (Elasticsearch kNN), else `int8` |
 | signals | `signals.*` switches | provenance, watermark, detector, forensics |
 | notifiers | `alerts.*` | outbox, smtp, webhook |
@@ -274,6 +275,31 @@ def open_face_engine(settings: Settings) -> FaceEngine:
         build = _manifest_engine
     key = EngineKey.of(faces, settings.model_cache_dir)
     return _cached(_engines, key, lambda: build(faces, settings.model_cache_dir))
+
+
+@dataclass(frozen=True)
+class BrowserFaceModels:
+    """The model files a browser needs to run the configured engine itself (issue 16: the
+    portal's in-browser enrollment, `jikimi.portal.face_models`)."""
+
+    model_id: str
+    dims: int
+    detector: Path  # YuNet, fixed as the server loads it
+    recognizer: Path  # SFace, idem
+
+
+def browser_face_models(settings: Settings) -> BrowserFaceModels | None:
+    """The configured engine's files for the browser, or None when it runs on the server only
+    (InsightFace, a brought-in recognizer: face.js implements YuNet + SFace)."""
+    faces = settings.faces
+    if faces.engine != "yunet-sface" or faces.recognizer_dir is not None:
+        return None
+    from enrichment.faces.model_fix import fixed_sface, fixed_yunet
+    from enrichment.faces.yunet_sface import MODEL_ID, YuNetSFaceEngine
+
+    cache = settings.model_cache_dir
+    return BrowserFaceModels(MODEL_ID, YuNetSFaceEngine.dims, fixed_yunet(cache),
+                             fixed_sface(cache))
 
 
 def open_enrichment_tools(settings: Settings) -> EnrichTools:

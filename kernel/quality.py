@@ -60,32 +60,41 @@ class Problem:
     ko: str
 
 
-def enrollment_problem_list(quality: FaceQuality, settings: MatchingSettings) -> list[Problem]:
-    """What is wrong with an enrollment photo's face, as requests a person can act on."""
-    problems = []
-    if quality.face_px < settings.enroll_min_face_px:
-        size, least = f"{quality.face_px:.0f}", settings.enroll_min_face_px
-        problems.append(Problem(
+def problem_texts(size: str, least: str) -> dict[str, Problem]:
+    """Every enrollment problem's request, by code; `size` and `least` fill the too-small one
+    (the browser's enrollment gets these with placeholders, so both say the same words)."""
+    return {
+        "too_small": Problem(
             "too_small",
             f"the face is too small ({size} px; at least {least} px): use a closer or larger "
             "photo",
             f"얼굴이 너무 작습니다({size} px, 최소 {least} px). 더 가까이에서 찍은 사진이나 더 큰 "
-            "사진을 사용해 주세요"))
-    if quality.sharpness is not None and quality.sharpness < settings.enroll_min_sharpness:
-        problems.append(Problem(
+            "사진을 사용해 주세요"),
+        "blurred": Problem(
             "blurred", "the face is blurred: use a sharp, well-lit photo",
-            "얼굴이 흐립니다. 선명하고 밝은 사진을 사용해 주세요"))
-    if quality.yaw > settings.enroll_max_yaw:
-        problems.append(Problem(
+            "얼굴이 흐립니다. 선명하고 밝은 사진을 사용해 주세요"),
+        "turned": Problem(
             "turned", "the face is turned away: use a photo looking at the camera",
-            "얼굴이 옆으로 돌아가 있습니다. 카메라를 정면으로 바라보는 사진을 사용해 주세요"))
-    if quality.det_score < settings.enroll_min_det_score:
-        problems.append(Problem(
+            "얼굴이 옆으로 돌아가 있습니다. 카메라를 정면으로 바라보는 사진을 사용해 주세요"),
+        "hard_to_see": Problem(
             "hard_to_see",
             "the face is hard to see (covered, dark or unusual angle): use a clear photo",
             "얼굴이 잘 보이지 않습니다(가려짐, 어두움, 특이한 각도). 얼굴이 잘 보이는 사진을 "
-            "사용해 주세요"))
-    return problems
+            "사용해 주세요"),
+    }
+
+
+def enrollment_problem_list(quality: FaceQuality, settings: MatchingSettings) -> list[Problem]:
+    """What is wrong with an enrollment photo's face, as requests a person can act on."""
+    failing = {
+        "too_small": quality.face_px < settings.enroll_min_face_px,
+        "blurred": quality.sharpness is not None
+        and quality.sharpness < settings.enroll_min_sharpness,
+        "turned": quality.yaw > settings.enroll_max_yaw,
+        "hard_to_see": quality.det_score < settings.enroll_min_det_score,
+    }
+    texts = problem_texts(f"{quality.face_px:.0f}", str(settings.enroll_min_face_px))
+    return [texts[code] for code, failed in failing.items() if failed]
 
 
 def enrollment_problems(quality: FaceQuality, settings: MatchingSettings) -> list[str]:

@@ -22,6 +22,8 @@ from kernel.ports import DetectedFace
 
 STRIDES = (8, 16, 32)
 PAD_MULTIPLE = 32
+NMS_THRESHOLD = 0.3  # OpenCV FaceDetectorYN's defaults (the browser's enrollment reads them)
+TOP_K = 5000
 
 
 @dataclass
@@ -106,8 +108,8 @@ class YuNetDetector:
     """One YuNet session plus the pre/post-processing around it."""
 
     def __init__(self, model: Path, providers: Sequence[str], *, det_size: int = 640,
-                 score_threshold: float = 0.6, nms_threshold: float = 0.3,
-                 top_k: int = 5000) -> None:
+                 score_threshold: float = 0.6, nms_threshold: float = NMS_THRESHOLD,
+                 top_k: int = TOP_K) -> None:
         self.session = get_session(model, providers, tensorrt=False)  # per-image input sizes
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]

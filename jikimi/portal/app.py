@@ -3,9 +3,10 @@
 `create_app(settings)` opens the configured store once (SQLite or Elasticsearch, through the
 registry) and builds the routes: sign-in (`pages`), the operators' review (`review_pages`), the
 takedown teams' batches (`takedown_pages`) and report (`takedown_report`, page and JSON), the
-crawl targets (`site_pages`), and the JSON twins for automation (`review_api`, `takedown_api`,
-`site_api`). Every route but sign-in, `/healthz`, `/static` and the OpenAPI document needs an
-account; `tests/test_portal_access.py` checks that for every operation in `/openapi.json`.
+crawl targets (`site_pages`), the JSON twins for automation (`review_api`, `takedown_api`,
+`site_api`), and the in-browser face engine's models and settings (`face_models`). Every route
+but sign-in, `/healthz`, `/static` and the OpenAPI document needs an account;
+`tests/test_portal_access.py` checks that for every operation in `/openapi.json`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from jikimi import __version__, registry
 from jikimi.accounts import Accounts
 from jikimi.portal import (
     case_pages,
+    face_models,
     intake_pages,
     pages,
     review_api,
@@ -66,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(takedown_notices.router)
     app.include_router(victim_router)
     app.include_router(case_pages.router)
+    app.include_router(face_models.router)
     app.include_router(intake_pages.router)
     app.include_router(site_pages.router)
     app.include_router(site_api.router)
@@ -83,15 +86,21 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'")
+        response.headers["Content-Security-Policy"] = content_security_policy(request.url.path)
         lang = request.query_params.get("lang")
         if lang in ("ko", "en"):
             response.set_cookie(LANG_COOKIE, lang, samesite="lax", secure=True, httponly=True)
         return response
 
     return app
+
+
+def content_security_policy(path: str) -> str:
+    """Only the portal's own scripts; pages under /enroll may also compile WebAssembly (the
+    in-browser face engine, `face_models`), which allows wasm, not JavaScript `eval`."""
+    wasm = " 'wasm-unsafe-eval'" if path.startswith(face_models.WASM_PAGES) else ""
+    return ("default-src 'self'; img-src 'self'; style-src 'self'; "
+            f"script-src 'self'{wasm}; form-action 'self'; frame-ancestors 'none'")
 
 
 def _package_dir(name: str) -> Path:
