@@ -45,6 +45,11 @@ DEVICE_TEXT: dict[str, dict[str, str]] = {
               "이용해 주세요.",
         "en": "The face model cannot run on this device. Use 'Send the photos to the server' "
               "below."},
+    "device_unavailable_me": {
+        "ko": "이 기기에서는 얼굴 모델을 쓸 수 없습니다. 다른 휴대폰이나 컴퓨터에서 다시 열거나, "
+              "담당자에게 연락해 주세요.",
+        "en": "The face model cannot run on this device. Open this page on another phone or "
+              "computer, or contact your caseworker."},
     "device_offline": {"ko": "인터넷 연결이 없어 보내지 못했습니다. 연결된 뒤 다시 눌러 "
                              "주세요. 사진은 기기에 그대로 있습니다.",
                        "en": "No connection, nothing was sent. Press again once connected; "
@@ -85,6 +90,7 @@ DEVICE_TEXT: dict[str, dict[str, str]] = {
 PAGE_KEYS = (
     "device_loading", "device_ready", "device_working", "device_photo_ok", "device_remove",
     "device_too_many", "device_same_person_no", "device_sending", "device_unavailable",
+    "device_unavailable_me",
     "device_offline", "device_failed", "device_camera_denied", "device_done_me",
     "enrolled_ok", "enroll_refused", "same_person_ok", "same_person_one", "same_person_no",
     "no_duplicate",

@@ -32,7 +32,8 @@ function start(root) {
   }
 
   function unavailable() {
-    say(t("device_unavailable"), false);
+    say(t(root.dataset.role === "victim" ? "device_unavailable_me" : "device_unavailable"),
+        false);
     status.className = "warn";
     form.hidden = true;
     const fallback = $("server-fallback");
