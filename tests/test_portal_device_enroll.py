@@ -137,6 +137,30 @@ def test_only_an_operator_or_her_own_victim_account_may_enroll(portal: Portal) -
         assert any(e.subject == f"/cases/{other}/enroll/device" for e in refusals)
 
 
+def test_her_refusals_name_no_similarity_and_nobody_else(portal: Portal) -> None:
+    with portal.client() as client:
+        csrf = sign_in(client, portal.usernames["operator"])
+        enrolled = open_case(client, csrf)
+        assert post(client, csrf, enrolled, enrollment(portal.settings, "person_b_1.jpg")) \
+            .status_code == 200
+        case_id = open_case(client, csrf)
+    with closing(registry.open_store(portal.settings)) as store:
+        Accounts(store, portal.settings.accounts).create_account(
+            "victim-new", PASSWORD, "victim", actor="test", case_id=case_id)
+    with portal.client() as client:
+        csrf = sign_in(client, "victim-new")
+        two = post(client, csrf, case_id,
+                   enrollment(portal.settings, "person_a_1.jpg", "impostor_1.jpg"))
+        assert two.status_code == 422 and two.json()["code"] == "photos_disagree"
+        assert "similarity" not in two.text and "유사도" not in two.text
+        assert "같은 사람으로 보이지 않습니다" in two.json()["ko"]
+        assert [p["code"] for p in two.json()["photos"]] == ["disagrees", "disagrees"]
+        again = post(client, csrf, case_id, enrollment(portal.settings, "person_b_2.jpg"))
+        assert again.status_code == 422 and again.json()["code"] == "already_enrolled"
+        assert enrolled not in again.text and "P-" not in again.text
+        assert "duplicates" not in again.json() and "operator" not in again.json()
+
+
 def malformed(settings_body: dict[str, object], dims: int) -> dict[str, object]:
     """Bodies that must each be refused, by the code they must be refused with."""
     template = settings_body["templates"][0]  # type: ignore[index]

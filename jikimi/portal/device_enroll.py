@@ -16,6 +16,7 @@ instead of FastAPI's bare validation list. A session sends its CSRF token as `X-
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -40,6 +41,7 @@ from kernel.settings import Settings
 router = APIRouter(prefix="/cases", tags=["cases"])
 Enroller = Annotated[Viewer, Depends(require("operator", "admin", "victim"))]
 PATH_SUFFIX = "/enroll/device"
+SIMILARITY = re.compile(r" \((?:similarity|유사도) [^)]*\)|, below \d+\.\d+")
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
@@ -94,9 +96,11 @@ async def enroll_device(case_id: str, body: DeviceEnrollment, request: Request,
     except TemplateRefused as refused:
         return answer(422, refused.code, refused.en, refused.ko)
     except EnrollmentDeclined as declined:
-        found = [d.as_dict() for d in declined.duplicates] if viewer.role != "victim" else []
-        return answer(422, declined.code, declined.en, declined.ko, operator=str(declined)
-                      if viewer.role != "victim" else None, duplicates=found,
+        if viewer.role == "victim":  # no similarity, no other person's ref or case
+            return answer(422, declined.code, for_her(declined.en), for_her(declined.ko),
+                          photos=[_for_her(v.as_dict()) for v in declined.photos])
+        return answer(422, declined.code, declined.en, declined.ko, operator=str(declined),
+                      duplicates=[d.as_dict() for d in declined.duplicates],
                       photos=[v.as_dict() for v in declined.photos])
     except NotFound:
         return answer(404, "no_case", "no such case", "이 사례를 찾을 수 없습니다")
@@ -152,10 +156,25 @@ def _result(result: EnrollResult, case_id: str, *, show_operator: bool) -> dict[
         "retroactive": {"to_review": result.retroactive.to_review,
                         "new_alerts": result.retroactive.new_alerts},
         "en": "Enrolled", "ko": "등록되었습니다"}
-    if show_operator:
+    if not show_operator:
+        shown["photos"] = [_for_her(p) for p in shown["photos"]]
+    else:
         shown |= {"ref": result.ref, "webhook_secret": result.webhook_secret,
                   "duplicates_allowed": [d.as_dict() for d in result.duplicates_allowed]}
     return shown
+
+
+def for_her(message: str) -> str:
+    """A refusal as she reads it: the similarity figures are for operators (the victim's pages
+    never show one)."""
+    return SIMILARITY.sub("", message)
+
+
+def _for_her(verdict: dict[str, Any]) -> dict[str, Any]:
+    message = verdict.get("message")
+    if isinstance(message, dict):
+        verdict["message"] = {lang: for_her(text) for lang, text in message.items()}
+    return verdict
 
 
 def _given(value: str | None) -> str | None:

@@ -255,7 +255,10 @@ async function send($, t, root, model, items, say, both) {
     submit.disabled = false;
     return;
   }
-  showResult($, t, root, answer, both);
+  // the server numbers what it was sent (#1…), the page numbers every photo chosen
+  const local = new Map(usable.map((item, n) => ["#" + (n + 1), item.label]));
+  showResult($, t, root, answer, (text) => String(text || "").replace(
+    /#\d+/g, (label) => local.get(label) || label), both);
   if (answer.ok) {
     items.forEach((item) => { if (item.thumb) { URL.revokeObjectURL(item.thumb); } });
     items.length = 0;
@@ -267,7 +270,7 @@ async function send($, t, root, model, items, say, both) {
   }
 }
 
-function showResult($, t, root, answer, both) {
+function showResult($, t, root, answer, relabel, both) {
   const box = $("device-result");
   box.replaceChildren();
   box.hidden = false;
@@ -283,30 +286,25 @@ function showResult($, t, root, answer, both) {
   head.setAttribute("role", answer.ok ? "status" : "alert");
   box.append(head);
   if (answer.ok && victim) { box.append(el("p", t("device_done_me"))); }
-  if (!answer.ok) { both(box, answer.ko, answer.en); }
+  if (!answer.ok) { both(box, relabel(answer.ko), relabel(answer.en)); }
   if (answer.webhook_secret) {
     box.append(el("p", t("webhook_secret")),
                el("code", answer.webhook_secret, { id: "webhook-secret", className: "secret" }),
                el("p", t("webhook_secret_handover"), { className: "warn" }));
   }
   const photos = answer.photos || [];
-  if (photos.length) {
-    const table = el("table", "", { className: "queue verdicts" });
-    const top = table.createTHead().insertRow();
-    for (const key of ["photo", "verdict", "message"]) { top.append(el("th", t(key))); }
-    const rows = table.createTBody();
+  if (photos.length) {  // a list, not a table: it reads on a phone
+    const verdicts = el("ol", "", { className: "device-list verdicts", id: "device-verdicts" });
     photos.forEach((photo) => {
-      const row = rows.insertRow();
+      const row = el("li", "", { className: "device-item verdict-" + photo.code });
       row.dataset.code = photo.code;
-      row.className = "verdict-" + photo.code;
-      row.insertCell().textContent = photo.photo;
-      row.insertCell().textContent = t("verdict_" + photo.code);
-      const message = row.insertCell();
-      if (photo.message) { both(message, photo.message.ko, photo.message.en); } else {
-        message.textContent = "—";
-      }
+      const body = el("div");
+      body.append(el("strong", relabel(photo.photo) + " · " + t("verdict_" + photo.code)));
+      if (photo.message) { both(body, relabel(photo.message.ko), relabel(photo.message.en)); }
+      row.append(body);
+      verdicts.append(row);
     });
-    box.append(table);
+    box.append(el("h3", t("photo")), verdicts);
   }
   const checks = el("ul", "", { className: "checks" });
   const usable = photos.filter((p) => p.ok).length;
