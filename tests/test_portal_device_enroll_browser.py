@@ -71,7 +71,8 @@ def test_the_page_on_a_phone_in_korean_and_without_the_face_pipeline(
 def her_phone(base: str, shots: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    with chromium(390, 844) as driver:
+    with chromium(390, 844) as browser:
+        driver: Any = browser
         sign_in(driver, base, "victim-park")
         wait_for(driver, lambda d: d.current_url.endswith("/me"))
         driver.find_element(By.ID, "me-enroll").click()
@@ -90,7 +91,8 @@ def her_phone(base: str, shots: Path) -> None:
 def operators_screen(base: str, shots: Path, operator: str, case_id: str) -> None:
     from selenium.webdriver.common.by import By
 
-    with chromium(390, 844) as driver:
+    with chromium(390, 844) as browser:
+        driver: Any = browser
         sign_in(driver, base, operator)
         wait_for(driver, lambda d: d.current_url.endswith("/review"))
         driver.get(f"{base}/cases/{case_id}")
@@ -134,7 +136,8 @@ def test_enrolling_in_chromium_sends_templates_and_no_image_bytes(
         (chosen / name).write_bytes(photo_bytes(name))
     shots = screenshot_dir(tmp_path)
     with served(portal.settings, tmp_path) as base, \
-            chromium(390, 844, network_log=True) as driver:
+            chromium(390, 844, network_log=True) as browser:
+        driver: Any = browser
         sign_in(driver, base, portal.usernames["operator"])
         wait_for(driver, lambda d: d.current_url.endswith("/review"))
         driver.get(f"{base}/cases/{case_id}")
