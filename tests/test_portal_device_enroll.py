@@ -118,6 +118,7 @@ def test_only_an_operator_or_her_own_victim_account_may_enroll(portal: Portal) -
     with portal.client() as client:
         csrf = sign_in(client, "victim-new")
         assert post(client, csrf, other, body).status_code == 403  # not her case
+        assert post(client, csrf, other, {"junk": 1}).status_code == 403  # before the body
         refused = post(client, csrf, case_id, body | {"allow_duplicate": True})
         assert refused.status_code == 403 and refused.json()["code"] == "operator_only"
         assert client.get("/me").text.count('href="/me/enroll"') == 1

@@ -39,7 +39,7 @@ from kernel.records import AuditEvent
 from kernel.settings import Settings
 
 router = APIRouter(prefix="/cases", tags=["cases"])
-Enroller = Annotated[Viewer, Depends(require("operator", "admin", "victim"))]
+Signed = Annotated[Viewer, Depends(require("operator", "admin", "victim"))]
 PATH_SUFFIX = "/enroll/device"
 SIMILARITY = re.compile(r" \((?:similarity|유사도) [^)]*\)|, below \d+\.\d+")
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -75,6 +75,25 @@ class DeviceEnrollment(BaseModel):
     allow_duplicate: bool = False
 
 
+def enroller(case_id: str, request: Request, viewer: Signed) -> Viewer:
+    """Who may enroll into `case_id`: an operator or admin, or her own victim account (403,
+    audited, for anyone else's); the session's CSRF token. Checked before the body is."""
+    if viewer.role == "victim":
+        try:
+            require_case(viewer.account, case_id)
+        except AccessDenied:
+            request.app.state.store.record_audit(AuditEvent(
+                action="portal.refused", actor=viewer.actor, subject=request.url.path,
+                detail={"method": request.method, "needs": "her own case"}))
+            raise HTTPException(status_code=403, detail="not allowed for this account") \
+                from None
+    check_csrf_header(request, viewer)
+    return viewer
+
+
+Enroller = Annotated[Viewer, Depends(enroller)]
+
+
 def answer(status: int, code: str, en: str, ko: str, **more: Any) -> JSONResponse:
     return JSONResponse({"ok": False, "code": code, "en": en, "ko": ko, **more},
                         status_code=status)
@@ -83,11 +102,12 @@ def answer(status: int, code: str, en: str, ko: str, **more: Any) -> JSONRespons
 @router.post("/{case_id}/enroll/device", response_model=None)
 async def enroll_device(case_id: str, body: DeviceEnrollment, request: Request,
                         viewer: Enroller) -> Response:
-    check_csrf_header(request, viewer)
-    if viewer.role == "victim":
-        refused = _victim_refusal(request, viewer, case_id, body)
-        if refused is not None:
-            return refused
+    if viewer.role == "victim" and (body.webhook or body.allow_duplicate
+                                    or body.email_outbox_only):
+        return answer(403, "operator_only",
+                      "a webhook, an outbox-only address or allowing a look-alike is set by "
+                      "your caseworker", "웹훅, 보관함 전용 주소, 닮은 얼굴 허용은 담당자가 "
+                      "정합니다")
     if not body.name.strip():
         return answer(422, "name_required", "a name is required (it is stored encrypted)",
                       "이름을 입력해 주세요(암호화되어 저장됩니다)")
@@ -110,24 +130,6 @@ async def enroll_device(case_id: str, body: DeviceEnrollment, request: Request,
     except (EnrollmentRefused, ConfigError) as exc:
         return answer(422, "refused", str(exc), f"등록할 수 없습니다: {exc}")
     return JSONResponse(_result(result, case_id, show_operator=viewer.role != "victim"))
-
-
-def _victim_refusal(request: Request, viewer: Viewer, case_id: str,
-                    body: DeviceEnrollment) -> Response | None:
-    """Her own case only (403, audited, like any refusal); no operator-only fields."""
-    try:
-        require_case(viewer.account, case_id)
-    except AccessDenied:
-        request.app.state.store.record_audit(AuditEvent(
-            action="portal.refused", actor=viewer.actor, subject=request.url.path,
-            detail={"method": request.method, "needs": "her own case"}))
-        raise HTTPException(status_code=403, detail="not allowed for this account") from None
-    if body.webhook or body.allow_duplicate or body.email_outbox_only:
-        return answer(403, "operator_only",
-                      "a webhook, an outbox-only address or allowing a look-alike is set by "
-                      "your caseworker", "웹훅, 보관함 전용 주소, 닮은 얼굴 허용은 담당자가 "
-                      "정합니다")
-    return None
 
 
 def _enroll(request: Request, viewer: Viewer, case_id: str,
