@@ -156,7 +156,6 @@ function start(root) {
     check();
   }
 
-  setUpCamera($, t, (bitmap) => add(bitmap, null), say);
   $("device-photos").addEventListener("change", (e) => addFiles(e.target));
   $("device-selfie").addEventListener("change", (e) => addFiles(e.target));
   form.addEventListener("submit", (event) => {
@@ -170,6 +169,8 @@ function start(root) {
       const handle = await face.loadFaceModel(root.dataset.config);
       model = { face, handle };
       say(t("device_ready"), false);
+      $("device-photos").disabled = $("device-selfie").disabled = false;  // usable from now
+      setUpCamera($, t, (bitmap) => add(bitmap, null), say);
       check();
     })
     .catch(unavailable);
