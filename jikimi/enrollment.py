@@ -17,15 +17,20 @@ cases). Contacts must be deliverable (jikimi/contacts.py); a webhook gets its ow
 passed; then the person, her templates and the case's link to her are stored, the enrollment is
 audited, and the faces already collected seed her background and are searched (retroactive
 matching).
+
+Templates computed on her own device (jikimi/enroll_device.py: the photo never leaves her phone)
+go through the same core, `enroll_templates`, with their own verdicts; the audit of the
+enrollment says where the templates were computed (`templates_from`), and the case page shows it.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from jikimi.cases import audit, case_for_enrollment, new_case, opened_detail, os_operator
 from jikimi.consent import CURRENT_VERSION
@@ -47,7 +52,12 @@ from kernel.records import Person, Template
 from kernel.settings import Settings
 from search.matching import MatchReport, match_person
 
-__all__ = ["EnrollResult", "EnrollmentDeclined", "Photo", "enroll", "photo_template"]
+__all__ = ["EnrollResult", "EnrollmentDeclined", "Photo", "TemplatesFrom", "enroll",
+           "enroll_templates", "enrolled_from", "photo_template"]
+
+# Where an enrollment's templates were computed: from photos uploaded to the server, or on her
+# own device, which sent only the templates (jikimi/enroll_device.py).
+TemplatesFrom = Literal["server", "device"]
 
 
 @dataclass
@@ -62,6 +72,7 @@ class EnrollResult:
     photos: list[PhotoVerdict] = field(default_factory=list)
     duplicates_allowed: list[Duplicate] = field(default_factory=list)
     webhook_secret: str | None = field(default=None, repr=False)  # shown once, then never
+    templates_from: TemplatesFrom = "server"
 
 
 class EnrollmentDeclined(EnrollmentRefused):
@@ -93,21 +104,48 @@ def enroll(
 ) -> EnrollResult:
     """Enroll a person from photos (files, or `Photo`s already in memory) into a case (opened
     here when `case_id` is None)."""
+    return enroll_templates(
+        store, settings, model_id=engine.model_id, count=len(photos),
+        verdicts=lambda person_id: photo_verdicts(photos, person_id, engine, settings),
+        face_search=face_search, name=name, email=email, webhook=webhook, case_id=case_id,
+        actor=actor, email_outbox_only=email_outbox_only, allow_duplicate=allow_duplicate)
+
+
+def enroll_templates(
+    store: Store,
+    settings: Settings,
+    *,
+    model_id: str,
+    count: int,
+    verdicts: Callable[[str], list[PhotoVerdict]],
+    face_search: FaceSearch | None = None,
+    name: str,
+    email: str | None = None,
+    webhook: str | None = None,
+    case_id: str | None = None,
+    actor: str | None = None,
+    email_outbox_only: bool = False,
+    allow_duplicate: bool = False,
+    templates_from: TemplatesFrom = "server",
+) -> EnrollResult:
+    """The enrollment both paths share: `verdicts(person_id)` gives one verdict per photo (made
+    here from photos, or from templates her own device computed: `templates_from` "device"),
+    called once the name, the count of `count` photos, the contacts and the case passed."""
     actor = actor or os_operator()
     if not name.strip():
         raise EnrollmentRefused("a name is required (it is stored encrypted)")
-    check_photo_count(photos)
+    check_photo_count(range(count))
     check_contacts(email, webhook, settings.alerts, email_outbox_only=email_outbox_only)
     case = case_for_enrollment(store, case_id) if case_id else new_case(
         verified_by=actor, method="cli-operator", consent_version=CURRENT_VERSION,
         consent_channel="cli")
     person_id = uuid.uuid4().hex
-    verdicts = photo_verdicts(photos, person_id, engine, settings)
-    threshold = settings.faces.threshold_for(engine.model_id)
+    made = verdicts(person_id)
+    threshold = settings.faces.threshold_for(model_id)
     try:
-        templates, allowed = _checked(store, verdicts, threshold, allow_duplicate)
+        templates, allowed = _checked(store, made, threshold, allow_duplicate)
     except EnrollmentDeclined as declined:
-        _audit_declined(store, actor, case if case_id else None, declined)
+        _audit_declined(store, actor, case if case_id else None, declined, templates_from)
         raise
     person = Person(person_id=person_id, name=name.strip(), ref=f"P-{secrets.token_hex(5)}",
                     email=email, webhook=webhook,
@@ -120,7 +158,8 @@ def enroll(
         store.add_case(case)
         audit(store, "case.open", actor, case.case_id, implicit=True, **opened_detail(case))
     audit(store, "case.enroll", actor, case.case_id, person_id=person_id,
-          model=engine.model_id, templates=len(templates), photos=[v.code for v in verdicts],
+          model=model_id, templates=len(templates), photos=[v.code for v in made],
+          templates_from=templates_from,
           duplicates_allowed=[{"person_id": d.person_id, "case_id": d.case_id,
                                "similarity": round(d.similarity, 4)} for d in allowed],
           email=email is not None, webhook=webhook is not None,
@@ -131,8 +170,18 @@ def enroll(
               similarity=round(duplicate.similarity, 4))
     retro = match_person(store, templates, settings.faces, settings.matching, face_search,
                          alert_bands=alert_bands(settings.review))
-    return EnrollResult(person_id, person.ref, len(templates), engine.model_id, retro, case,
-                        case_id is None, verdicts, allowed, person.webhook_secret)
+    return EnrollResult(person_id, person.ref, len(templates), model_id, retro, case,
+                        case_id is None, made, allowed, person.webhook_secret, templates_from)
+
+
+def enrolled_from(store: Store, case_id: str) -> TemplatesFrom | None:
+    """Where the enrolled templates of a case were computed ("device": on her own device,
+    only the templates were sent; "server": from photos uploaded here), from its audit log;
+    None before enrollment. Enrollments recorded before this was audited were all "server"."""
+    enrolled = [e for e in store.audit_events(case_id) if e.action == "case.enroll"]
+    if not enrolled:
+        return None
+    return "device" if enrolled[-1].detail.get("templates_from") == "device" else "server"
 
 
 def _checked(store: Store, verdicts: list[PhotoVerdict], threshold: float,
@@ -172,13 +221,13 @@ def _checked(store: Store, verdicts: list[PhotoVerdict], threshold: float,
 
 
 def _audit_declined(store: Store, actor: str, case: Case | None,
-                    declined: EnrollmentDeclined) -> None:
+                    declined: EnrollmentDeclined, source: TemplatesFrom) -> None:
     """A refused enrollment into a stored case is audited on it; a likely duplicate is audited
     on the case of the person it looks like (an attempt to enroll her face again)."""
     if case is not None:
         audit(store, "case.enroll_refused", actor, case.case_id, code=declined.code,
               photos=[v.code for v in declined.photos],
-              duplicates=[d.person_id for d in declined.duplicates])
+              duplicates=[d.person_id for d in declined.duplicates], templates_from=source)
     for duplicate in declined.duplicates:
         audit(store, "enroll.duplicate_refused", actor, duplicate.case_id or duplicate.person_id,
               case_id=case.case_id if case else None, similarity=round(duplicate.similarity, 4))

@@ -302,6 +302,40 @@ def browser_face_models(settings: Settings) -> BrowserFaceModels | None:
                              fixed_sface(cache))
 
 
+@dataclass(frozen=True)
+class FaceModel:
+    """The configured recognizer's model id and embedding length, as templates record them."""
+
+    model_id: str
+    dims: int
+
+
+_face_models: dict[Hashable, FaceModel] = {}
+
+
+def face_model(settings: Settings) -> FaceModel:
+    """Which model the configured engine embeds with, without loading it where that can be
+    read from files alone (the default engine's constants, a recognizer's manifest): checking
+    templates computed on her device needs the id and length, not a loaded ONNX session."""
+    faces = settings.faces
+    key = EngineKey.of(faces, settings.model_cache_dir)
+    if faces.recognizer_dir is not None:
+        from enrichment.faces.recognizer_manifest import load_recognizer_manifest
+
+        def from_manifest() -> FaceModel:
+            manifest, _ = load_recognizer_manifest(faces.recognizer_dir)  # type: ignore[arg-type]
+            return FaceModel(manifest.model_id, manifest.output.dims)
+
+        return _cached(_face_models, key, from_manifest)
+    if faces.engine == "yunet-sface":
+        from enrichment.faces.sface import EMBEDDING_DIMS
+        from enrichment.faces.yunet_sface import MODEL_ID
+
+        return FaceModel(MODEL_ID, EMBEDDING_DIMS)
+    engine = open_face_engine(settings)  # a pack tells its output length only once loaded
+    return FaceModel(engine.model_id, engine.dims)
+
+
 def open_enrichment_tools(settings: Settings) -> EnrichTools:
     """Engine, signals and store for an enrichment worker process (`enrichment.workers`): the
     stage gets `functools.partial(open_enrichment_tools, settings)`, which pickles."""

@@ -31,9 +31,11 @@ def need_chromium() -> None:
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 900,
-             downloads: Path | None = None) -> Iterator[object]:
-    """Headless Chromium at this window size; files it downloads go to `downloads`."""
+def chromium(width: int = 1280, height: int = 900, downloads: Path | None = None,
+             network_log: bool = False) -> Iterator[object]:
+    """Headless Chromium at this window size; files it downloads go to `downloads`; with
+    `network_log`, `driver.get_log("performance")` holds every request it sent (DevTools'
+    Network events, request bodies included)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -49,6 +51,8 @@ def chromium(width: int = 1280, height: int = 900,
         prefs |= {"download.default_directory": str(downloads),
                   "download.prompt_for_download": False}
     options.add_experimental_option("prefs", prefs)
+    if network_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
     driver.set_page_load_timeout(30)
     if downloads is not None:

@@ -184,6 +184,7 @@ def test_every_role_against_the_case_endpoints(portal: Portal) -> None:
                         ("POST", "/cases", {"data": OPENED}, 303),
                         ("POST", f"{path}/reveal", {}, 200),
                         ("POST", f"{path}/enroll", {"data": {"name": "x"}}, 415),
+                        ("POST", f"{path}/enroll/device", {"json": {"name": "x"}}, 422),
                         ("POST", f"{path}/invite", {"data": {"username": "ana"}}, 409)]
             for method, url, body, status in expected:
                 answer = client.request(method, url, headers=headers, **body)

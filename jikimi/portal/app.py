@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -26,6 +27,8 @@ from jikimi import __version__, registry
 from jikimi.accounts import Accounts
 from jikimi.portal import (
     case_pages,
+    device_enroll,
+    enroll_worker,
     face_models,
     intake_pages,
     pages,
@@ -38,7 +41,7 @@ from jikimi.portal import (
     takedown_pages,
     takedown_report,
 )
-from jikimi.portal.rendering import LANG_COOKIE
+from jikimi.portal.rendering import CSP, LANG_COOKIE
 from jikimi.portal.security import NotSignedIn
 from jikimi.portal.victim_pages import router as victim_router
 from kernel.settings import Settings
@@ -70,6 +73,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(case_pages.router)
     app.include_router(face_models.router)
     app.include_router(intake_pages.router)
+    app.include_router(device_enroll.router)
+    app.include_router(enroll_worker.router)
+    app.add_exception_handler(RequestValidationError, device_enroll.body_problem)
     app.include_router(site_pages.router)
     app.include_router(site_api.router)
 
@@ -86,7 +92,8 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = content_security_policy(request.url.path)
+        response.headers.setdefault(  # a page may set its own (in-browser enrollment does)
+            "Content-Security-Policy", content_security_policy(request.url.path))
         lang = request.query_params.get("lang")
         if lang in ("ko", "en"):
             response.set_cookie(LANG_COOKIE, lang, samesite="lax", secure=True, httponly=True)

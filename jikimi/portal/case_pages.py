@@ -6,7 +6,9 @@ log names accounts) and the time, and the consent version she accepted with its 
 consent text of that version is on the page in Korean and English. Every read goes through
 `jikimi.cases`, which writes it to the audit log; names, contacts and the note appear only when
 the operator asks to reveal them (a form, audited as a revealing read). Enrollment and her
-account are on the case page (`intake_pages`).
+account are on the case page (`intake_pages`); the enrollment form computes the templates in
+the browser by default (`device_enroll`), and the page says where an enrollment's templates were
+computed (on her device, or here from uploaded photos).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from fastapi.responses import RedirectResponse, Response
 from jikimi.accounts import Accounts
 from jikimi.cases import list_cases, open_case, show_case
 from jikimi.consent import CURRENT_VERSION, consent_text
+from jikimi.enrollment import enrolled_from
 from jikimi.invites import victim_account
-from jikimi.portal.rendering import render
+from jikimi.portal.rendering import allow_wasm, render
 from jikimi.portal.security import Viewer, accounts_of, check_csrf, require
 from kernel.cases import CONSENT_CHANNELS, VERIFICATION_METHODS
 from kernel.errors import ConfigError, NotFound
@@ -66,14 +69,15 @@ async def open_case_page(request: Request, viewer: Operator,
 
 @router.get("/{case_id}", response_model=None)
 def case_page(case_id: str, request: Request, viewer: Operator, opened: str = "") -> Response:
-    return render(request, "case.html", **case_context(request, viewer, case_id, reveal=False),
-                  opened=bool(opened))
+    return allow_wasm(render(request, "case.html", opened=bool(opened),
+                             **case_context(request, viewer, case_id, reveal=False)))
 
 
 @router.post("/{case_id}/reveal", response_model=None)
 async def reveal_page(case_id: str, request: Request, viewer: Operator) -> Response:
     await check_csrf(request, viewer)
-    return render(request, "case.html", **case_context(request, viewer, case_id, reveal=True))
+    return allow_wasm(render(request, "case.html",
+                             **case_context(request, viewer, case_id, reveal=True)))
 
 
 def case_context(request: Request, viewer: Viewer, case_id: str, *,
@@ -85,6 +89,8 @@ def case_context(request: Request, viewer: Viewer, case_id: str, *,
     except NotFound:
         raise HTTPException(status_code=404, detail="no such case") from None
     view["verified_by_shown"] = Verifiers(accounts).label(view["verification"]["verified_by"])
+    view["templates_from"] = enrolled_from(request.app.state.store, case_id) \
+        if view["enrolled"] else None
     return {"viewer": viewer, "case": view, "revealed": reveal,
             "has_account": victim_account(accounts, case_id) is not None}
 

@@ -7,6 +7,7 @@ language falls back to the other, so a page never shows a bare key.
 
 from __future__ import annotations
 
+from jikimi.portal.device_texts import DEVICE_TEXT
 from jikimi.portal.site_texts import SITE_TEXT
 
 LANGUAGES = ("ko", "en")
@@ -445,3 +446,4 @@ TEXT.update({
 })
 
 TEXT.update(SITE_TEXT)  # sites (issue 14): /sites, jikimi/portal/site_pages.py
+TEXT.update(DEVICE_TEXT)  # enrollment on her device (issue 16): jikimi/portal/device_enroll.py

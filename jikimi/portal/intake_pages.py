@@ -24,7 +24,7 @@ from jikimi.enrollment import EnrollmentDeclined, EnrollResult, Photo, enroll
 from jikimi.flow import alert_stage
 from jikimi.invites import invite_victim
 from jikimi.portal.case_pages import Operator, problem
-from jikimi.portal.rendering import render
+from jikimi.portal.rendering import allow_wasm, render
 from jikimi.portal.security import Viewer, accounts_of, check_csrf
 from jikimi.portal.uploads import MemoryForm, UploadRefused, read_memory_form
 from kernel.errors import (
@@ -65,9 +65,10 @@ async def enroll_page(case_id: str, request: Request, viewer: Operator) -> Respo
     try:
         result = await run_in_threadpool(_enroll, request, viewer, case_id, fields, photos)
     except EnrollmentDeclined as declined:
-        return render(request, "enroll_result.html", status_code=422, viewer=viewer,
-                      case_id=case_id, declined=declined, verdicts=declined.photos,
-                      filenames=filenames, fields=fields, result=None)
+        return allow_wasm(render(
+            request, "enroll_result.html", status_code=422, viewer=viewer, case_id=case_id,
+            declined=declined, verdicts=declined.photos, filenames=filenames, fields=fields,
+            result=None))
     except NotFound:
         return problem(request, viewer, "", "/cases", detail="no such case", status_code=404)
     except CaseError as exc:

@@ -1,5 +1,6 @@
 """The victim's own pages (`/me`): her findings, "this is not me", her notification preferences,
-and withdrawing her consent.
+withdrawing her consent, and enrolling her face herself when her account was made before
+anyone was enrolled (`/me/enroll`; the photo never leaves her phone).
 
 Only a victim account reaches them (operators, takedown and admin get 403, audited), and every
 page works on the case her account names, never on one named in the URL: the only id a URL
@@ -19,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from jikimi.alerts.message import KST
 from jikimi.cases import audit
-from jikimi.portal.rendering import render
+from jikimi.portal.rendering import allow_wasm, render
 from jikimi.portal.security import Viewer, accounts_of, check_csrf, require
 from jikimi.portal.victim_forms import preferences_from_form, preferences_view
 from jikimi.victim import Finding, find_finding, her_case, not_me, read_findings, withdraw
@@ -41,6 +42,16 @@ def findings_page(request: Request, viewer: Victim, done: str = "") -> Response:
         else []
     return _render(request, viewer, "me.html", state=state, findings=[_row(f) for f in rows],
                    enrolled=bool(case and case.person_id), done=done == "not_me")
+
+
+@router.get("/enroll", response_model=None)
+def enroll_page(request: Request, viewer: Victim) -> Response:
+    """Her own enrollment, on her phone, while her case is open and nobody is enrolled yet: the
+    page computes the templates on her device (`device_enroll`); the photo stays there."""
+    case = _case(request, viewer)
+    if case.person_id is not None:
+        return RedirectResponse("/me", status_code=303)
+    return allow_wasm(_render(request, viewer, "me_enroll.html", case_id=case.case_id))
 
 
 @router.get("/findings/{hit_id}/not-me", response_model=None)
