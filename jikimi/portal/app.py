@@ -41,7 +41,7 @@ from jikimi.portal import (
     takedown_pages,
     takedown_report,
 )
-from jikimi.portal.rendering import CSP, LANG_COOKIE
+from jikimi.portal.rendering import LANG_COOKIE
 from jikimi.portal.security import NotSignedIn
 from jikimi.portal.victim_pages import router as victim_router
 from kernel.settings import Settings

@@ -9,7 +9,7 @@
 const CACHE = "jikimi-enroll-v1";
 // Same for everyone and free of personal data: the page scripts, part A's face pipeline, the
 // onnxruntime-web files and the model files and their config.
-const KEPT = ["/static/enroll/", "/enroll/"];
+const KEPT = ["/static/enroll/", "/static/vendor/onnxruntime-web/", "/enroll/"];
 // Large files that change only with their name (a new model comes with a new config): served
 // from the cache first. Scripts and the config are asked for first, the cache is the fallback.
 const BINARY = /\.(onnx|wasm|bin|data)$/;
