@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jikimi.enroll_photos import PhotoVerdict
+from jikimi.enroll_photos import PhotoVerdict, repeated_verdict
 from jikimi.enrollment import EnrollResult, enroll_templates
 from kernel.errors import EnrollmentRefused
 from kernel.ports import FaceSearch, Store
@@ -104,10 +104,7 @@ def device_verdicts(templates: Sequence[DeviceTemplate], vectors: Sequence[np.nd
         label = f"#{n}"
         key = vector.tobytes()
         if key in seen:
-            first = seen[key]
-            verdicts.append(PhotoVerdict(
-                label, "repeated", f"{label}: the same photo as {first}; leave one out",
-                f"{label}: {first}와(과) 같은 사진입니다. 하나만 넣어 주세요"))
+            verdicts.append(repeated_verdict(label, seen[key]))
             continue
         seen[key] = label
         problems = enrollment_problem_list(sent.quality, settings.matching)

@@ -128,6 +128,12 @@ def check_photo_count(photos: Sequence[object]) -> None:
             f"{len(photos)} photos given; enroll with 1 to {MAX_PHOTOS} photos of the person")
 
 
+def repeated_verdict(label: str, first: str) -> PhotoVerdict:
+    """The verdict on a photo (or a device template) given twice: it would add nothing."""
+    return PhotoVerdict(label, "repeated", f"{label}: the same photo as {first}; leave one out",
+                        f"{label}: {first}와(과) 같은 사진입니다. 하나만 넣어 주세요")
+
+
 def photo_verdicts(
     photos: Sequence[Path | Photo], person_id: str, engine: FaceEngine, settings: Settings
 ) -> list[PhotoVerdict]:
@@ -145,10 +151,7 @@ def photo_verdicts(
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest in seen:
-            first = seen[digest]
-            verdicts.append(PhotoVerdict(
-                label, "repeated", f"{label}: the same photo as {first}; leave one out",
-                f"{label}: {first}와(과) 같은 사진입니다. 하나만 넣어 주세요"))
+            verdicts.append(repeated_verdict(label, seen[digest]))
             continue
         seen[digest] = label
         try:
