@@ -6,6 +6,7 @@
 // the page (#device-texts), in the reader's language; refusals are shown in Korean and English.
 const MAX_PHOTOS = 5;
 const QUALITY_FIELDS = ["face_px", "yaw", "det_score", "sharpness"];
+const WORKER_WAIT_MS = 5000;  // the longest the first visit waits for the worker to take over
 
 const root = document.getElementById("device-enroll");
 if (root) { start(root); }
@@ -22,9 +23,7 @@ function start(root) {
   const items = [];  // {label, vector, quality, ok, code, en, ko, thumb, element}
   let model = null;
 
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/enroll-sw.js").catch(() => undefined);
-  }
+  const kept = keptFromNowOn(WORKER_WAIT_MS);
 
   function say(text, busy) {
     status.textContent = text;
@@ -164,7 +163,7 @@ function start(root) {
   });
 
   say(t("device_loading"), true);
-  import("/static/enroll/face.js")
+  kept.then(() => import("/static/enroll/face.js"))
     .then(async (face) => {
       const handle = await face.loadFaceModel(root.dataset.config);
       model = { face, handle };
@@ -174,6 +173,23 @@ function start(root) {
       check();
     })
     .catch(unavailable);
+}
+
+// The service worker (/enroll-sw.js) keeps the models and scripts for offline use, but only
+// what a page fetches while the worker controls it. On her first visit it is installed while
+// the page loads, and the models would be fetched before it takes over and not be kept: one
+// visit would not be enough to work offline later. So the page waits for it to take over
+// before loading the model, never longer than `limitMs`, and not at all where there is no
+// worker (an old browser, a private window): the page then works as before.
+function keptFromNowOn(limitMs) {
+  if (!("serviceWorker" in navigator)) { return Promise.resolve(); }
+  const workers = navigator.serviceWorker;
+  const registered = workers.register("/enroll-sw.js").then(() => true, () => false);
+  if (workers.controller) { return Promise.resolve(); }
+  return registered.then((ok) => ok && !workers.controller && new Promise((resolve) => {
+    workers.addEventListener("controllerchange", resolve, { once: true });
+    setTimeout(resolve, limitMs);
+  }));
 }
 
 function setUpCamera($, t, take, say) {
