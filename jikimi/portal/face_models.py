@@ -1,19 +1,22 @@
 """What the browser needs to make face templates itself (issue 16): her selfie never leaves her
 phone, only the template does.
 
-`static/enroll/face.js` runs the same YuNet detector and SFace recognizer the server's default
-engine (`yunet-sface`) loads, on onnxruntime-web, and refuses the same photos. So everything it
-must agree on is read here from the server's own code and settings, never copied: the model files
-are the engine's fixed files from the model cache (served by SHA-256, which the script checks
+`static/enroll/face.js` runs the detector and recognizer the server loads, on onnxruntime-web
+(the default engine's YuNet and SFace, or the configured InsightFace pack's SCRFD and
+recognizer), and refuses the same photos. So everything it must agree on is read here from the
+server's own code and settings, never copied: the model files are the engine's fixed files from
+the model cache or the pack's checksum-pinned files (served by SHA-256, which the script checks
 before use), the thresholds come from `Settings`, the alignment template and YuNet's decoding
-constants from `enrichment.faces`, the refusal texts from `jikimi.enroll_photos` and
-`kernel.quality` with `{photo}`, `{count}`, `{size}`, `{least}` and `{reason}` placeholders.
+constants from `enrichment.faces`, a pack's decoding and normalisation from the pack as
+InsightFace loaded it (`registry.browser_face_models`), the refusal texts from
+`jikimi.enroll_photos` and `kernel.quality` with `{photo}`, `{count}`, `{size}`, `{least}` and
+`{reason}` placeholders.
 
 The routes need a signed-in account (any role), like the rest of the portal: nothing here is
 secret, but the recognizer is 39 MB and anonymous visitors have no reason to pull it. When the
-browser cannot do it (another engine or a brought-in recognizer is configured, the vendored
-onnxruntime-web is missing: `make web`), the config says `"available": false` with a reason and
-the page enrolls through the server instead.
+browser cannot do it (a brought-in recognizer is configured, the pack does not load or has
+changed since, the vendored onnxruntime-web is missing: `make web`), the config says
+`"available": false` with a reason and the page enrolls through the server instead.
 
 onnxruntime-web runs single-threaded wasm: threads need `SharedArrayBuffer`, which needs the whole
 portal cross-origin isolated (COOP/COEP headers), and one photo takes well under a second
