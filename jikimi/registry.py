@@ -284,15 +284,25 @@ class BrowserFaceModels:
 
     model_id: str
     dims: int
-    detector: Path  # YuNet, fixed as the server loads it
-    recognizer: Path  # SFace, idem
+    detector: Path  # YuNet fixed as the server loads it, or the pack's SCRFD
+    recognizer: Path  # SFace idem, or the pack's recognizer
+    # an InsightFace pack: the pinned SHA-256 the files must still have, and what face.js
+    # needs to run them (`enrichment.faces.insightface_browser`); the defaults mean YuNet + SFace
+    detector_sha256: str | None = None
+    recognizer_sha256: str | None = None
+    detector_params: dict[str, Any] | None = None
+    recognizer_params: dict[str, Any] | None = None
 
 
 def browser_face_models(settings: Settings) -> BrowserFaceModels | None:
     """The configured engine's files for the browser, or None when it runs on the server only
-    (InsightFace, a brought-in recognizer: face.js implements YuNet + SFace)."""
+    (a brought-in recognizer, a pack face.js cannot reproduce)."""
     faces = settings.faces
-    if faces.engine != "yunet-sface" or faces.recognizer_dir is not None:
+    if faces.recognizer_dir is not None:
+        return None
+    if faces.engine == "insightface":
+        return _browser_pack(settings)
+    if faces.engine != "yunet-sface":
         return None
     from enrichment.faces.model_fix import fixed_sface, fixed_yunet
     from enrichment.faces.yunet_sface import MODEL_ID, YuNetSFaceEngine
@@ -300,6 +310,21 @@ def browser_face_models(settings: Settings) -> BrowserFaceModels | None:
     cache = settings.model_cache_dir
     return BrowserFaceModels(MODEL_ID, YuNetSFaceEngine.dims, fixed_yunet(cache),
                              fixed_sface(cache))
+
+
+def _browser_pack(settings: Settings) -> BrowserFaceModels | None:
+    from enrichment.faces.insightface_browser import pack_for_browser
+    from enrichment.faces.insightface_engine import InsightFaceEngine
+
+    engine = open_face_engine(settings)  # loads (and checksum-verifies) the pack once
+    if not isinstance(engine, InsightFaceEngine):
+        return None
+    pack = pack_for_browser(engine.detector.detector, engine.recognizer, settings.faces)
+    if pack is None:
+        return None
+    return BrowserFaceModels(engine.model_id, engine.dims, pack.detector, pack.recognizer,
+                             pack.detector_sha256, pack.recognizer_sha256,
+                             pack.detector_params, pack.recognizer_params)
 
 
 @dataclass(frozen=True)

@@ -112,9 +112,11 @@ def need_runtime() -> None:
 
 
 @contextmanager
-def face_page(folder: Path, *, width: int = 1280, height: int = 900) -> Iterator[FacePage]:
-    """Chromium signed in to a fresh portal, face.js and both models loaded."""
-    settings = portal_settings(folder / "data")
+def face_page(folder: Path, *, width: int = 1280, height: int = 900,
+              **fields: object) -> Iterator[FacePage]:
+    """Chromium signed in to a fresh portal, face.js and both models loaded; `fields` are
+    settings (e.g. `faces` for another engine)."""
+    settings = portal_settings(folder / "data", **fields)
     with closing(registry.open_store(settings)) as store:
         Accounts(store, settings.accounts).create_account(USER, PASSWORD, "operator",
                                                           actor="test")

@@ -92,7 +92,11 @@ def test_anonymous_visitors_get_nothing(settings: Settings) -> None:
 def test_another_engine_or_no_runtime_sends_enrollment_to_the_server(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     other = portal_settings(tmp_path / "a", faces={"engine": "insightface"})
-    for client in signed_in_client(other):
+    for client in signed_in_client(other):  # a pack the server cannot load either
+        config = client.get("/enroll/face-config.json").json()
+        assert not config["available"] and "insightface_root" in config["reason"]
+    monkeypatch.setattr(registry, "browser_face_models", lambda settings: None)
+    for client in signed_in_client(portal_settings(tmp_path / "c")):
         config = client.get("/enroll/face-config.json").json()
         assert config == {"available": False, "messages": config["messages"],
                           "reason": "the configured face engine runs on the server only"}

@@ -1,19 +1,22 @@
 """What the browser needs to make face templates itself (issue 16): her selfie never leaves her
 phone, only the template does.
 
-`static/enroll/face.js` runs the same YuNet detector and SFace recognizer the server's default
-engine (`yunet-sface`) loads, on onnxruntime-web, and refuses the same photos. So everything it
-must agree on is read here from the server's own code and settings, never copied: the model files
-are the engine's fixed files from the model cache (served by SHA-256, which the script checks
+`static/enroll/face.js` runs the detector and recognizer the server loads, on onnxruntime-web
+(the default engine's YuNet and SFace, or the configured InsightFace pack's SCRFD and
+recognizer), and refuses the same photos. So everything it must agree on is read here from the
+server's own code and settings, never copied: the model files are the engine's fixed files from
+the model cache or the pack's checksum-pinned files (served by SHA-256, which the script checks
 before use), the thresholds come from `Settings`, the alignment template and YuNet's decoding
-constants from `enrichment.faces`, the refusal texts from `jikimi.enroll_photos` and
-`kernel.quality` with `{photo}`, `{count}`, `{size}`, `{least}` and `{reason}` placeholders.
+constants from `enrichment.faces`, a pack's decoding and normalisation from the pack as
+InsightFace loaded it (`registry.browser_face_models`), the refusal texts from
+`jikimi.enroll_photos` and `kernel.quality` with `{photo}`, `{count}`, `{size}`, `{least}` and
+`{reason}` placeholders.
 
 The routes need a signed-in account (any role), like the rest of the portal: nothing here is
 secret, but the recognizer is 39 MB and anonymous visitors have no reason to pull it. When the
-browser cannot do it (another engine or a brought-in recognizer is configured, the vendored
-onnxruntime-web is missing: `make web`), the config says `"available": false` with a reason and
-the page enrolls through the server instead.
+browser cannot do it (a brought-in recognizer is configured, the pack does not load or has
+changed since, the vendored onnxruntime-web is missing: `make web`), the config says
+`"available": false` with a reason and the page enrolls through the server instead.
 
 onnxruntime-web runs single-threaded wasm: threads need `SharedArrayBuffer`, which needs the whole
 portal cross-origin isolated (COOP/COEP headers), and one photo takes well under a second
@@ -35,7 +38,7 @@ from enrichment.faces.model_fix import file_sha256
 from jikimi import registry
 from jikimi.enroll_photos import JOIN_EN, JOIN_KO, face_refusal_texts, unreadable_texts
 from jikimi.portal.security import SignedIn
-from kernel.errors import JikimiError
+from kernel.errors import JikimiError, ModelError
 from kernel.quality import problem_texts
 from kernel.settings import Settings
 
@@ -66,21 +69,28 @@ def face_config(request: Request, viewer: SignedIn) -> JSONResponse:
     if models is None:
         problem = problem or "the configured face engine runs on the server only"
         return JSONResponse({"available": False, "reason": problem, "messages": messages})
-    detector, recognizer = models.detector, models.recognizer
     faces, matching = settings.faces, settings.matching
+    try:
+        detector_sha, recognizer_sha = served_digests(models)
+    except JikimiError as exc:  # a pinned pack file changed since the engine loaded it
+        return JSONResponse({"available": False, "reason": str(exc), "messages": messages})
+    if models.detector_params is None:  # YuNet: these keys are the enrollment page's too
+        detector_config: dict[str, Any] = {
+            "kind": "yunet", "det_size": faces.det_size, "score_threshold": faces.det_threshold,
+            "min_face_px": faces.min_face_px, "nms_threshold": yunet.NMS_THRESHOLD,
+            "top_k": yunet.TOP_K, "strides": list(yunet.STRIDES),
+            "pad_multiple": yunet.PAD_MULTIPLE,
+        }
+    else:
+        detector_config = dict(models.detector_params)
     return JSONResponse({
         "available": True,
         "model_id": models.model_id,
         "dims": models.dims,
         "threshold": faces.threshold_for(models.model_id),
-        "detector": {
-            "url": model_url(detector), "sha256": sha256_of(detector),
-            "det_size": faces.det_size, "score_threshold": faces.det_threshold,
-            "min_face_px": faces.min_face_px, "nms_threshold": yunet.NMS_THRESHOLD,
-            "top_k": yunet.TOP_K, "strides": list(yunet.STRIDES),
-            "pad_multiple": yunet.PAD_MULTIPLE,
-        },
-        "recognizer": {"url": model_url(recognizer), "sha256": sha256_of(recognizer)},
+        "detector": {"url": model_url(detector_sha), "sha256": detector_sha, **detector_config},
+        "recognizer": {"url": model_url(recognizer_sha), "sha256": recognizer_sha,
+                       **(models.recognizer_params or {})},
         "align": {"size": align.CROP_SIZE, "template": align.ARCFACE_TEMPLATE.tolist()},
         "ort": {"script": f"/static/{VENDOR}/{ORT_SCRIPT}", "wasm_base": f"/static/{VENDOR}/",
                 "wasm": f"/static/{VENDOR}/{ORT_WASM}"},
@@ -102,11 +112,12 @@ def face_model(name: str, request: Request, viewer: SignedIn) -> FileResponse:
     settings: Settings = request.app.state.settings
     try:
         models = None if runtime_missing() else registry.browser_face_models(settings)
+        digests = None if models is None else served_digests(models)
     except JikimiError:
-        models = None
-    if models is not None:
-        for path in (models.detector, models.recognizer):
-            if name == f"{sha256_of(path)}.onnx":
+        models = digests = None
+    if models is not None and digests is not None:
+        for path, digest in zip((models.detector, models.recognizer), digests, strict=True):
+            if name == f"{digest}.onnx":
                 return FileResponse(path, media_type="application/octet-stream",
                                     headers={"Cache-Control": IMMUTABLE})
     raise HTTPException(status_code=404, detail="no such model")
@@ -121,8 +132,21 @@ def runtime_missing() -> str | None:
     return None
 
 
-def model_url(path: Path) -> str:
-    return f"/enroll/models/{sha256_of(path)}.onnx"
+def model_url(digest: str) -> str:
+    return f"/enroll/models/{digest}.onnx"
+
+
+def served_digests(models: registry.BrowserFaceModels) -> tuple[str, str]:
+    """The SHA-256 of the detector and recognizer files; ModelError when a pack file no longer
+    has the checksum it is pinned to (the server verified it when it loaded the pack)."""
+    digests = []
+    for path, pinned in ((models.detector, models.detector_sha256),
+                         (models.recognizer, models.recognizer_sha256)):
+        digest = sha256_of(path)
+        if pinned is not None and digest != pinned:
+            raise ModelError(f"{path} changed: sha256 {digest}, pinned {pinned}")
+        digests.append(digest)
+    return digests[0], digests[1]
 
 
 def sha256_of(path: Path) -> str:

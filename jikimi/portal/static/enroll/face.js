@@ -1,9 +1,11 @@
 // Face templates made in the browser for enrollment (issue 16): her photo never leaves her
-// device, only the 128 numbers of its template do. It runs the server's own default engine (the
-// fixed YuNet and SFace files, on onnxruntime-web) through the same steps as
-// enrichment/faces/{yunet,align,sface,quality}.py and refuses the photos jikimi/enroll_photos.py
-// refuses, with its codes and texts. Every number it must agree on (thresholds, sizes, the
-// alignment template, YuNet's decoding constants) comes from /enroll/face-config.json
+// device, only the numbers of its template do. It runs the server's own engine on
+// onnxruntime-web: the default one (the fixed YuNet and SFace files) through the same steps as
+// enrichment/faces/{yunet,align,sface,quality}.py, or the configured InsightFace pack (its SCRFD
+// detector and its recognizer, as insightface_engine.py runs them through InsightFace), and
+// refuses the photos jikimi/enroll_photos.py refuses, with its codes and texts. Every number it
+// must agree on (thresholds, sizes, the alignment template, the detector's decoding constants,
+// the recognizer's input normalisation) comes from /enroll/face-config.json
 // (jikimi/portal/face_models.py), so there is one place to change them: the server's.
 // Plain ES module, no build step. jikimi, Apache-2.0.
 
@@ -239,9 +241,16 @@ function resizeLinear(image, outWidth, outHeight) {
 }
 
 // ---------------------------------------------------------------------------- detect ---
+/** The configured detector's faces: {bbox: [x, y, w, h], landmarks: [x0, y0, … x4, y4],
+ * score} in source pixels, best first. */
+function detect(model, image) {
+  return model.config.detector.kind === "scrfd" ? detectScrfd(model, image)
+    : detectYunet(model, image);
+}
+
 /** Faces as enrichment/faces/yunet_sface.py's detect gives them: source pixels, score ≥ the
  * detector threshold, both box sides ≥ min_face_px, best first. */
-async function detect(model, image) {
+async function detectYunet(model, image) {
   const det = model.config.detector;
   const scale = Math.min(1, det.det_size / Math.max(image.width, image.height));
   let rgb;
@@ -328,6 +337,103 @@ function nms(rows, iouThreshold, topK) {
       const ih = Math.max(0, Math.min(by + bh, y + h) - Math.max(by, y));
       const inter = iw * ih;
       return inter / Math.max(bw * bh + w * h - inter, 1e-9) <= iouThreshold;
+    });
+  }
+  return kept;
+}
+
+// ----------------------------------------------------------------------------- SCRFD ---
+/** Faces as insightface_engine.py's InsightFaceDetector gives them: SCRFD's candidates at each
+ * configured input size, merged best first (ties keep their order), its NMS, then score ≥ the
+ * threshold and both box sides ≥ min_face_px. */
+async function detectScrfd(model, image) {
+  const det = model.config.detector;
+  let rows = [];
+  for (const [inWidth, inHeight] of det.input_sizes) {
+    rows = rows.concat(await scrfdCandidates(model, image, inWidth, inHeight));
+  }
+  rows.sort((a, b) => b.score - a.score);  // Array.prototype.sort is stable
+  return scrfdNms(rows, det.nms_threshold)
+    .map((r) => ({bbox: [r.box[0], r.box[1], r.box[2] - r.box[0], r.box[3] - r.box[1]],
+                  landmarks: r.marks, score: r.score}))
+    .filter((f) => f.score >= det.score_threshold
+            && Math.min(f.bbox[2], f.bbox[3]) >= det.min_face_px)
+    .sort((a, b) => b.score - a.score);
+}
+
+/** SCRFD's forward at one input size: the image resized into its top-left corner keeping the
+ * aspect ratio (truncated sides, as `int()` does), black elsewhere, RGB planes normalised by
+ * the detector's mean and std; each stride's anchors (num_anchors per cell, at cell corners
+ * × stride) decode distances × stride into boxes and landmarks, in float32 as numpy does. */
+async function scrfdCandidates(model, image, inWidth, inHeight) {
+  const det = model.config.detector;
+  const f = Math.fround;
+  const imageRatio = image.height / image.width;
+  let width = inWidth;
+  let height = Math.trunc(width * imageRatio);
+  if (imageRatio > inHeight / inWidth) {
+    height = inHeight;
+    width = Math.trunc(height / imageRatio);
+  }
+  const scale = f(height / image.height);
+  const {rgb} = resizeLinear(image, width, height);
+  const plane = inWidth * inHeight;
+  const std = 1 / det.input_std;
+  const blob = new Float32Array(3 * plane).fill(f((0 - det.input_mean) * std));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) {
+        blob[c * plane + y * inWidth + x] = (rgb[(y * width + x) * 3 + c] - det.input_mean) * std;
+      }
+    }
+  }
+  const session = model.detector;
+  const input = new model.ort.Tensor("float32", blob, [1, 3, inHeight, inWidth]);
+  const outputs = await session.run({[session.inputNames[0]]: input});
+  const names = det.output_names;
+  const levels = det.strides.length;
+  const threshold = f(det.score_threshold);
+  const rows = [];
+  det.strides.forEach((stride, level) => {
+    const scores = outputs[names[level]].data;
+    const boxes = outputs[names[level + levels]].data;
+    const kps = outputs[names[level + 2 * levels]].data;
+    const cols = Math.floor(inWidth / stride);
+    for (let k = 0; k < scores.length; k++) {
+      if (!(scores[k] >= threshold)) { continue; }
+      const cell = Math.floor(k / det.num_anchors);
+      const cx = (cell % cols) * stride;
+      const cy = Math.floor(cell / cols) * stride;
+      const d = (i) => f(boxes[k * 4 + i] * stride);
+      const box = [f(cx - d(0)), f(cy - d(1)), f(cx + d(2)), f(cy + d(3))]
+        .map((v) => f(v / scale));
+      const marks = [];
+      for (let p = 0; p < 10; p++) {
+        marks.push(f(f((p % 2 ? cy : cx) + f(kps[k * 10 + p] * stride)) / scale));
+      }
+      rows.push({box, marks, score: scores[k]});
+    }
+  });
+  return rows.sort((a, b) => b.score - a.score);
+}
+
+/** SCRFD.nms: greedy over the score order, boxes as pixel ranges (+1), overlap ≤ threshold
+ * kept. */
+function scrfdNms(rows, threshold) {
+  const f = Math.fround;
+  const area = (b) => f(f(f(b[2] - b[0]) + 1) * f(f(b[3] - b[1]) + 1));
+  let order = rows.map((_, i) => i);
+  const kept = [];
+  while (order.length) {
+    const best = order.shift();
+    kept.push(rows[best]);
+    const a = rows[best].box;
+    order = order.filter((i) => {
+      const b = rows[i].box;
+      const w = Math.max(0, f(f(Math.min(a[2], b[2]) - Math.max(a[0], b[0])) + 1));
+      const h = Math.max(0, f(f(Math.min(a[3], b[3]) - Math.max(a[1], b[1])) + 1));
+      const inter = f(w * h);
+      return f(inter / f(f(area(a) + area(b)) - inter)) <= f(threshold);
     });
   }
   return kept;
@@ -434,14 +540,22 @@ function sharpnessOf(crop, size) {
 }
 
 // ----------------------------------------------------------------------------- embed ---
-/** sface.py embed: the RGB crop as raw 0–255 floats, planar (the graph normalises), then the
- * output scaled to unit length. */
+/** The recognizer's input: the aligned crop as planar floats in the configured channel order,
+ * less input_mean, over input_std (sface.py: raw 0–255 RGB, the graph normalises; an
+ * InsightFace pack: what ArcFaceONNX read from the graph), then the output scaled to unit
+ * length. */
 async function embed(model, crop) {
   const size = model.config.align.size;
+  const rec = model.config.recognizer;
+  const mean = rec.input_mean ?? 0;
+  const scale = 1 / (rec.input_std ?? 1);
+  const bgr = rec.channels === "bgr";
   const plane = size * size;
   const input = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) { input[c * plane + i] = crop[i * 3 + c]; }
+    for (let c = 0; c < 3; c++) {
+      input[(bgr ? 2 - c : c) * plane + i] = (crop[i * 3 + c] - mean) * scale;
+    }
   }
   const session = model.recognizer;
   const tensor = new model.ort.Tensor("float32", input, [1, 3, size, size]);
