@@ -54,6 +54,8 @@ def test_from_intake_to_takedown(demo_site: FixtureServer, tmp_path: Path) -> No
             driver.find_element(By.NAME, "consent_accepted").click()
             submit(driver, "form[action='/cases'] button[type=submit]")
             wait_for(driver, lambda d: "opened=1" in d.current_url)
+            # her photo is on the operator's computer: the server upload, behind "older phones"
+            driver.execute_script("document.getElementById('server-fallback').open = true")
             driver.find_element(By.NAME, "name").send_keys("Kim Ana")
             driver.find_element(By.NAME, "photos").send_keys(str(photo))
             submit(driver, "#enroll-form button[type=submit]")
