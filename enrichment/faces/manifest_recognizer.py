@@ -18,6 +18,7 @@ from enrichment.faces.align import align_to
 from enrichment.faces.recognizer_manifest import RecognizerManifest
 from enrichment.faces.sessions import get_session
 from enrichment.faces.sface import l2_normalise
+from enrichment.onnx_input import pick_node, pixel_tensor
 from kernel.errors import ConfigError, ModelError
 from kernel.ports import DetectedFace
 
@@ -31,8 +32,10 @@ class ManifestRecognizer:
                  providers: Sequence[str]) -> None:
         self.manifest = manifest
         self.session = get_session(model, providers)
-        node = _pick(self.session.get_inputs(), manifest.input.name, "input", manifest)
-        output = _pick(self.session.get_outputs(), manifest.output.name, "output", manifest)
+        node = pick_node(self.session.get_inputs(), manifest.input.name, "input",
+                         f"recognizer {manifest.model_id}")
+        output = pick_node(self.session.get_outputs(), manifest.output.name, "output",
+                           f"recognizer {manifest.model_id}")
         _check_input(node, manifest)
         _check_output(output, manifest)
         self.input_name, self.output_name = node.name, output.name
@@ -74,31 +77,7 @@ class ManifestRecognizer:
 
 def to_tensor(crops: Sequence[np.ndarray], manifest: RecognizerManifest) -> np.ndarray:
     """A float32 batch of RGB uint8 crops: channel-ordered, (pixel · scale − mean) / std."""
-    spec = manifest.input
-    batch = np.stack(crops)
-    if spec.channel_order == "BGR":
-        batch = batch[..., ::-1]
-    tensor = batch.astype(np.float32)
-    if spec.scale != 1.0:
-        tensor *= np.float32(spec.scale)
-    if any(spec.mean):
-        tensor -= np.asarray(spec.mean, dtype=np.float32)
-    if any(s != 1.0 for s in spec.std):
-        tensor /= np.asarray(spec.std, dtype=np.float32)
-    if spec.layout == "NCHW":
-        tensor = tensor.transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(tensor)
-
-
-def _pick(nodes: list[Any], wanted: str | None, role: str, manifest: RecognizerManifest) -> Any:
-    if wanted is None:
-        return nodes[0]
-    for node in nodes:
-        if node.name == wanted:
-            return node
-    names = ", ".join(node.name for node in nodes)
-    raise ConfigError(f"recognizer {manifest.model_id}: {role}.name: the model has no {role} "
-                      f"'{wanted}' (it has: {names})")
+    return pixel_tensor(np.stack(crops), manifest.input)
 
 
 def _check_input(node: Any, manifest: RecognizerManifest) -> None:

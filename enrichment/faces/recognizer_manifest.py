@@ -27,18 +27,17 @@ Fields of ``manifest.yaml``:
 
 from __future__ import annotations
 
-import math
 import re
-from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from enrichment.faces.align import ARCFACE_TEMPLATE, CROP_SIZE
 from enrichment.faces.model_fix import file_sha256
+from enrichment.onnx_input import PixelInput, StrictSpec
 from kernel.errors import ConfigError
 from kernel.measured_thresholds import THRESHOLDS_FILE, MeasuredThresholds, read_measured
 from kernel.settings import DEFAULT_THRESHOLDS
@@ -49,50 +48,16 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 Point = tuple[float, float]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
-
-
-class RecognizerInput(_Strict):
-    name: str | None = None
+class RecognizerInput(PixelInput):
     size: int = Field(ge=16, le=1024)
-    layout: Literal["NCHW", "NHWC"]
-    channel_order: Literal["RGB", "BGR"]
-    scale: float = 1.0
-    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
-
-    @field_validator("scale", mode="before")
-    @classmethod
-    def _fraction(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                return float(Fraction(value.replace(" ", "")))
-            except (ValueError, ZeroDivisionError):
-                raise ValueError("must be a number or a fraction such as 1/255") from None
-        return value
-
-    @field_validator("scale")
-    @classmethod
-    def _positive_scale(cls, value: float) -> float:
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError("must be a positive number")
-        return value
-
-    @field_validator("std")
-    @classmethod
-    def _positive_std(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
-        if not all(math.isfinite(v) and v > 0 for v in value):
-            raise ValueError("every std must be a positive number")
-        return value
 
 
-class RecognizerOutput(_Strict):
+class RecognizerOutput(StrictSpec):
     name: str | None = None
     dims: int = Field(ge=2, le=4096)
 
 
-class RecognizerManifest(_Strict):
+class RecognizerManifest(StrictSpec):
     model_id: str
     model_file: str
     sha256: str

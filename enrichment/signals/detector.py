@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from enrichment.faces.sessions import get_session, resolve_providers
+from enrichment.onnx_input import pick_node
 from enrichment.signals.detector_inputs import face_crops, to_tensor
 from enrichment.signals.detector_manifest import DetectorManifest, load_manifest
 from kernel.errors import ConfigError, ModelError
@@ -45,8 +46,10 @@ class DetectorSignal:
             raise ConfigError(f"signals.detector_batch must be at least 1, not {batch}")
         self.manifest = manifest
         self.session = session
-        model_input = _pick(session.get_inputs(), manifest.input.name, "input", manifest)
-        model_output = _pick(session.get_outputs(), manifest.output.name, "output", manifest)
+        model_input = pick_node(session.get_inputs(), manifest.input.name, "input",
+                                f"detector {manifest.label}")
+        model_output = pick_node(session.get_outputs(), manifest.output.name, "output",
+                                 f"detector {manifest.label}")
         _check_input(model_input, manifest)
         self.input_name: str = model_input.name
         self.output_name: str = model_output.name
@@ -142,17 +145,6 @@ def _inputs_phrase(n_faces: int, n_frames: int) -> str:
     parts = [f"{count} {noun}{'' if count == 1 else 's'}"
              for count, noun in ((n_faces, "face crop"), (n_frames, "frame")) if count]
     return " and ".join(parts)
-
-
-def _pick(nodes: list[Any], wanted: str | None, role: str, manifest: DetectorManifest) -> Any:
-    if wanted is None:
-        return nodes[0]
-    for node in nodes:
-        if node.name == wanted:
-            return node
-    names = ", ".join(node.name for node in nodes)
-    raise ConfigError(f"detector {manifest.label}: {role}.name: the model has no {role} "
-                      f"'{wanted}' (it has: {names})")
 
 
 def _check_input(node: Any, manifest: DetectorManifest) -> None:

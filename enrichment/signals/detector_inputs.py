@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from enrichment.onnx_input import pixel_tensor
 from enrichment.signals.detector_manifest import InputSpec
 from kernel.frames import Frame, frame_key
 from kernel.records import Face
@@ -66,12 +67,5 @@ def _resized(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
 
 def to_tensor(images: Sequence[np.ndarray], spec: InputSpec) -> np.ndarray:
     """A float32 batch: resized, channel-ordered, (pixel · scale − mean) / std, laid out."""
-    batch = np.stack([_resized(image, spec.width, spec.height) for image in images])
-    if spec.channel_order == "BGR":
-        batch = batch[..., ::-1]
-    tensor = batch.astype(np.float32) * np.float32(spec.scale)
-    tensor -= np.asarray(spec.mean, dtype=np.float32)
-    tensor /= np.asarray(spec.std, dtype=np.float32)
-    if spec.layout == "NCHW":
-        tensor = tensor.transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(tensor)
+    return pixel_tensor(np.stack([_resized(image, spec.width, spec.height) for image in images]),
+                        spec)

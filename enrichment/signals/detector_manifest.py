@@ -38,16 +38,16 @@ from __future__ import annotations
 
 import math
 import re
-from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from enrichment.faces.model_fix import file_sha256
+from enrichment.onnx_input import PixelInput, StrictSpec
 from kernel.errors import ConfigError
 
 MANIFEST_FILE = "manifest.yaml"
@@ -55,52 +55,18 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class InputSpec(_Strict):
-    name: str | None = None
+class InputSpec(PixelInput):
     height: int = Field(gt=0, le=4096)
     width: int = Field(gt=0, le=4096)
-    layout: Literal["NCHW", "NHWC"]
-    channel_order: Literal["RGB", "BGR"]
-    scale: float = 1.0
-    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
-
-    @field_validator("scale", mode="before")
-    @classmethod
-    def _fraction(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                return float(Fraction(value.replace(" ", "")))
-            except (ValueError, ZeroDivisionError):
-                raise ValueError("must be a number or a fraction such as 1/255") from None
-        return value
-
-    @field_validator("scale")
-    @classmethod
-    def _positive_scale(cls, value: float) -> float:
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError("must be a positive number")
-        return value
-
-    @field_validator("std")
-    @classmethod
-    def _positive_std(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
-        if not all(math.isfinite(v) and v > 0 for v in value):
-            raise ValueError("every std must be a positive number")
-        return value
 
 
-class OutputSpec(_Strict):
+class OutputSpec(StrictSpec):
     name: str | None = None
     index: int = Field(default=0, ge=0)
     meaning: Literal["p_fake", "p_real", "logit_fake"]
 
 
-class PlattCalibration(_Strict):
+class PlattCalibration(StrictSpec):
     method: Literal["platt"]
     a: float = Field(gt=0, allow_inf_nan=False)
     b: float = Field(allow_inf_nan=False)
@@ -112,7 +78,7 @@ class PlattCalibration(_Strict):
         return f"Platt scaling a={self.a:g}, b={self.b:g}"
 
 
-class IsotonicCalibration(_Strict):
+class IsotonicCalibration(StrictSpec):
     method: Literal["isotonic"]
     points: list[tuple[float, float]] = Field(min_length=2)
 
@@ -138,7 +104,7 @@ class IsotonicCalibration(_Strict):
 Calibration = Annotated[PlattCalibration | IsotonicCalibration, Field(discriminator="method")]
 
 
-class DetectorManifest(_Strict):
+class DetectorManifest(StrictSpec):
     name: str
     version: str = Field(min_length=1)
     model_file: str
