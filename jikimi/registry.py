@@ -419,6 +419,7 @@ class SuiteKey:
     forensics: bool
     detector_dir: Path | None
     detector_batch: int
+    assess_faceless: bool
     providers: tuple[str, ...] | None
 
     @classmethod
@@ -427,7 +428,7 @@ class SuiteKey:
         return cls(
             signals.provenance, _resolved(signals.c2pa_trust_anchors), signals.watermark,
             signals.watermark_min_bits, signals.forensics, _resolved(detector),
-            signals.detector_batch,
+            signals.detector_batch, signals.assess_faceless,
             None if providers is None or detector is None else tuple(providers),
         )
 
@@ -440,7 +441,8 @@ def open_signal_suite(settings: Settings) -> SignalSuite:
 
     def load() -> SignalSuite:
         found = (make(signals, providers) for make in SIGNALS.values())
-        return SignalSuite([signal for signal in found if signal is not None])
+        return SignalSuite([signal for signal in found if signal is not None],
+                           assess_faceless=signals.assess_faceless)
 
     return _cached(_suites, key, load)
 

@@ -110,6 +110,9 @@ class SignalSettings(Section):
     forensics: bool = True  # spectral peaks, sharpness/noise mismatch, blend boundary, jitter
     detector_dir: Path | None = None  # ONNX detector slot: a folder with manifest.yaml
     detector_batch: int = 32
+    # Signals that read the pixels (watermark, detector, forensics) also for media with no face:
+    # off, such media can never match anyone, and the three cost ~65 ms per photo.
+    assess_faceless: bool = False
 
 
 class FaceSettings(Section):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from enrichment.signals.suite import SignalSuite, combine
 from kernel.frames import Frame
 from kernel.ports import SignalInput
-from kernel.records import Evidence
+from kernel.records import Evidence, Face
+from kernel.settings import Settings
 
 FORENSIC = Evidence("forensic", "noise_mismatch", {"face": 1.0}, "A cue.", z=4.0)
 NO_PROVENANCE = Evidence("note", "no_provenance", None, "None found; that proves nothing.")
@@ -100,3 +103,44 @@ def test_a_signal_that_cannot_change_the_score_is_skipped_with_a_note() -> None:
                                               "noise_mismatch"]  # forensics still runs
     SignalSuite([watermark, forensic]).assess(subject)
     assert watermark.calls == 1  # nothing decided: it runs
+
+
+def _face() -> Face:
+    return Face(media_id="m", model_id="test", index=0, bbox=(1.0, 1.0, 6.0, 6.0),
+                landmarks=[(2.0, 2.0)] * 5, det_score=0.9,
+                embedding=np.zeros(4, np.float32))
+
+
+class _Metadata(_Counting):
+    reads_pixels = False
+
+
+def test_pixel_signals_skip_faceless_media_unless_told_and_metadata_still_runs() -> None:
+    frame = Frame(rgb=np.zeros((8, 8, 3), np.uint8), ts=None)
+    faceless = SignalInput(b"x", "image/png", "image", [frame])
+    pixels, metadata = _Counting("watermark"), _Metadata("provenance")
+    got = SignalSuite([metadata, pixels], assess_faceless=False).assess(faceless)
+    assert (metadata.calls, pixels.calls) == (1, 0)
+    assert [(e.kind, e.name, e.value) for e in got.evidence] == [
+        ("note", "watermark_skipped", "no face")]
+    assert "no face was found" in got.evidence[0].explanation
+    with_face = SignalInput(b"x", "image/png", "image", [frame], [_face()])
+    SignalSuite([metadata, pixels], assess_faceless=False).assess(with_face)
+    assert (metadata.calls, pixels.calls) == (2, 1)
+    SignalSuite([metadata, pixels], assess_faceless=True).assess(faceless)
+    assert (metadata.calls, pixels.calls) == (3, 2)
+
+
+def test_the_configured_suite_skips_pixel_signals_for_faceless_media(tmp_path: Path) -> None:
+    from jikimi import registry
+
+    rgb = np.random.default_rng(0).normal(128, 40, (256, 256, 3)).clip(0, 255).astype(np.uint8)
+    faceless = SignalInput(b"x", "image/png", "image", [Frame(rgb=rgb, ts=None)])
+    settings = Settings(data_dir=tmp_path)
+    skipped = {e.name for e in registry.open_signal_suite(settings).assess(faceless).evidence
+               if e.kind == "note" and e.value == "no face"}
+    assert skipped == {"watermark_skipped", "forensics_skipped"}
+    settings.signals.assess_faceless = True
+    evidence = registry.open_signal_suite(settings).assess(faceless).evidence
+    assert not [e for e in evidence if e.value == "no face"]
+    assert "spectral_upsampling_peaks" in {e.name for e in evidence}

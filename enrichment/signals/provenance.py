@@ -45,6 +45,7 @@ class ProvenanceSignal:
     """C2PA manifests, IPTC/XMP DigitalSourceType, EXIF Software and generator PNG chunks."""
 
     name = "provenance"
+    reads_pixels = False  # metadata and manifests only: it runs for every item (signals.suite)
 
     def __init__(self, settings: SignalSettings) -> None:
         self._c2pa = ManifestVerifier(settings.c2pa_trust_anchors)

@@ -6,6 +6,11 @@ as sent), the frames that were analysed, and the faces found in them; it returns
 must not keep state between items, must not touch the network, and should raise only
 :class:`kernel.errors.JikimiError` for input it cannot read — the suite records any failure as
 a note on that item and carries on with the other signals.
+
+A signal may say `reads_pixels = False` when it reads only the file's container (metadata,
+manifests). Signals that read the decoded pixels (the default) cost a full-image pass each, so
+the suite skips them for media in which no face was found unless `signals.assess_faceless` is
+set: such media can never match an enrolled person, and its score would order no review.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ class SignalInput:
 
 @runtime_checkable
 class MediaSignal(Protocol):
-    name: str
+    name: str  # optional: `reads_pixels: bool` (True when absent), see the module docstring
 
     def assess(self, subject: SignalInput) -> list[Evidence]:
         """Evidence found in this media item (an empty list when the signal has nothing)."""
