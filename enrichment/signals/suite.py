@@ -23,8 +23,8 @@ cues are for the reviewer, not the score).
 
 Media in which no face was found can never match an enrolled person, so nobody reviews it and
 its score would order nothing. The signals that read the decoded pixels (watermark, detector,
-forensics: together about 65 ms per test photo here, three times its face analysis) are skipped for
-it with a note, unless the suite is built with `assess_faceless` (`signals.assess_faceless`);
+forensics: together about 65 ms per test photo, three times its face analysis) are skipped for it
+with a note, unless the suite is built with `assess_faceless` (`signals.assess_faceless`);
 provenance reads only the container and always runs.
 """
 
