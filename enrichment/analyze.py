@@ -85,7 +85,8 @@ def open_item(
                     info=dict(media.info, md5=md5_hex(data)))
     if kind == "video":
         sample = sample_video(data, settings.video, cover_whole=True)
-        return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video)
+        return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video,
+                                pdq_long_side=settings.media.pdq_long_side)
     if kind != "image":
         raise JikimiError("not a recognised image or video format")
     if len(data) > settings.media.max_bytes:
@@ -94,8 +95,12 @@ def open_item(
                          budget=DecodeBudget.from_settings(settings.media))
     if image.frames > 1:
         sample = sample_animation(data, settings.video)
-        return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video)
-    pdq, quality = pdq_hash(image.rgb)
+        return analyze_sequence(data, media, content_type, sample, engine, suite, settings.video,
+                                pdq_long_side=settings.media.pdq_long_side)
+    long_side = settings.media.pdq_long_side
+    pdq, quality = pdq_hash(image.rgb, long_side)
+    if long_side is not None and max(image.rgb.shape[:2]) > long_side:
+        media = replace(media, info=dict(media.info, pdq_long_side=long_side))
     return StillImage(data, media, image, pdq, quality, pixel_digest(data, image))
 
 
@@ -127,13 +132,16 @@ def analyze_sequence(
     engine: FaceEngine,
     suite: SignalSuite,
     video: VideoSettings,
+    *,
+    pdq_long_side: int | None = None,
 ) -> tuple[Media, list[Face]]:
-    """Faces per sampled frame grouped into tracks, frame hashes, and the signals."""
+    """Faces per sampled frame grouped into tracks, frame hashes (reduced as `pdq_hash` says
+    when `pdq_long_side` is set), and the signals."""
     faces: list[Face] = []
     for frame in sample.frames:
         faces.extend(faces_in(frame, media.media_id, engine))
     tracks = assign_tracks(faces, video.track_similarity)
-    hashes = frame_pdq(sample)
+    hashes = frame_pdq(sample, pdq_long_side)
     best = max(hashes, key=lambda h: h.quality, default=None)
     interval = _sample_interval(sample)
     info: dict[str, Any] = dict(
@@ -142,6 +150,8 @@ def analyze_sequence(
         truncated=sample.truncated, notes=list(sample.notes), tracks=tracks,
         frame_pdq=[[h.ts, h.pdq_hex, h.quality] for h in hashes],
     )
+    if pdq_long_side is not None and max(sample.width, sample.height) > pdq_long_side:
+        info["pdq_long_side"] = pdq_long_side
     if media.kind == "video":
         why: str | None = "vPDQ skipped: truncated stream or longer than its time budget"
         vpdq = None

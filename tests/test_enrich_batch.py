@@ -127,3 +127,20 @@ def test_gpu_providers_get_their_options_and_tensorrt_only_where_shapes_are_fixe
     recognizer = provider_specs(chain, tensorrt_options={"trt_engine_cache_enable": "True"})
     assert recognizer[0] == (TENSORRT, {"trt_engine_cache_enable": "True"})
     assert resolve_providers(None)[-1] == CPU
+
+
+def test_pdq_long_side_hashes_a_reduced_copy_and_says_so(settings, engine: FaceEngine) -> None:
+    from enrichment.decode import decode_image
+    from enrichment.hashes import pdq_hash
+
+    data = photo_bytes("person_b_1.jpg")  # 716 x 900
+    rgb = decode_image(data, max_pixels=settings.media.max_pixels).rgb
+    suite = SignalSuite([])
+    plain, _ = analyze(data, make_media(data, blob_key=None), engine, suite,
+                       EnrichSettings(settings.media, settings.video))
+    assert plain.pdq == pdq_hash(rgb)[0] and "pdq_long_side" not in plain.info
+    reduced_media = settings.media.model_copy(update={"pdq_long_side": 512})
+    reduced, faces = analyze(data, make_media(data, blob_key=None), engine, suite,
+                             EnrichSettings(reduced_media, settings.video))
+    assert reduced.pdq == pdq_hash(rgb, 512)[0] and reduced.info["pdq_long_side"] == 512
+    assert len(faces) == plain.face_count == 1

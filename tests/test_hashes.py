@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -97,3 +98,23 @@ def test_flat_image_has_low_quality() -> None:
 def test_pdq_rejects_non_rgb_arrays() -> None:
     with pytest.raises(ValueError):
         pdq_hash(np.zeros((8, 8), dtype=np.uint8))
+
+
+def test_a_reduced_pdq_is_the_hash_of_the_area_reduced_copy_and_stays_close() -> None:
+    for name in ("person_b_1.jpg", "impostor_2.jpg", "person_a_2.jpg"):
+        rgb = photo(name)
+        full, _ = pdq_hash(rgb)
+        reduced, quality = pdq_hash(rgb, long_side=512)
+        height, width = rgb.shape[:2]
+        scale = 512 / max(height, width)
+        copy = cv2.resize(rgb, (round(width * scale), round(height * scale)),
+                          interpolation=cv2.INTER_AREA)
+        assert max(copy.shape[:2]) == 512
+        assert reduced == pdq_hash(copy)[0] and quality >= 50
+        assert pdq_distance(reduced, full) <= PDQ_MATCH_DISTANCE // 2
+
+
+def test_a_picture_within_the_long_side_is_hashed_as_it_is() -> None:
+    small = photo("person_a_1.jpg")  # 204 x 244
+    assert max(small.shape[:2]) <= 512
+    assert pdq_hash(small, long_side=512) == pdq_hash(small)

@@ -30,11 +30,12 @@ class FrameHash:
     quality: int  # 0-100; below 50 the hash says little
 
 
-def frame_pdq(sample: VideoSample) -> list[FrameHash]:
-    """PDQ hash and quality of every sampled frame, in time order."""
+def frame_pdq(sample: VideoSample, long_side: int | None = None) -> list[FrameHash]:
+    """PDQ hash and quality of every sampled frame, in time order (`long_side`: see
+    `enrichment.hashes.pdq_hash`)."""
     hashes = []
     for frame in sample.frames:
-        digest, quality = pdq_hash(frame.rgb)
+        digest, quality = pdq_hash(frame.rgb, long_side)
         hashes.append(FrameHash(ts=frame.ts or 0.0, pdq_hex=digest, quality=quality))
     return hashes
 
