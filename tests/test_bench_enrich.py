@@ -14,6 +14,7 @@ def test_measure_enrichment_on_the_demo_photos() -> None:
     assert got["images"] == 6 and got["workers"] == 1
     assert "CPUExecutionProvider" in got["providers"]
     for key in ("enrich_images_per_s", "enrich_full_images_per_s", "faces_per_s",
+                "enrich_full_pdq512_images_per_s", "full_pdq512_vs_faces_only",
                 "flop_ceiling_images_per_s", "gemm_gflop_per_s"):
         assert got[key] > 0, key
     assert got["embedding_cos_min"] >= 0.99  # batched vs per-image, same faces

@@ -3,8 +3,9 @@
 `measure_enrichment` times, over the same image files and in alternating rounds of one run (so a
 drifting machine load hits every pipeline alike): jikimi faces only (decode, detect, batched
 embedding) in its data-parallel workers and in one process; jikimi's full enrichment analysis
-(hashes and signals too) in the workers; and `FaceAnalysis.get` (SCRFD-500M + the same SFace
-file, stock options, one process, as its users run it). It also reports the embeddings' agreement
+(hashes and signals too) in the workers, also with PDQ on a 512-pixel copy; and
+`FaceAnalysis.get` (SCRFD-500M + the same SFace file, stock options, one process, as its users
+run it). It also reports the embeddings' agreement
 with the per-image path (cosine, same faces) and the FLOP ceiling of the models on this CPU.
 Worker start-up and first runs are left out (one warm-up round). Medians of `rounds`.
 """
@@ -69,11 +70,15 @@ def measure_enrichment(images: Path | None = None, *, rounds: int = 3,
                 if pool is None:
                     if mode == "faces":
                         return lambda: _faces(pipelines.faces_only(blobs, tools.engine, sections))
+                    if mode == "full_pdq512":
+                        return lambda: pipelines.full(blobs, tools,
+                                                      pipelines.pdq_reduced(sections))
                     return lambda: pipelines.full(blobs, tools, sections)
                 return lambda: sum(pool.map(pipelines.run_chunk, repeat(mode), chunks))
 
             runs: dict[str, Callable[[], int]] = {
                 "faces": in_pool("faces"), "full": in_pool("full"),
+                "full_pdq512": in_pool("full_pdq512"),
                 "one_process": lambda: _faces(
                     pipelines.faces_only(blobs, tools.engine, sections)),
             }
@@ -98,6 +103,9 @@ def measure_enrichment(images: Path | None = None, *, rounds: int = 3,
         "enrich_images_per_s_one_process": round(rate["one_process"], 2),
         "enrich_full_images_per_s": round(rate["full"], 2),
         "full_vs_faces_only": round(rate["full"] / rate["faces"], 3),
+        # the same with media.pdq_long_side 512 (PDQ of a reduced copy, as Meta's hashers do)
+        "enrich_full_pdq512_images_per_s": round(rate["full_pdq512"], 2),
+        "full_pdq512_vs_faces_only": round(rate["full_pdq512"] / rate["faces"], 3),
         "faces_per_s": round(faces["faces"] / seconds["faces"], 2),
         "faceanalysis_images_per_s": None if base is None else round(base, 2),
         "faceanalysis_note": why_not,

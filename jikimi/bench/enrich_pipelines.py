@@ -5,7 +5,8 @@
 - `per_image`: the same faces embedded image by image (the path before batching), for
   `embedding_cos_min`; never timed.
 - `full`: enrichment's own analysis (`enrichment.batch.analyze_many`): decode, faces, PDQ and
-  MD5, the pixel digest and every enabled synthetic-media signal.
+  MD5, the pixel digest and every enabled synthetic-media signal; `full_pdq512` the same with
+  PDQ on a copy reduced to 512 pixels (`media.pdq_long_side`).
 - `face_analysis`: `FaceAnalysis.get` on a BGR decode by OpenCV, as its users call it.
 
 `run_chunk` is what a worker process runs (`enrichment.workers.start_worker` built its tools).
@@ -73,11 +74,20 @@ def face_analysis(items: Sequence[bytes], app: Any) -> int:
 
 
 def run_chunk(mode: str, items: Sequence[bytes]) -> int:
-    """In a worker: run `mode` ("faces" or "full") over a chunk; the number of faces found."""
+    """In a worker: run `mode` ("faces", "full" or "full_pdq512": full with
+    `media.pdq_long_side` 512) over a chunk; the number of faces found."""
     tools, settings = worker_tools()
     if mode == "faces":
         return sum(len(v) for v in faces_only(items, tools.engine, settings))
+    if mode == "full_pdq512":
+        settings = pdq_reduced(settings)
     return full(items, tools, settings)
+
+
+def pdq_reduced(settings: EnrichSettings, long_side: int = 512) -> EnrichSettings:
+    """`settings` with PDQ hashed on a copy reduced to `long_side` (media.pdq_long_side)."""
+    media = settings.media.model_copy(update={"pdq_long_side": long_side})
+    return EnrichSettings(media, settings.video)
 
 
 def _decode(data: bytes, settings: EnrichSettings) -> np.ndarray | None:

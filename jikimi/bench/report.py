@@ -69,7 +69,10 @@ def _enrich_lines(enrich: dict[str, Any]) -> list[str]:
     lines = [f"enrichment ({enrich.get('images')} images, {providers})",
              f"  jikimi faces only   {_num(enrich.get('enrich_images_per_s'))} images/s, "
              f"{_num(enrich.get('faces_per_s'))} faces/s",
-             f"  jikimi full         {_num(enrich.get('enrich_full_images_per_s'))} images/s",
+             f"  jikimi full         {_num(enrich.get('enrich_full_images_per_s'))} images/s "
+             f"({_num(enrich.get('full_vs_faces_only'))} of faces only; PDQ on 512 px: "
+             f"{_num(enrich.get('enrich_full_pdq512_images_per_s'))}, "
+             f"{_num(enrich.get('full_pdq512_vs_faces_only'))})",
              f"  FaceAnalysis        {_num(enrich.get('faceanalysis_images_per_s'))} images/s"
              + (f"  ({enrich['faceanalysis_note']})" if enrich.get("faceanalysis_note") else ""),
              f"  ratio               {_num(enrich.get('ratio_vs_faceanalysis'))}×",
