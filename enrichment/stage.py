@@ -27,7 +27,14 @@ from enrichment.batch import Outcome
 from enrichment.decode_budget import DecodeBudget
 from enrichment.families import find_family
 from enrichment.signals.suite import SignalSuite
-from enrichment.workers import EnrichTools, ToolsFactory, WorkerPool, analyze_in, resolve_workers
+from enrichment.workers import (
+    EnrichTools,
+    ToolsFactory,
+    WorkerPool,
+    analyze_in,
+    guided_chunks,
+    resolve_workers,
+)
 from kernel import chaos
 from kernel.errors import JikimiError
 from kernel.ports import BlobStore, FaceEngine, MediaStore
@@ -154,9 +161,8 @@ class _Analysis:
                 yield loaded, Outcome(loaded.media, error=loaded.error)
         ready = [(loaded.data, loaded.media) for loaded in batch
                  if loaded.error is None and loaded.data is not None]
-        # every worker gets a share of a small round; a large one goes in enrich_chunk pieces
-        size = max(1, min(self.settings.media.enrich_chunk, -(-len(ready) // self.workers)))
-        chunks = [ready[i:i + size] for i in range(0, len(ready), size)]
+        # enrich_chunk pieces for the bulk, smaller ones towards the end to even out the workers
+        chunks = guided_chunks(ready, self.workers, self.settings.media.enrich_chunk)
         results = (self.pool.run(chunks) if self.pool else
                    (analyze_in(self.local, chunk, self.settings) for chunk in chunks))
         for outcomes in results:

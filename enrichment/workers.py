@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TypeVar
 
 from enrichment.analyze import EnrichSettings
 from enrichment.batch import Outcome, analyze_many
@@ -34,6 +35,7 @@ from kernel.records import Media
 
 MIN_ITEMS_PER_WORKER = 32  # below this a worker's start-up costs more than it saves
 Item = tuple[bytes, Media]
+T = TypeVar("T")
 
 
 @dataclass
@@ -61,6 +63,26 @@ def resolve_workers(configured: int | None, items: int) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     wanted = configured or cores or 1
     return max(1, min(wanted, items // MIN_ITEMS_PER_WORKER))
+
+
+def guided_chunks(items: Sequence[T], workers: int, largest: int) -> list[Sequence[T]]:
+    """`items` cut into chunks that shrink towards the end ("guided" scheduling): each takes
+    half a worker's fair share of what is left, at most `largest` and at least 1.
+
+    Chunks go to whichever worker is free, so a round ends when its last chunk does: with equal
+    chunks of 16, a round of 64 photos is 4 chunks for 2 workers and one worker waits for the
+    other's slowest chunk. Shrinking chunks keep full recognizer batches for the bulk and leave
+    a tail of small ones that evens the workers out (64 photos, 2 workers: 7 % more images/s,
+    `jikimi bench`). With one worker there is nothing to even out: chunks of `largest`."""
+    if workers <= 1:
+        return [items[i:i + largest] for i in range(0, len(items), largest)]
+    chunks: list[Sequence[T]] = []
+    start = 0
+    while start < len(items):
+        size = max(1, min(largest, -(-(len(items) - start) // (2 * workers))))
+        chunks.append(items[start:start + size])
+        start += size
+    return chunks
 
 
 def analyze_in(tools: EnrichTools, items: Sequence[Item], settings: EnrichSettings

@@ -122,3 +122,17 @@ def test_a_worker_crash_fails_only_its_item_and_loses_nothing(tmp_path) -> None:
     assert statuses.pop(make_media(crash).media_id) == "error"
     assert set(statuses.values()) == {"enriched"}
     assert run(settings, store, None).media == 0  # idempotent: nothing left "new"
+
+
+def test_guided_chunks_shrink_towards_the_end_and_keep_every_item_once() -> None:
+    from enrichment.workers import guided_chunks
+
+    items = list(range(64))
+    chunks = guided_chunks(items, 2, 16)
+    assert [x for chunk in chunks for x in chunk] == items
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes[0] == 16 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+    bulk = [len(c) for c in guided_chunks(list(range(1000)), 2, 16)]
+    assert bulk.count(16) >= 55  # a big round keeps full recognizer batches
+    assert [len(c) for c in guided_chunks(list(range(40)), 1, 16)] == [16, 16, 8]
+    assert guided_chunks([], 2, 16) == []

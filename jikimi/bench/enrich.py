@@ -29,7 +29,7 @@ import numpy as np
 from enrichment.analyze import EnrichSettings
 from enrichment.faces.model_fix import fixed_sface, fixed_yunet
 from enrichment.faces.sessions import on_gpu, resolve_providers
-from enrichment.workers import start_worker
+from enrichment.workers import guided_chunks, start_worker
 from jikimi import registry
 from jikimi.bench import enrich_pipelines as pipelines
 from jikimi.bench.faceanalysis import open_face_analysis
@@ -58,8 +58,7 @@ def measure_enrichment(images: Path | None = None, *, rounds: int = 3,
         tools = registry.open_enrichment_tools(settings)
         providers = resolve_providers(settings.faces.providers)
         count = workers or len(os.sched_getaffinity(0))
-        chunk = max(1, min(settings.media.enrich_chunk, -(-len(blobs) // count)))
-        chunks = [blobs[i:i + chunk] for i in range(0, len(blobs), chunk)]
+        chunks = guided_chunks(blobs, count, settings.media.enrich_chunk)  # as the stage does
         app, why_not = open_face_analysis(fixed_sface(MODEL_CACHE, fast_prelu=False),
                                           providers, Path(work), "as-shipped")
         fast_app, _ = open_face_analysis(fixed_sface(MODEL_CACHE), providers, Path(work),
