@@ -21,7 +21,7 @@ import numpy as np
 
 from enrichment.decode import DecodedImage, decode_image
 from enrichment.decode_budget import DecodeBudget
-from enrichment.hashes import md5_hex, pdq_hash
+from enrichment.hashes import md5_hex, pdq_hash, pdq_reduces
 from enrichment.pixel_digest import pixel_digest
 from enrichment.signals.suite import SignalSuite
 from enrichment.tracks import assign_tracks
@@ -99,7 +99,7 @@ def open_item(
                                 pdq_long_side=settings.media.pdq_long_side)
     long_side = settings.media.pdq_long_side
     pdq, quality = pdq_hash(image.rgb, long_side)
-    if long_side is not None and max(image.rgb.shape[:2]) > long_side:
+    if pdq_reduces(image.width, image.height, long_side):
         media = replace(media, info=dict(media.info, pdq_long_side=long_side))
     return StillImage(data, media, image, pdq, quality, pixel_digest(data, image))
 
@@ -150,7 +150,7 @@ def analyze_sequence(
         truncated=sample.truncated, notes=list(sample.notes), tracks=tracks,
         frame_pdq=[[h.ts, h.pdq_hex, h.quality] for h in hashes],
     )
-    if pdq_long_side is not None and max(sample.width, sample.height) > pdq_long_side:
+    if pdq_reduces(sample.width, sample.height, pdq_long_side):
         info["pdq_long_side"] = pdq_long_side
     if media.kind == "video":
         why: str | None = "vPDQ skipped: truncated stream or longer than its time budget"

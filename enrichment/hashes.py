@@ -50,10 +50,15 @@ def pdq_hash(rgb: np.ndarray, long_side: int | None = None) -> tuple[str, int]:
     return f"{value:064x}", int(quality)
 
 
+def pdq_reduces(width: int, height: int, long_side: int | None) -> bool:
+    """Whether `pdq_hash(..., long_side)` hashes a reduced copy of a width × height picture."""
+    return long_side is not None and max(width, height) > long_side
+
+
 def reduced_for_pdq(rgb: np.ndarray, long_side: int | None) -> np.ndarray:
     """`rgb` area-averaged down to `long_side` on its longer side (unchanged when smaller)."""
     height, width = rgb.shape[:2]
-    if long_side is None or max(height, width) <= long_side:
+    if long_side is None or not pdq_reduces(width, height, long_side):
         return rgb
     scale = long_side / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))

@@ -5,8 +5,8 @@ drifting machine load hits every pipeline alike): jikimi faces only (decode, det
 embedding) in its data-parallel workers and in one process; jikimi's full enrichment analysis
 (hashes and signals too) in the workers, also with PDQ on a 512-pixel copy; and
 `FaceAnalysis.get` (SCRFD-500M + the same SFace file, stock options, one process, as its users
-run it). It also reports the embeddings' agreement
-with the per-image path (cosine, same faces) and the FLOP ceiling of the models on this CPU.
+run it). It also reports the embeddings' agreement with the per-image path (cosine, same faces)
+and the FLOP ceiling of the models on this CPU.
 Worker start-up and first runs are left out (one warm-up round). Medians of `rounds`.
 """
 
@@ -67,12 +67,7 @@ def measure_enrichment(images: Path | None = None, *, rounds: int = 3,
         try:
             def in_pool(mode: str) -> Callable[[], int]:
                 if pool is None:
-                    if mode == "faces":
-                        return lambda: _faces(pipelines.faces_only(blobs, tools.engine, sections))
-                    if mode == "full_pdq512":
-                        return lambda: pipelines.full(blobs, tools,
-                                                      pipelines.pdq_reduced(sections))
-                    return lambda: pipelines.full(blobs, tools, sections)
+                    return partial(pipelines.run_mode, mode, blobs, tools, sections)
                 return lambda: sum(pool.map(pipelines.run_chunk, repeat(mode), chunks))
 
             runs: dict[str, Callable[[], int]] = {

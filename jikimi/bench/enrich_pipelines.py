@@ -9,7 +9,8 @@
   PDQ on a copy reduced to 512 pixels (`media.pdq_long_side`).
 - `face_analysis`: `FaceAnalysis.get` on a BGR decode by OpenCV, as its users call it.
 
-`run_chunk` is what a worker process runs (`enrichment.workers.start_worker` built its tools).
+`run_mode` runs one of them by name; `run_chunk` is what a worker process runs
+(`enrichment.workers.start_worker` built its tools).
 """
 
 from __future__ import annotations
@@ -74,9 +75,15 @@ def face_analysis(items: Sequence[bytes], app: Any) -> int:
 
 
 def run_chunk(mode: str, items: Sequence[bytes]) -> int:
-    """In a worker: run `mode` ("faces", "full" or "full_pdq512": full with
-    `media.pdq_long_side` 512) over a chunk; the number of faces found."""
+    """In a worker: `run_mode` with the tools `start_worker` built."""
     tools, settings = worker_tools()
+    return run_mode(mode, items, tools, settings)
+
+
+def run_mode(mode: str, items: Sequence[bytes], tools: EnrichTools,
+             settings: EnrichSettings) -> int:
+    """Run `mode` ("faces", "full" or "full_pdq512": full with `media.pdq_long_side` 512) over
+    the items; the number of faces found."""
     if mode == "faces":
         return sum(len(v) for v in faces_only(items, tools.engine, settings))
     if mode == "full_pdq512":
